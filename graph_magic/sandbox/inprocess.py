@@ -1,0 +1,147 @@
+"""Talk to the sandbox in-process: an httpx transport for Graph calls and an http client for msal.
+
+Both answer from ``graph_magic.sandbox.shared_app(options)``, so the connector's requests and
+msal's token requests reach the same tenant, with URLs that still read
+``https://graph.microsoft.com/...`` and ``https://login.microsoftonline.com/...``. Nothing
+leaves the process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from collections.abc import Coroutine, Mapping
+from typing import Any, TypeVar
+
+import httpx
+
+from graph_magic.sandbox.faults import ConnectionDropped
+from graph_magic.sandbox.identity import APPROVE_PATH
+from graph_magic.sandbox.options import SandboxOptions
+from graph_magic.sandbox.tokens import LOGIN_HOST
+
+_T = TypeVar("_T")
+SandboxOptionsLike = SandboxOptions | Mapping[str, Any] | None
+
+
+def _options(options: SandboxOptionsLike) -> SandboxOptions:
+    if isinstance(options, SandboxOptions):
+        return options
+    return SandboxOptions.from_dict(dict(options or {}))
+
+
+def _shared_app(options: SandboxOptions) -> Any:
+    from graph_magic.sandbox import shared_app  # the core imports this module's siblings
+
+    return shared_app(options)
+
+
+class _SandboxTransport(httpx.ASGITransport):
+    """httpx's ASGI transport, with a dropped connection surfacing as it would over a socket."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await super().handle_async_request(request)
+        except ConnectionDropped as exc:
+            raise httpx.RemoteProtocolError(
+                "Server disconnected without sending a response.", request=request
+            ) from exc
+
+
+def asgi_transport(options: SandboxOptionsLike, *, app: Any = None) -> httpx.AsyncBaseTransport:
+    """An httpx async transport answered by the shared sandbox app for ``options``.
+
+    ``app`` replaces the shared app (tests, or a sandbox built elsewhere).
+    """
+    return _SandboxTransport(app=app if app is not None else _shared_app(_options(options)))
+
+
+def _run(coro: Coroutine[Any, Any, _T]) -> _T:
+    """Run ``coro`` to completion on a private event loop, from any thread.
+
+    msal is synchronous and may be called from a worker thread while the extension's loop runs
+    elsewhere, or from a thread whose own loop is running (a notebook cell): then a private
+    thread runs the private loop, since a thread can run only one loop at a time.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+class SandboxMsalHttpClient:
+    """A synchronous, requests-like http client for msal that answers from the sandbox.
+
+    msal calls ``get``/``post`` and reads ``status_code``, ``text``, ``headers`` and
+    ``raise_for_status()`` on the result; httpx responses provide all of them.
+    """
+
+    def __init__(self, transport_factory: Any) -> None:
+        self._transport_factory = transport_factory
+
+    def get(
+        self,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        **_: Any,
+    ) -> httpx.Response:
+        """GET ``url`` from the sandbox (discovery documents)."""
+        return _run(self._send("GET", url, params=params, headers=headers))
+
+    def post(
+        self,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        data: Mapping[str, Any] | str | None = None,
+        headers: Mapping[str, str] | None = None,
+        **_: Any,
+    ) -> httpx.Response:
+        """POST a form to ``url`` on the sandbox (token and device code endpoints)."""
+        return _run(self._send("POST", url, params=params, data=data, headers=headers))
+
+    def close(self) -> None:
+        """Nothing to release: every call uses its own short-lived client."""
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None,
+        headers: Mapping[str, str] | None,
+        data: Mapping[str, Any] | str | None = None,
+    ) -> httpx.Response:
+        clean_headers = {k: v for k, v in (headers or {}).items() if v is not None}
+        clean_params = {k: v for k, v in (params or {}).items() if v is not None}
+        async with httpx.AsyncClient(transport=self._transport_factory()) as client:
+            if isinstance(data, str):
+                return await client.request(
+                    method, url, params=clean_params, headers=clean_headers, content=data
+                )
+            return await client.request(
+                method, url, params=clean_params, headers=clean_headers, data=data
+            )
+
+
+def msal_http_client(options: SandboxOptionsLike, *, app: Any = None) -> SandboxMsalHttpClient:
+    """An msal ``http_client`` whose requests are answered by the shared sandbox app."""
+    resolved = _options(options)
+    return SandboxMsalHttpClient(lambda: asgi_transport(resolved, app=app))
+
+
+def approve_device_code(
+    options: SandboxOptionsLike, user_code: str, upn: str, *, app: Any = None
+) -> None:
+    """Sign ``upn`` in on a pending device code, as a user in a browser would.
+
+    Raises ``ValueError`` with the sandbox's reason when the code or the user is unknown.
+    """
+    client = msal_http_client(options, app=app)
+    response = client.post(
+        f"https://{LOGIN_HOST}{APPROVE_PATH}", data={"user_code": user_code, "upn": upn}
+    )
+    if response.status_code != 200:
+        raise ValueError(response.json().get("error_description", response.text))

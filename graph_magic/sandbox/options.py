@@ -1,0 +1,69 @@
+"""The sandbox tenant's settings: sizes, seed, latency, faults and token lifetimes.
+
+One frozen value built once from a dict (a system's ``sandbox:`` key or the command line), so
+every part of the sandbox reads the same, already validated settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
+
+RetryAfterForm = Literal["seconds", "fractional", "http-date", "ms"]
+
+
+@dataclass(frozen=True)
+class FaultOptions:
+    """Seeded fault injection; everything is off by default.
+
+    ``rate_429`` / ``every_nth_429`` answer Graph requests with 429 and a Retry-After in
+    ``retry_after_form`` worth ``retry_after`` seconds. ``rate_503`` / ``rate_504`` answer with
+    those statuses, ``burst`` consecutive requests at a time. ``drop_rate`` closes the connection
+    without an answer (served: the socket closes; in-process: httpx's RemoteProtocolError). ``batch_item_429_rate`` answers single $batch
+    sub-requests with 429. ``throttle`` enables the token-bucket throttle with Graph's documented
+    resource-unit costs. Token endpoints are never faulted.
+    """
+
+    rate_429: float = 0.0
+    every_nth_429: int = 0
+    retry_after: float = 1.0
+    retry_after_form: RetryAfterForm = "seconds"
+    rate_503: float = 0.0
+    rate_504: float = 0.0
+    burst: int = 1
+    drop_rate: float = 0.0
+    batch_item_429_rate: float = 0.0
+    throttle: bool = False
+    throttle_units_per_10s: int = 3500
+
+
+@dataclass(frozen=True)
+class SandboxOptions:
+    """Everything that shapes one sandbox tenant. The same options give byte-identical answers."""
+
+    seed: int = 42
+    users: int = 250
+    groups: int = 40
+    devices: int = 300
+    sign_ins: int = 2000
+    directory_audits: int = 500
+    latency_ms: float = 0.0
+    latency_jitter_ms: float = 0.0
+    token_lifetime_seconds: int = 3600
+    device_code_auto_approve: str | None = None
+    faults: FaultOptions = field(default_factory=FaultOptions)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> SandboxOptions:
+        """Build options from a plain dict, refusing unknown keys with their name."""
+        data = dict(data or {})
+        faults = data.pop("faults", None) or {}
+        known = {f.name for f in fields(cls)} - {"faults"}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown sandbox option '{unknown[0]}'")
+        fault_known = {f.name for f in fields(FaultOptions)}
+        unknown = sorted(set(faults) - fault_known)
+        if unknown:
+            raise ValueError(f"unknown sandbox fault option '{unknown[0]}'")
+        return cls(faults=FaultOptions(**faults), **data)

@@ -1,0 +1,120 @@
+"""Serve the sandbox tenant on loopback with uvicorn, for clients outside this process.
+
+The server binds 127.0.0.1 only: the sandbox accepts its fixed, published secrets, so it must
+never be reachable from another machine. Graph answers at ``http://127.0.0.1:PORT/v1.0/...``
+and the token endpoints at ``http://127.0.0.1:PORT/contoso.onmicrosoft.com/oauth2/v2.0/...``.
+
+msal insists on an ``https://`` authority, so an msal client keeps
+``authority="https://login.microsoftonline.com/contoso.onmicrosoft.com"`` and passes
+``http_client=LoopbackHttpClient(port)``, which sends every request to the served sandbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import uvicorn
+
+from graph_magic.sandbox.faults import TRANSPORT_SCOPE_KEY, socket_transport
+from graph_magic.sandbox.options import SandboxOptions
+
+HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+
+
+def make_server(
+    options: SandboxOptions,
+    port: int = DEFAULT_PORT,
+    *,
+    log_level: str = "warning",
+    app: Any = None,
+) -> uvicorn.Server:
+    """A uvicorn server for a fresh sandbox tenant on 127.0.0.1:``port`` (not started).
+
+    Port 0 picks a free port; after startup it is in ``server.servers[0].sockets``. ``app``
+    serves another ASGI app instead of a fresh tenant (tests).
+    """
+    if app is None:
+        from graph_magic.sandbox import create_app  # the core package imports this module
+
+        app = create_app(options)
+    config = uvicorn.Config(
+        _WithTransport(app),
+        host=HOST,
+        port=port,
+        http="h11",
+        lifespan="off",
+        log_level=log_level,
+        access_log=False,
+        server_header=False,
+        date_header=False,  # the sandbox dates its answers itself (deterministic Date)
+    )
+    return uvicorn.Server(config)
+
+
+def serve(options: SandboxOptions, port: int = DEFAULT_PORT, *, log_level: str = "warning") -> None:
+    """Run the sandbox on 127.0.0.1:``port`` until interrupted."""
+    make_server(options, port, log_level=log_level).run()
+
+
+class _WithTransport:
+    """Hands the connection's transport down in the scope, for ``FaultMiddleware``'s drops."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        transport = socket_transport(send)
+        if transport is not None:
+            scope[TRANSPORT_SCOPE_KEY] = transport
+        await self.app(scope, receive, send)
+
+
+class LoopbackHttpClient:
+    """An msal ``http_client`` that sends every request to the sandbox served on ``port``.
+
+    The scheme and host of each URL (``https://login.microsoftonline.com``) are replaced by
+    ``http://127.0.0.1:port``; path and query stay, so msal's own flow runs unchanged.
+    """
+
+    def __init__(self, port: int, *, timeout: float = 30.0) -> None:
+        self.port = port
+        self._client = httpx.Client(timeout=timeout)
+
+    def get(
+        self,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        **_: Any,
+    ) -> httpx.Response:
+        """GET ``url`` from the served sandbox."""
+        return self._client.get(self._local(url), params=_clean(params), headers=_clean(headers))
+
+    def post(
+        self,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        data: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        **_: Any,
+    ) -> httpx.Response:
+        """POST a form to ``url`` on the served sandbox."""
+        return self._client.post(
+            self._local(url), params=_clean(params), data=data, headers=_clean(headers)
+        )
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self._client.close()
+
+    def _local(self, url: str) -> str:
+        parts = urlsplit(url)
+        return urlunsplit(("http", f"{HOST}:{self.port}", parts.path, parts.query, ""))
+
+
+def _clean(values: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {k: v for k, v in (values or {}).items() if v is not None}

@@ -1,0 +1,97 @@
+"""Helpers for the sandbox auth and fault tests: a tiny tenant app, a settable clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from graph_magic.sandbox import identity
+from graph_magic.sandbox.faults import FaultMiddleware
+from graph_magic.sandbox.options import SandboxOptions
+from graph_magic.sandbox.tokens import TokenRejected, TokenService
+
+AUTHORITY = "https://login.microsoftonline.com/contoso.onmicrosoft.com"
+GRAPH_SCOPE = ["https://graph.microsoft.com/.default"]
+START = 1_800_000_000.0
+
+USERS = [
+    {
+        "id": "11111111-0000-4000-8000-000000000001",
+        "userPrincipalName": "adele@contoso.com",
+        "displayName": "Adele Vance",
+    },
+    {
+        "id": "11111111-0000-4000-8000-000000000002",
+        "userPrincipalName": "megan@contoso.com",
+        "displayName": "Megan Bowen",
+    },
+]
+
+
+def find_user(id_or_upn: str) -> dict | None:
+    """The tiny tenant's users, found by id or UPN (case-insensitive UPN, as Graph does)."""
+    for user in USERS:
+        if id_or_upn in (user["id"],) or id_or_upn.lower() == user["userPrincipalName"]:
+            return user
+    return None
+
+
+class Clock:
+    """A settable epoch clock: tests move time instead of sleeping."""
+
+    def __init__(self, now: float = START) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Sleeps:
+    """An injected sleep that records what it was asked to wait."""
+
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+def tiny_app(
+    options: SandboxOptions, clock: Callable[[], float], sleep: Sleeps | None = None
+) -> tuple[FaultMiddleware, TokenService]:
+    """Identity routes plus one Graph-like route that reports the verified principal."""
+    tokens = TokenService(options, find_user, clock)
+
+    async def whoami(request: Request) -> Response:
+        try:
+            principal = tokens.verify(request.headers.get("authorization"))
+        except TokenRejected as exc:
+            return JSONResponse(
+                {"error": {"code": "InvalidAuthenticationToken", "message": exc.message}},
+                status_code=401,
+            )
+        return JSONResponse(
+            {
+                "kind": principal.kind,
+                "roles": sorted(principal.roles),
+                "scopes": sorted(principal.scopes),
+                "upn": principal.upn,
+            }
+        )
+
+    async def users(request: Request) -> Response:
+        return JSONResponse({"value": []})
+
+    app = Starlette(
+        routes=[
+            *identity.routes(tokens),
+            Route("/v1.0/whoami", whoami),
+            Route("/v1.0/users", users, methods=["GET", "POST"]),
+        ]
+    )
+    middleware = FaultMiddleware(app, options, sleep or Sleeps(), clock=clock)
+    return middleware, tokens
