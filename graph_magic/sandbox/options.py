@@ -19,9 +19,10 @@ class FaultOptions:
     ``rate_429`` / ``every_nth_429`` answer Graph requests with 429 and a Retry-After in
     ``retry_after_form`` worth ``retry_after`` seconds. ``rate_503`` / ``rate_504`` answer with
     those statuses, ``burst`` consecutive requests at a time. ``drop_rate`` closes the connection
-    without an answer (served: the socket closes; in-process: httpx's RemoteProtocolError). ``batch_item_429_rate`` answers single $batch
-    sub-requests with 429. ``throttle`` enables the token-bucket throttle with Graph's documented
-    resource-unit costs. Token endpoints are never faulted.
+    without an answer (served: the socket closes; in-process: httpx's RemoteProtocolError).
+    ``batch_item_429_rate`` answers single $batch sub-requests with 429. ``throttle`` enables the
+    token-bucket throttle with Graph's documented resource-unit costs. Token endpoints are never
+    faulted.
     """
 
     rate_429: float = 0.0
