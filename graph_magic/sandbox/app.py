@@ -1,0 +1,265 @@
+"""The sandbox's ASGI app: HTTP in, Graph's headers and errors out, handlers in between.
+
+:class:`GraphService` owns one tenant and everything derived from it (query engine, routes,
+tokens, a deterministic clock and request-id sequence). Its Starlette endpoint turns each HTTP
+request into a ``GraphRequest``, authenticates it with sandbox-auth's ``TokenService``, runs the
+route and writes Graph's response headers (request-id, client-request-id, Date, OData-Version,
+content type). Request ids and dates come from the seed and a request counter on a fixed clock,
+so the same seed and the same request sequence give byte-identical answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from email.utils import format_datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from graph_magic.sandbox import graph_errors as ge
+from graph_magic.sandbox.batch import run_batch
+from graph_magic.sandbox.data import DATA_END, Tenant
+from graph_magic.sandbox.delta import Delta
+from graph_magic.sandbox.faults import FaultMiddleware, batch_item_fault
+from graph_magic.sandbox.graph_errors import GraphError
+from graph_magic.sandbox.identity import routes as identity_routes
+from graph_magic.sandbox.options import SandboxOptions
+from graph_magic.sandbox.query import Engine
+from graph_magic.sandbox.reports import DOWNLOAD_PREFIX, Reports
+from graph_magic.sandbox.resources import Reads
+from graph_magic.sandbox.routing import GraphRequest, GraphResponse, Router
+from graph_magic.sandbox.tokens import TokenRejected, TokenService
+from graph_magic.sandbox.writes import Writes
+
+_log = logging.getLogger("graph_magic.sandbox")
+
+VERSIONS = ("v1.0", "beta")
+CLOCK_START = DATA_END + timedelta(days=1, hours=9)
+"""The fixed clock's first instant; each Graph request advances it by one second."""
+
+_METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE", "HEAD", "OPTIONS"]
+_DIAGNOSTIC = (
+    '{"ServerInfo":{"DataCenter":"Sandbox","Slice":"E","Ring":"5","ScaleUnit":"000",'
+    '"RoleInstance":"SANDBOX000001"}}'
+)
+_WWW_AUTH = (
+    'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/'
+    'authorize", client_id="00000003-0000-0000-c000-000000000000"'
+)
+
+
+class _Stamp:
+    """One request's identity on the fixed clock: request id and its dates."""
+
+    __slots__ = ("http_date", "iso", "request_id")
+
+    def __init__(self, request_id: str, iso: str, http_date: str) -> None:
+        self.request_id = request_id
+        self.iso = iso
+        self.http_date = http_date
+
+
+class GraphService:
+    """One sandbox tenant behind Graph's routes (shared by HTTP requests and $batch items)."""
+
+    def __init__(self, options: SandboxOptions) -> None:
+        self.options = options
+        self.tenant = Tenant(options)
+        self.engine = Engine(self.tenant)
+        self.router = Router()
+        self.reads = Reads(self.tenant, self.engine)
+        self.delta = Delta(self.tenant, self.engine)
+        self.writes = Writes(self.tenant, self.engine, self._now_iso)
+        self.reports = Reports(self.tenant)
+        self.writes.register(self.router)
+        self.reports.register(self.router)
+        self.delta.register(self.router)
+        self.reads.register(self.router)
+        self.token_service = TokenService(options, self.tenant.find_user)
+        self.state: Any = None
+        self._counter = 0
+        self._lock = threading.Lock()
+        self._run_lock = threading.RLock()  # handlers mutate the tenant; $batch re-enters run()
+
+    # ----- the fixed clock and request ids ---------------------------------------------------
+
+    def _now_iso(self) -> str:
+        moment = CLOCK_START + timedelta(seconds=self._counter)
+        return moment.strftime("%Y-%m-%dT%H:%M:%S")
+
+    def stamp(self) -> _Stamp:
+        """The next request's id and dates (seed + counter; the clock ticks once per request)."""
+        with self._lock:
+            self._counter += 1
+            counter = self._counter
+        h = hashlib.sha256(f"{self.options.seed}:request:{counter}".encode()).hexdigest()
+        request_id = f"{h[:8]}-{h[8:12]}-4{h[13:16]}-8{h[17:20]}-{h[20:32]}"
+        moment = CLOCK_START + timedelta(seconds=counter)
+        return _Stamp(
+            request_id, moment.strftime("%Y-%m-%dT%H:%M:%S"), format_datetime(moment, True)
+        )
+
+    # ----- running one request ---------------------------------------------------------------
+
+    def run(self, req: GraphRequest) -> GraphResponse:
+        """Route and run one Graph request; errors become Graph's error body. Adds ids/headers."""
+        stamp = self.stamp()
+        client_id = req.headers.get("client-request-id") or stamp.request_id
+        try:
+            with self._run_lock:
+                response = self._dispatch(req)
+        except GraphError as exc:
+            response = self.error_response(exc, stamp, client_id)
+        except Exception:  # a sandbox bug: answer as Graph would (500), keep the traceback
+            _log.exception("sandbox handler failed for %s %s", req.method, req.path)
+            failure = GraphError(500, "UnknownError", "The sandbox failed to handle the request.")
+            response = self.error_response(failure, stamp, client_id)
+        response.headers.setdefault("request-id", stamp.request_id)
+        response.headers.setdefault("client-request-id", client_id)
+        response.headers.setdefault("Date", stamp.http_date)
+        return response
+
+    def _dispatch(self, req: GraphRequest) -> GraphResponse:
+        if req.path.rstrip("/").lower() == "/$batch":
+            if req.method != "POST":
+                raise GraphError(405, "Request_BadRequest", ge.METHOD_NOT_ALLOWED)
+            return run_batch(req, self.run, self._failed_dependency, self._item_fault)
+        handler, args = self.router.resolve(req.method, req.path)
+        return handler(req, **args)
+
+    def error_response(self, exc: GraphError, stamp: _Stamp, client_id: str) -> GraphResponse:
+        """Graph's error body with innerError (date, request-id, client-request-id)."""
+        body = exc.body(date=stamp.iso, request_id=stamp.request_id, client_request_id=client_id)
+        raw = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        return GraphResponse(exc.status, raw, "application/json", dict(exc.headers))
+
+    def _failed_dependency(self, item_id: str) -> GraphResponse:
+        stamp = self.stamp()
+        exc = GraphError(424, "FailedDependency", ge.FAILED_DEPENDENCY)
+        return self.error_response(exc, stamp, stamp.request_id)
+
+    def _item_fault(self) -> dict[str, Any] | None:
+        return batch_item_fault(self.state) if self.state is not None else None
+
+    # ----- HTTP ------------------------------------------------------------------------------
+
+    async def endpoint(self, request: Request) -> Response:
+        """Starlette endpoint for every non-identity path: Graph versions and report downloads."""
+        path = request.scope["path"]
+        version, _, rest = path.lstrip("/").partition("/")
+        if path.startswith(DOWNLOAD_PREFIX):
+            return self._download(path[len(DOWNLOAD_PREFIX) :])
+        if version not in VERSIONS:
+            return Response(b"", 404)
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        body = await request.body()
+        origin = f"{request.url.scheme}://{request.url.netloc}"
+        try:
+            principal = self.token_service.verify(request.headers.get("authorization"))
+        except TokenRejected as exc:  # Graph's 401, whatever the reason
+            stamp = self.stamp()
+            client_id = headers.get("client-request-id") or stamp.request_id
+            error = GraphError(
+                401,
+                "InvalidAuthenticationToken",
+                exc.message,
+                headers={"WWW-Authenticate": _WWW_AUTH},
+            )
+            response = self.error_response(error, stamp, client_id)
+            response.headers.update(
+                {
+                    "request-id": stamp.request_id,
+                    "client-request-id": client_id,
+                    "Date": stamp.http_date,
+                }
+            )
+            return self._to_http(response)
+        req = GraphRequest(
+            method=request.method,
+            version=version,
+            path="/" + rest,
+            query=parse_qsl(request.url.query, keep_blank_values=True),
+            headers=headers,
+            body=body,
+            origin=origin,
+            principal=principal,
+        )
+        return self._to_http(self.run(req))
+
+    def _to_http(self, response: GraphResponse) -> Response:
+        headers = {
+            "Cache-Control": "no-cache",
+            "Strict-Transport-Security": "max-age=31536000",
+            "x-ms-ags-diagnostic": _DIAGNOSTIC,
+            "x-ms-resource-unit": str(response.resource_units),
+        }
+        if response.content_type and "odata" in response.content_type:
+            headers["OData-Version"] = "4.0"
+        headers.update(response.headers)
+        media_type = response.content_type if response.body else None
+        return Response(response.body, response.status, headers, media_type)
+
+    def _download(self, token: str) -> Response:
+        found = self.reports.download(token)
+        if found is None:
+            return Response(b"", 404)
+        body, name = found
+        return Response(
+            body,
+            200,
+            {"Content-Disposition": f'attachment; filename="{name}"'},
+            "application/octet-stream",
+        )
+
+
+def create_app(
+    options: SandboxOptions | dict[str, Any] | None = None,
+    *,
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+) -> Any:
+    """A fresh sandbox tenant as an ASGI app (Starlette, wrapped in sandbox-auth's faults).
+
+    ``app.state.service`` is the :class:`GraphService`, ``app.state.tenant`` its data and
+    ``app.state.tokens`` the TokenService (tests issue tokens with it).
+    """
+    if not isinstance(options, SandboxOptions):
+        options = SandboxOptions.from_dict(options)
+    service = GraphService(options)
+    starlette = Starlette(
+        routes=[
+            *identity_routes(service.token_service),
+            Route("/{path:path}", service.endpoint, methods=_METHODS),
+        ]
+    )
+    starlette.state.service = service
+    starlette.state.tenant = service.tenant
+    starlette.state.tokens = service.token_service
+    service.state = starlette.state
+    return FaultMiddleware(starlette, options, sleep)
+
+
+_SHARED: dict[SandboxOptions, Any] = {}
+_SHARED_LOCK = threading.Lock()
+"""Process-wide: one app per distinct options, so every system on the same sandbox sees the same
+writes (documented in DESIGN's sandbox section)."""
+
+
+def shared_app(options: SandboxOptions | dict[str, Any] | None = None) -> Any:
+    """The process's app for these options (created on first use, then reused)."""
+    if not isinstance(options, SandboxOptions):
+        options = SandboxOptions.from_dict(options)
+    with _SHARED_LOCK:
+        app = _SHARED.get(options)
+        if app is None:
+            app = _SHARED[options] = create_app(options)
+        return app
