@@ -6,7 +6,7 @@ would, and the figures (pages/s, users/s, ms per page) are printed. "cold" is th
 cached. "app only" calls the ASGI app directly (no httpx, no client-side JSON parsing): the
 sandbox's own cost per page. Run from the repository root::
 
-    /work/venv/bin/python benchmarks/bench_sandbox.py [--users 20000] [--seconds 3]
+    python benchmarks/bench_sandbox.py [--users 20000] [--seconds 3]
 """
 
 from __future__ import annotations
