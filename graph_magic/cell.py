@@ -54,6 +54,9 @@ __all__ = ["RequestSpec", "parse_cell"]
 _METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE")
 _NO_BODY = frozenset({"GET", "DELETE"})
 _GRAPH_HOST = "graph.microsoft.com"
+# "@" is a path character (RFC 3986 pchar) that cannot change a path's structure; leaving it
+# unencoded keeps user principal names readable in results and dry runs.
+_SEGMENT_SAFE = "@"
 _VERSIONS = {"v1.0": "v1.0", "beta": "beta"}
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
@@ -439,7 +442,7 @@ class _Parser:
         for slot in segment.slots:
             value = self._text_of(slot)
             try:
-                parts[slot.start] = quote(value, safe="")
+                parts[slot.start] = quote(value, safe=_SEGMENT_SAFE)
             except UnicodeEncodeError:
                 raise self.error(
                     f"'{slot.label}' holds a character that is not valid Unicode",

@@ -162,8 +162,9 @@ class GraphResult:
     def summary(self) -> str:
         """The header line: what the result holds, deterministic."""
         if self.kind in ("collection", "csv"):
-            text = f"{self.name}: {_plural(self.rows, 'row')}"
-            if self.count is not None and self.count != self.rows:
+            rows = self.rows if self.rows_written is None else max(self.rows, self.rows_written)
+            text = f"{self.name}: {_plural(rows, 'row')}"
+            if self.count is not None and self.count != rows:
                 text += f" of {self.count:,} (@odata.count)"
             if self.kind == "collection":
                 text += f" · {_plural(self.pages, 'page')}"
@@ -193,7 +194,10 @@ class GraphResult:
                 lines.append("more available: nextLink kept")
         if self.csv_path is not None:
             rows = self.rows_written if self.rows_written is not None else self.rows
-            lines.append(f"exported {_plural(rows, 'row')} to {self.csv_path}")
+            line = f"exported {_plural(rows, 'row')} to {self.csv_path}"
+            if self.rows < rows:
+                line += f"; the first {self.rows:,} are kept here (add -o NAME to keep them all)"
+            lines.append(line)
         return lines
 
     # -- text ------------------------------------------------------------------------------

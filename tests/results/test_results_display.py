@@ -106,6 +106,15 @@ def test_count_and_csv_export_are_reported(collection):
     assert lines[1] == "exported 120 rows to out.csv"
 
 
+def test_a_csv_export_keeping_only_a_preview_counts_every_exported_row(collection):
+    result = collection(csv_path="out.csv", rows_written=5000)
+    lines = repr(result).splitlines()
+    assert lines[0] == "users: 5,000 rows · 3 pages"
+    assert lines[1] == (
+        "exported 5,000 rows to out.csv; the first 120 are kept here (add -o NAME to keep them all)"
+    )
+
+
 def test_count_from_the_body_is_used():
     result = make_result(
         method="GET", url=USERS_URL, status_code=200, data={"@odata.count": 7, "value": []}
