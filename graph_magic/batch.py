@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from graph_magic.errors import GraphAPIError, GraphTransportError
 from graph_magic.query import ensure_same_origin, parse_query, plan_advanced_query
 from graph_magic.retry import (
     BATCH_RETRY_STATUSES,
@@ -241,10 +242,14 @@ async def run_batches(
         )
         sent += len(chunks)
         merged: dict[str, dict[str, Any]] = {}
+        failure: BaseException | None = None
         for answer in answers:
             if isinstance(answer, BaseException):
-                raise answer
-            merged.update(answer)
+                failure = failure or answer
+            else:
+                merged.update(answer)
+        if failure is not None:
+            raise _with_answers(failure, items, results, merged)
 
         retry: dict[str, BatchItem] = {}
         wait = 0.0
@@ -269,6 +274,37 @@ async def run_batches(
             await sleep(wait)
             waited += wait
     return results, sent
+
+
+def _with_answers(
+    failure: BaseException,
+    items: Sequence[BatchItem],
+    earlier: Mapping[str, dict[str, Any]],
+    this_round: Mapping[str, dict[str, Any]],
+) -> BaseException:
+    """Put every sub-response received so far on a failed envelope's error, in request order.
+
+    A $batch envelope can fail after other envelopes (or earlier rounds) were answered; their
+    writes happened, so the caller must see them rather than a bare error.
+    """
+    if isinstance(failure, (GraphAPIError, GraphTransportError)):
+        answered = []
+        for item in items:
+            answer = this_round.get(item.id.lower()) or earlier.get(item.id)
+            if answer is not None:
+                answered.append(sub_response(item.id, answer))
+        failure.partial = answered
+    return failure
+
+
+def sub_response(item_id: str, answer: Mapping[str, Any]) -> dict[str, Any]:
+    """One sub-response in the connector's shape: id, status, headers, body."""
+    return {
+        "id": item_id,
+        "status": int(answer.get("status", 0)),
+        "headers": answer.get("headers") or {},
+        "body": answer.get("body"),
+    }
 
 
 def _item_retried(item: BatchItem, status: int, settings: RetrySettingsLike) -> bool:

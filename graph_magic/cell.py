@@ -576,10 +576,15 @@ class _Parser:
                 piece.column,
             )
         if name.lower() == "authorization":
-            raise self.error(
+            error = self.error(
                 "the Authorization header comes from the system's credentials; remove this line",
                 piece.line,
                 piece.column,
+            )
+            # The refused line may hold a pasted token: the error block must not echo it.
+            masked = error.source_line.split(":", 1)[0] + ": ***"
+            raise GraphSyntaxError(
+                error.message, line=error.line, column=error.column, source_line=masked
             )
         if any(existing.lower() == name.lower() for existing in headers):
             raise self.error(f"header '{name}' is given twice", piece.line, piece.column)

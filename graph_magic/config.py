@@ -214,6 +214,12 @@ def _resolve_path(source: str | os.PathLike[str], env: Mapping[str, str]) -> Pat
     )
 
 
+def _line_and_column(text: str, position: int) -> tuple[int, int]:
+    """1-based line and column of a character offset in ``text``."""
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
@@ -223,6 +229,14 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         ) from None
     try:
         data = yaml.safe_load(text)
+    except yaml.reader.ReaderError as exc:
+        # The reader refuses a character before any parsing, so it has no mark: locate it.
+        line, column = _line_and_column(text, exc.position)
+        raise GraphConfigError(
+            f"invalid YAML at line {line}, column {column}: "
+            f"character {exc.character!r} is not allowed in YAML",
+            file=str(path),
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)

@@ -24,7 +24,7 @@ import httpx
 
 from graph_magic import telemetry
 from graph_magic.auth import TokenProvider, make_token_provider
-from graph_magic.batch import normalize_requests, run_batches
+from graph_magic.batch import normalize_requests, run_batches, sub_response
 from graph_magic.config import SystemConfig, load_system
 from graph_magic.errors import GraphAPIError, GraphBatchError, GraphTransportError, hint_for
 from graph_magic.query import (
@@ -602,15 +602,7 @@ class GraphConnector:
                 telemetry.record_action_duration(
                     time.perf_counter() - started, method="POST", object_type="batch"
                 )
-        data = [
-            {
-                "id": item.id,
-                "status": int(answers[item.id].get("status", 0)),
-                "headers": answers[item.id].get("headers") or {},
-                "body": answers[item.id].get("body"),
-            }
-            for item in items
-        ]
+        data = [sub_response(item.id, answers[item.id]) for item in items]
         success = all(200 <= entry["status"] < 300 for entry in data)
         if not success and not continue_on_error:
             raise self._batch_error(items, data)
