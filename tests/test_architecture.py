@@ -64,7 +64,7 @@ def test_ruff_finds_nothing() -> None:
         pytest.skip("ruff is not installed")
     root = PACKAGE.parent
     result = subprocess.run(
-        [ruff, "check", "graph_magic", "tests", "benchmarks"],
+        [ruff, "check", "graph_magic", "tests", "benchmarks", "scripts"],
         cwd=root,
         capture_output=True,
         text=True,
