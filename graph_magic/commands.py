@@ -167,7 +167,7 @@ def _systems(
     rows = []
     for name, path in find_systems().items():
         marker = "*" if name == current else ""
-        rows.append((marker, name, _origin_of(path), str(path)))
+        rows.append((marker, name, _origin_of(path), _shown_path(path)))
     show(
         Panel(
             "Systems (* = used by the next request)",
@@ -189,6 +189,22 @@ def _origin_of(path: Path) -> str:
     if parent == dirs[-3]:
         return "./systems"
     return "$GRAPH_MAGIC_SYSTEMS"
+
+
+def _shown_path(path: Path) -> str:
+    """A system file's place as a reader needs it, without this machine's folders.
+
+    Notebooks keep these outputs and nbval compares them on other machines, so a built-in
+    file shows by name, and one under the working or home directory relative to it.
+    """
+    if path.parent == system_dirs()[-1]:
+        return f"built-in {path.name}"
+    for base, shown in ((Path.cwd(), ""), (Path.home(), "~/")):
+        try:
+            return shown + path.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return str(path)
 
 
 def _status(
@@ -214,7 +230,9 @@ def _status_panel(info: dict[str, Any], title: str, base_url: str) -> Panel:
         rows.append(("tenant", str(info["tenant"])))
     signed_in = info.get("signed_in", False)
     rows.append(("token", _expiry_text(info.get("expires_on")) if signed_in else "none yet"))
-    return Panel(title, tuple(rows), note=f"defined in {info.get('source', '?')}")
+    source = info.get("source")
+    shown = _shown_path(Path(source)) if source and Path(source).is_file() else source or "?"
+    return Panel(title, tuple(rows), note=f"defined in {shown}")
 
 
 def _expiry_text(expires_on: Any) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
+import graph_magic
 from graph_magic import runtime
 from graph_magic.commands import COMMANDS, GraphUsageError
 
@@ -42,6 +43,18 @@ def test_status_never_shows_the_token(sandbox: Any, magic: Any) -> None:
     assert "valid until" in ran.text and "UTC" in ran.text
     assert "contoso.onmicrosoft.com" in ran.text
     assert "<table>" in ran.htmls()[0]
+
+
+def test_status_and_systems_name_files_without_this_machines_folders(
+    sandbox: Any, monkeypatch: Any, tmp_path: Any
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no ./systems here: the built-in files are used
+    status = sandbox("%graph status").text
+    assert "defined in built-in sandbox.yaml" in status
+    systems = sandbox("%graph systems").text
+    assert "built-in sandbox.yaml" in systems
+    package_dir = str(Path(graph_magic.__file__).parent)
+    assert package_dir not in status and package_dir not in systems
 
 
 def test_status_before_any_sign_in_says_so(run: Any) -> None:
