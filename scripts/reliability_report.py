@@ -59,6 +59,7 @@ def _scenarios(size: dict[str, int]) -> list[Callable[[], Awaitable[kit.Outcome]
         lambda: faults.token_expiry_scan(size["token_pages"]),
         lambda: faults.token_expiry_scan(size["token_pages"], client_clock_stopped=True),
         lambda: faults.batch_with_throttling(size["batch"], rate=0.3, writes=size["writes"]),
+        lambda: faults.batch_envelope_lost(size["writes"]),
         lambda: faults.exhausted_budget(5, kind="attempts"),
         lambda: faults.exhausted_budget(5, kind="seconds"),
         lambda: faults.exhausted_budget(5, kind="drops"),

@@ -360,6 +360,46 @@ async def batch_with_throttling(
     )
 
 
+async def batch_envelope_lost(writes: int, *, rate: float = 0.4) -> Outcome:
+    """``writes`` creations by $batch; ``rate`` of them throttled, then the retry round's
+    envelope is answered 503 (not resent: it carries POSTs). Every answer received before
+    must still reach the caller, on the error's ``partial``, so no creation goes unreported."""
+    app = create_app(options(users=30, batch_item_429_rate=rate))
+    before = len(app.state.tenant.users)
+    run = f"env{next(_RUNS)}"
+    requests = [
+        {"id": f"w{n}", "method": "POST", "url": "/users", "body": new_user(f"{run}-{n}")}
+        for n in range(writes)
+    ]
+    first_round = -(-writes // 20)  # envelopes of 20
+    probe = FailAfter(
+        asgi_transport(None, app=app), injector(app), first_round, FaultOptions(rate_503=1.0)
+    )
+    answers: list[dict[str, Any]] | None = None
+    error: BaseException | None = None
+    async with in_process(
+        app, bearer_system(app_token(app)), RecordingSleep(), transport=probe
+    ) as conn:
+        try:
+            out = await conn.perform_batch(requests, continue_on_error=True)
+            answers = out["response"]["data"]
+        except (GraphAPIError, GraphTransportError) as exc:
+            error, answers = exc, exc.partial
+    created = [u["userPrincipalName"] for u in app.state.tenant.users[before:]]
+    reported = sum(1 for a in answers or () if a["status"] == 201)
+    figures = Figures(
+        f"$batch of {writes} creations, retry envelope answered 503",
+        requests=injector(app).counters.requests,
+        faults=fault_total(app),
+        expected=len(created),
+        received=reported,
+        duplicates=duplicates(created),
+        ok=answers is not None and reported == len(created) and 0 < len(created) < writes,
+        note=f"{len(created)} created before the envelope failed, {reported} reported on the error",
+    )
+    return Outcome(figures, created, data=answers, error=error)
+
+
 async def exhausted_budget(pages_before: int, *, kind: str = "attempts", top: int = 10) -> Outcome:
     """A /users scan whose Graph starts failing for good after ``pages_before`` pages.
 
