@@ -193,6 +193,20 @@ def test_an_expected_error_status_shows_graphs_code_and_message():
     assert head == "GET x: 404 Request_ResourceNotFound: Resource 'x' does not exist."
 
 
+def test_an_expected_error_keeps_its_changing_ids_out_of_the_text_form():
+    inner = {"request-id": "4f1c", "client-request-id": "9a7e", "date": "2025-06-02T09:00:07"}
+    error = {"code": "Request_ResourceNotFound", "message": "gone", "innerError": inner}
+    result = make_result(
+        method="GET", url="/users/x", status_code=404, data={"error": error}, request_id="4f1c"
+    )
+    text = repr(result)
+    assert '"code": "Request_ResourceNotFound"' in text and '"message": "gone"' in text
+    assert all(value not in text for value in inner.values())
+    html = result._repr_html_()
+    assert "9a7e" not in html and "2025-06-02" not in html
+    assert '<span class="gm-request-id">4f1c</span>' in html  # the id, in its own span
+
+
 def test_raw_shows_the_json():
     result = make_result(method="GET", url="/me", status_code=200, data={"id": "1"}, raw=True)
     assert repr(result) == 'me: raw\n{\n  "id": "1"\n}'
