@@ -440,15 +440,8 @@ class _Parser:
             return segment.text
         parts: dict[int, str] = {}
         for slot in segment.slots:
-            value = self._text_of(slot)
-            try:
-                parts[slot.start] = quote(value, safe=_SEGMENT_SAFE)
-            except UnicodeEncodeError:
-                raise self.error(
-                    f"'{slot.label}' holds a character that is not valid Unicode",
-                    slot.line,
-                    slot.column,
-                ) from None
+            # _text_of has already refused text that UTF-8 (what quote encodes with) cannot hold.
+            parts[slot.start] = quote(self._text_of(slot), safe=_SEGMENT_SAFE)
         result = self._render_with(segment, parts)
         if not result:
             slot = segment.slots[0]
