@@ -7,11 +7,6 @@ import logging
 
 import httpx
 import pytest
-from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import InMemoryMetricReader
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from graph_magic import telemetry
 from graph_magic.connector import GraphConnector
@@ -95,19 +90,6 @@ async def test_debug_logs_never_show_the_token(graph, caplog, capsys):
     assert "eyJ" not in printed and "Sup3rSecret!" not in printed and "abc123" not in printed
     await conn.close()
     telemetry.configure_logging(make_system().logging)
-
-
-@pytest.fixture
-def otel():
-    reader = InMemoryMetricReader()
-    exporter = InMemorySpanExporter()
-    tracer_provider = TracerProvider()
-    tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
-    telemetry.use_providers(
-        meter_provider=MeterProvider(metric_readers=[reader]), tracer_provider=tracer_provider
-    )
-    yield reader, exporter
-    telemetry.use_providers()
 
 
 def _metric_names(reader):

@@ -14,10 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from foundation_kit import FakeIdentityPlatform, make_jwt
-from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from graph_magic import telemetry
@@ -192,19 +189,6 @@ async def test_no_secret_in_any_log_record_at_debug_detailed(
 
 
 # --------------------------------------------------------------------------- OpenTelemetry
-
-
-@pytest.fixture
-def otel() -> Iterator[tuple[InMemoryMetricReader, InMemorySpanExporter]]:
-    reader = InMemoryMetricReader()
-    exporter = InMemorySpanExporter()
-    tracer_provider = TracerProvider()
-    tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
-    telemetry.use_providers(
-        meter_provider=MeterProvider(metric_readers=[reader]), tracer_provider=tracer_provider
-    )
-    yield reader, exporter
-    telemetry.use_providers()
 
 
 def _points(reader: InMemoryMetricReader) -> dict[str, list[Any]]:
