@@ -16,7 +16,7 @@ import json
 import logging
 import threading
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -59,14 +59,27 @@ _WWW_AUTH = (
 
 
 class _Stamp:
-    """One request's identity on the fixed clock: request id and its dates."""
+    """One request's identity on the fixed clock: its request id, and its dates on demand.
 
-    __slots__ = ("http_date", "iso", "request_id")
+    Every request (each $batch item too) takes a stamp, but most never show a date, so the
+    dates are formatted only when asked for.
+    """
 
-    def __init__(self, request_id: str, iso: str, http_date: str) -> None:
+    __slots__ = ("moment", "request_id")
+
+    def __init__(self, request_id: str, moment: datetime) -> None:
         self.request_id = request_id
-        self.iso = iso
-        self.http_date = http_date
+        self.moment = moment
+
+    @property
+    def iso(self) -> str:
+        """``2024-06-01T09:00:05``, as Graph's innerError dates."""
+        return self.moment.strftime("%Y-%m-%dT%H:%M:%S")
+
+    @property
+    def http_date(self) -> str:
+        """The HTTP ``Date`` header's form."""
+        return format_datetime(self.moment, True)
 
 
 class GraphService:
@@ -104,10 +117,7 @@ class GraphService:
             counter = self._counter
         h = hashlib.sha256(f"{self.options.seed}:request:{counter}".encode()).hexdigest()
         request_id = f"{h[:8]}-{h[8:12]}-4{h[13:16]}-8{h[17:20]}-{h[20:32]}"
-        moment = CLOCK_START + timedelta(seconds=counter)
-        return _Stamp(
-            request_id, moment.strftime("%Y-%m-%dT%H:%M:%S"), format_datetime(moment, True)
-        )
+        return _Stamp(request_id, CLOCK_START + timedelta(seconds=counter))
 
     # ----- running one request ---------------------------------------------------------------
 
@@ -124,9 +134,11 @@ class GraphService:
             _log.exception("sandbox handler failed for %s %s", req.method, req.path)
             failure = GraphError(500, "UnknownError", "The sandbox failed to handle the request.")
             response = self.error_response(failure, stamp, client_id)
-        response.headers.setdefault("request-id", stamp.request_id)
-        response.headers.setdefault("client-request-id", client_id)
-        response.headers.setdefault("Date", stamp.http_date)
+        headers = response.headers
+        headers.setdefault("request-id", stamp.request_id)
+        headers.setdefault("client-request-id", client_id)
+        if "Date" not in headers:
+            headers["Date"] = stamp.http_date
         return response
 
     def _dispatch(self, req: GraphRequest) -> GraphResponse:
