@@ -257,15 +257,13 @@ async def run_batches(
             item.attempts += 1
             answer = merged.get(item.id.lower()) or _missing_response(item)
             status = int(answer.get("status", 0))
-            delay = _item_delay(item, answer, settings, now, rng)
-            if (
-                _item_retried(item, status, settings)
-                and waited + delay <= settings.max_total_seconds
-            ):
-                retry[item.id.lower()] = item
-                wait = max(wait, delay)
-                if on_retry is not None:
-                    on_retry(item.id, item.attempts, delay, status)
+            if _item_retried(item, status, settings):
+                delay = _item_delay(item, answer, settings, now, rng)
+                if waited + delay <= settings.max_total_seconds:
+                    retry[item.id.lower()] = item
+                    wait = max(wait, delay)
+                    if on_retry is not None:
+                        on_retry(item.id, item.attempts, delay, status)
             results[item.id] = answer
         _carry_failed_dependents(pending, results, retry)
 

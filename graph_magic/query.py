@@ -218,12 +218,12 @@ def plan_advanced_query(
     if count is not None and count.lower() == "false":
         return AdvancedPlan({}, {}, False)
 
-    if not is_directory_path(path):
+    # The cheap test on the query options first: most requests ask for nothing advanced.
+    automatic = mode == "auto" and count is None
+    if automatic and not _asks_for_advanced(path, params):
         wanted = False
-    elif mode == "always" or count is not None:
-        wanted = True
     else:
-        wanted = _asks_for_advanced(path, params)
+        wanted = is_directory_path(path)
     if not wanted:
         return AdvancedPlan({}, {}, False)
 
