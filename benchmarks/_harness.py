@@ -95,6 +95,14 @@ class ServedSandbox:
         """The server's counters now: ``requests``, ``faults`` by kind, ``resource_units``."""
         return json.loads(self._ask("counters"))
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the serving child has used so far."""
+        import psutil
+
+        assert self._process is not None
+        times = psutil.Process(self._process.pid).cpu_times()
+        return times.user + times.system
+
     def _ask(self, command: str) -> str:
         assert self._process is not None and self._process.stdin and self._process.stdout
         with self._lock:
@@ -201,11 +209,22 @@ class Timing:
     runs: list[float] = field(default_factory=list)
     extras: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    client_cpu: list[float] = field(default_factory=list)
+    server_cpu: list[float] = field(default_factory=list)
 
     @property
     def median(self) -> float | None:
         """Median seconds, or None when the side did not run."""
         return statistics.median(self.runs) if self.runs else None
+
+    def cpu_note(self) -> str | None:
+        """``CPU/run: client X ms, server Y ms`` (medians), when they were measured."""
+        if not self.client_cpu:
+            return None
+        note = f"CPU/run: client {statistics.median(self.client_cpu) * 1000:.0f} ms"
+        if self.server_cpu:
+            note += f", server {statistics.median(self.server_cpu) * 1000:.0f} ms"
+        return note
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready summary."""
@@ -213,6 +232,10 @@ class Timing:
             "median_s": _round(self.median),
             "runs_s": [_round(t) for t in self.runs],
         }
+        if self.client_cpu:
+            out["client_cpu_median_s"] = _round(statistics.median(self.client_cpu))
+        if self.server_cpu:
+            out["server_cpu_median_s"] = _round(statistics.median(self.server_cpu))
         if self.extras:
             out["last"] = self.extras[-1]
         if self.error:
@@ -229,6 +252,7 @@ def alternate(
     *,
     warmup: bool = True,
     between: Callable[[], None] | None = None,
+    server_cpu: Callable[[], float] | None = None,
     log: Callable[[str], None] = print,
 ) -> dict[str, Timing]:
     """Run every side ``repeats`` times, rotating the order each round; medians come later.
@@ -236,18 +260,21 @@ def alternate(
     A side returns a dict of facts about its run (rows, pages, 429s...) that is kept with the
     timing. A side that raises is reported with its error and left out of later rounds, so one
     broken client does not hide the others' figures. ``between`` runs before every timed run
-    (e.g. waiting for the throttle's bucket to refill) and is not timed.
+    (e.g. waiting for the throttle's bucket to refill) and is not timed. Each timed run also
+    records this process's CPU time and, given ``server_cpu`` (a reading of the serving
+    child's CPU seconds), the server's: on a machine whose cores are shared, the two together
+    decide how far above the latency bound a run lands.
     """
     names = list(sides)
     timings = {name: Timing(name) for name in names}
     if warmup:
         for name in names:
-            _run_one(timings[name], sides[name], between, log, timed=False)
+            _run_one(timings[name], sides[name], between, server_cpu, log, timed=False)
     for round_number in range(repeats):
         shift = round_number % len(names)
         for name in names[shift:] + names[:shift]:
             if timings[name].error is None:
-                _run_one(timings[name], sides[name], between, log, timed=True)
+                _run_one(timings[name], sides[name], between, server_cpu, log, timed=True)
     return timings
 
 
@@ -255,6 +282,7 @@ def _run_one(
     timing: Timing,
     side: Side,
     between: Callable[[], None] | None,
+    server_cpu: Callable[[], float] | None,
     log: Callable[[str], None],
     *,
     timed: bool,
@@ -262,6 +290,8 @@ def _run_one(
     if between is not None:
         between()
     gc.collect()
+    server_before = server_cpu() if server_cpu is not None else 0.0
+    cpu_before = time.process_time()
     started = time.perf_counter()
     try:
         extra = side()
@@ -270,11 +300,15 @@ def _run_one(
         log(f"    {timing.name}: FAILED {timing.error}")
         return
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_before
     label = "run" if timed else "warm-up"
     log(f"    {timing.name:<40} {label:<8} {elapsed:8.3f} s  {_brief(extra)}")
     if timed:
         timing.runs.append(elapsed)
         timing.extras.append(dict(extra or {}))
+        timing.client_cpu.append(cpu)
+        if server_cpu is not None:
+            timing.server_cpu.append(server_cpu() - server_before)
 
 
 def _brief(extra: Mapping[str, Any] | None) -> str:
@@ -442,9 +476,35 @@ def machine() -> dict[str, Any]:
         "cpu_model": _cpu_model(),
         "logical_cpus": os.cpu_count(),
         "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "two_process_speedup": two_process_speedup(),
         "python": sys.version.split()[0],
         "versions": versions,
     }
+
+
+_SPIN = "for _ in range(5_000_000): pass"
+
+
+def two_process_speedup() -> float:
+    """How much faster two CPU-bound processes finish together than one after the other.
+
+    2.0 means two truly parallel cores; near 1.0 means the two logical CPUs share one core (or
+    the host is busy). The served sandbox and the client are two such processes, so this says
+    whether the server's work overlaps the client's or adds to it.
+    """
+
+    def spin(count: int) -> float:
+        started = time.perf_counter()
+        children = [
+            subprocess.Popen([sys.executable, "-c", _SPIN], stdout=subprocess.DEVNULL)
+            for _ in range(count)
+        ]
+        for child in children:
+            child.wait()
+        return time.perf_counter() - started
+
+    spin(1)  # warm the interpreter's files into the page cache
+    return round(2 * spin(1) / spin(2), 2)
 
 
 def _cpu_model() -> str | None:

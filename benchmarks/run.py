@@ -304,7 +304,8 @@ def _print_report(results: dict[str, Any], path: Path) -> None:
         f"graph-magic benchmarks ({results['mode']}, {results['started_utc']}), "
         f"{results['latency_ms']:g} ms sandbox latency, "
         f"{machine['cpu_model'] or machine['processor']}, {machine['logical_cpus']} CPUs, "
-        f"{machine['memory_gb']} GB, Python {machine['python']}"
+        f"{machine['memory_gb']} GB, Python {machine['python']}, "
+        f"two-process speedup {machine.get('two_process_speedup', '?')}"
     )
     print(render(results))
     print(f"\n{results.get('elapsed_s', 0):.0f} s in all; figures in {path}")
