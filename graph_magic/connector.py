@@ -26,7 +26,13 @@ from graph_magic import telemetry
 from graph_magic.auth import TokenProvider, make_token_provider
 from graph_magic.batch import normalize_requests, run_batches, sub_response
 from graph_magic.config import SystemConfig, load_system
-from graph_magic.errors import GraphAPIError, GraphBatchError, GraphTransportError, hint_for
+from graph_magic.errors import (
+    GraphAPIError,
+    GraphBatchError,
+    GraphSecurityError,
+    GraphTransportError,
+    hint_for,
+)
 from graph_magic.query import (
     asks_for_consistency,
     ensure_same_origin,
@@ -245,8 +251,10 @@ class GraphConnector:
         timeout: httpx.Timeout,
         *,
         retry_as: str | None = None,
-    ) -> tuple[httpx.Response, int]:
-        """Send with retries and one token refresh on an expired token; (response, attempts).
+    ) -> tuple[httpx.Response, RetryPolicy]:
+        """Send with retries and one token refresh on an expired token; (response, policy).
+
+        The policy tells how many attempts were made and why retrying stopped, for the error.
 
         ``retry_as`` names the method whose retry rules apply when they differ from the
         HTTP method's (a $batch of reads is as safe to resend as a GET).
@@ -281,11 +289,12 @@ class GraphConnector:
                 f"{type(exc).__name__}: {telemetry.mask_text(str(exc))}",
                 url=where,
                 attempts=policy.attempts,
+                retry_stop=policy.stop,
             ) from exc
-        return response, policy.attempts
+        return response, policy
 
     def _api_error(
-        self, response: httpx.Response, method: str, url: str, attempts: int
+        self, response: httpx.Response, method: str, url: str, retried: RetryPolicy
     ) -> GraphAPIError:
         upstream, code, message, inner = _error_parts(response)
         return GraphAPIError(
@@ -302,7 +311,8 @@ class GraphConnector:
             hint=hint_for(
                 response.status_code, code, message, method, relative_path(url, self._base)
             ),
-            attempts=attempts,
+            attempts=retried.attempts,
+            retry_stop=retried.stop,
         )
 
     # ------------------------------------------------------------------ paging
@@ -365,7 +375,7 @@ class GraphConnector:
         number = seen = 0
         while True:
             number += 1
-            response, attempts = await self._request(
+            response, retried = await self._request(
                 "GET", page_url, sent_headers, None, http_timeout
             )
             if number == 1 and not advanced and mode != "never" and response.status_code == 400:
@@ -376,11 +386,11 @@ class GraphConnector:
                     _set_header(sent_headers, "ConsistencyLevel", "eventual")
                     advanced = True
                     page_url = join_url(full, query)
-                    response, attempts = await self._request(
+                    response, retried = await self._request(
                         "GET", page_url, sent_headers, None, http_timeout
                     )
             if response.status_code >= 400 and response.status_code not in expected:
-                raise self._api_error(response, "GET", page_url, attempts)
+                raise self._api_error(response, "GET", page_url, retried)
             page = _to_page(number, page_url, response, advanced)
             if max_items is not None:
                 if len(page.items) > max_items - seen:
@@ -429,7 +439,8 @@ class GraphConnector:
                         items.extend(page.items)
                     last = page
                 span.set_attribute("graph.pages", pages)
-        except (GraphAPIError, GraphTransportError) as exc:
+        except (GraphAPIError, GraphTransportError, GraphSecurityError) as exc:
+            # Whatever stopped the scan, the pages already received stay with the error.
             if pages:
                 exc.partial = items
             raise
@@ -465,11 +476,11 @@ class GraphConnector:
         headers = self._headers(correlation_id, {}, config.get("headers"))
         body = config.get("body")
         content = _encode_body(body) if method in _BODY_METHODS and body is not None else None
-        response, attempts = await self._request(
+        response, retried = await self._request(
             method, url, headers, content, self._timeout(timeout)
         )
         if response.status_code >= 400 and response.status_code not in expected:
-            raise self._api_error(response, method, url, attempts)
+            raise self._api_error(response, method, url, retried)
         return _to_page(1, url, response, False)
 
     # ------------------------------------------------------------------ public calls
@@ -574,11 +585,11 @@ class GraphConnector:
         async def send_chunk(wire: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             content = json.dumps({"requests": wire}).encode()
             reads_only = all(item["method"] not in NON_IDEMPOTENT for item in wire)
-            response, attempts = await self._request(
+            response, retried = await self._request(
                 "POST", url, headers, content, http_timeout, retry_as="GET" if reads_only else None
             )
             if response.status_code >= 400:
-                raise self._api_error(response, "POST", url, attempts)
+                raise self._api_error(response, "POST", url, retried)
             answers = json.loads(response.content).get("responses") or []
             return {str(answer.get("id")).lower(): answer for answer in answers}
 

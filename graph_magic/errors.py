@@ -16,7 +16,10 @@ Each carries the data a caller needs as attributes and a message a person can ac
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from graph_magic.retry import RetryStop
 
 
 class GraphMagicError(Exception):
@@ -69,21 +72,40 @@ class GraphAuthError(GraphMagicError):
 
 
 class GraphSecurityError(GraphMagicError):
-    """A request would carry the token to a host other than the configured Graph host."""
+    """A request would carry the token to a host other than the configured Graph host.
 
-    def __init__(self, message: str, *, url: str) -> None:
+    ``url`` is the refused origin. ``partial`` holds the items of the pages fetched before a
+    nextLink pointed elsewhere, so refusing the link does not throw away what was fetched.
+    """
+
+    def __init__(self, message: str, *, url: str, partial: Any = None) -> None:
         self.url = url
+        self.partial = partial
         super().__init__(message)
 
 
 class GraphTransportError(GraphMagicError):
-    """The connection failed or timed out on every attempt."""
+    """The connection failed or timed out on every attempt.
 
-    def __init__(self, message: str, *, url: str, attempts: int, partial: Any = None) -> None:
+    ``retry_stop`` says which retry budget ran out (None when the failure was not retryable);
+    ``hint`` then names the setting to raise, and the message ends with it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str,
+        attempts: int,
+        partial: Any = None,
+        retry_stop: RetryStop | None = None,
+    ) -> None:
         self.url = url
         self.attempts = attempts
         self.partial = partial
-        super().__init__(message)
+        self.retry_stop = retry_stop
+        self.hint = retry_hint(retry_stop)
+        super().__init__(f"{message}\nHint: {self.hint}" if self.hint else message)
 
 
 class GraphAPIError(GraphMagicError):
@@ -92,6 +114,9 @@ class GraphAPIError(GraphMagicError):
     ``detail`` follows the connector's contract:
     ``{"error": "HTTP Error <code>", "upstream": {"url": ..., "detail": <upstream JSON>}}``.
     ``partial`` holds the items fetched before a paging scan failed, so nothing is lost silently.
+    ``retry_stop`` says which retry budget ran out while the status was still worth retrying;
+    ``hint`` then holds the gotcha's fix (if any) followed by why retrying stopped and which
+    setting to raise.
     """
 
     def __init__(
@@ -109,6 +134,7 @@ class GraphAPIError(GraphMagicError):
         hint: str | None = None,
         attempts: int = 1,
         partial: Any = None,
+        retry_stop: RetryStop | None = None,
     ) -> None:
         self.status_code = status_code
         self.url = url
@@ -118,9 +144,10 @@ class GraphAPIError(GraphMagicError):
         self.request_id = request_id
         self.client_request_id = client_request_id
         self.date = date
-        self.hint = hint
+        self.hint = " ".join(h for h in (hint, retry_hint(retry_stop)) if h) or None
         self.attempts = attempts
         self.partial = partial
+        self.retry_stop = retry_stop
         self.detail = {
             "error": f"HTTP Error {status_code}",
             "upstream": {"url": url, "detail": upstream},
@@ -208,3 +235,38 @@ def hint_for(
             family = family.replace(".Read.All", ".ReadWrite.All")
         return f"The app lacks the permission for this call: grant {family} (or higher)."
     return None
+
+
+def retry_hint(stop: RetryStop | None) -> str | None:
+    """Why retrying gave up and which ``retry`` setting to raise, or None when it did not.
+
+    Without this a budget that ran out reads like a server that never recovered: the user
+    could not tell whether more attempts or a longer time budget would have helped.
+    """
+    if stop is None:
+        return None
+    tries = f"{stop.attempts} attempt{'s' if stop.attempts != 1 else ''}"
+    if stop.reason == "max_attempts":
+        return (
+            f"Retries stopped after {tries} because retry.max_attempts ({stop.max_attempts}) "
+            "was reached; raise retry.max_attempts in the system config to try more times."
+        )
+    budget = _seconds(stop.max_total_seconds)
+    if stop.reason == "retry_after" and stop.retry_after is not None:
+        return (
+            f"Retries stopped after {tries} because the server asked to wait "
+            f"{_seconds(stop.retry_after)} (Retry-After), more than the {_seconds(stop.remaining)} "
+            f"left of the retry.max_total_seconds budget of {budget}; raise "
+            "retry.max_total_seconds in the system config to honour such waits."
+        )
+    return (
+        f"Retries stopped after {tries} because the retry.max_total_seconds budget of {budget} "
+        f"was used up ({_seconds(stop.waited)} waited, the next wait of "
+        f"{_seconds(stop.next_wait)} would pass it); raise retry.max_total_seconds in the "
+        "system config to keep retrying longer."
+    )
+
+
+def _seconds(value: float) -> str:
+    """``150 s``, ``1.5 s``: two decimals at most, no trailing zeros."""
+    return f"{value:.2f}".rstrip("0").rstrip(".") + " s"

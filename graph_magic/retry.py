@@ -4,7 +4,8 @@ Declared with tenacity rather than written as a loop. The wait is the larger of 
 backoff (with jitter) and the server's own Retry-After, read in every form Graph and Azure use:
 seconds, fractional seconds, an HTTP date, or milliseconds under the ``-ms`` header names. Two
 budgets stop it: ``max_attempts`` and ``max_total_seconds`` (the sum of the waits, so an
-injected fake sleep sees the same decisions as a real one).
+injected fake sleep sees the same decisions as a real one). The policy records which one did
+(:class:`RetryStop`), so the error a user finally sees can name the setting to raise.
 
 POST and PATCH are not idempotent: they are retried only on 429 (Graph throttles before acting)
 and on failures that happened before the request left (connect errors, pool timeouts), never on
@@ -17,7 +18,8 @@ import email.utils
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState
@@ -47,6 +49,33 @@ class RetrySettingsLike(Protocol):
 
 OnRetry = Callable[[int, float, "int | str"], None]
 """Called before each wait with (attempt number just failed, delay, status or error name)."""
+
+StopReason = Literal["max_attempts", "max_total_seconds", "retry_after"]
+
+
+@dataclass(frozen=True, slots=True)
+class RetryStop:
+    """Why retrying gave up while the answer was still worth retrying, with the figures.
+
+    ``reason`` is ``max_attempts`` (the attempt count ran out), ``max_total_seconds`` (the next
+    wait would pass the time budget) or ``retry_after`` (the server's Retry-After alone is longer
+    than what is left of the time budget). ``waited`` is the time already spent waiting,
+    ``next_wait`` the wait that did not fit (0 for ``max_attempts``) and ``retry_after`` what
+    the server asked for, when it said.
+    """
+
+    reason: StopReason
+    attempts: int
+    max_attempts: int
+    max_total_seconds: float
+    waited: float
+    next_wait: float
+    retry_after: float | None
+
+    @property
+    def remaining(self) -> float:
+        """Seconds of the time budget not yet spent waiting."""
+        return max(self.max_total_seconds - self.waited, 0.0)
 
 
 def parse_retry_after(
@@ -122,7 +151,8 @@ def exception_is_retried(exc: BaseException, method: str) -> bool:
 class RetryPolicy:
     """One request's retry decisions, built into a tenacity ``AsyncRetrying``.
 
-    ``attempts`` tells the caller how many tries were made, for the error it may raise.
+    ``attempts`` tells the caller how many tries were made and ``stop`` why it gave up while
+    the answer was still retryable (None when it did not), for the error it may raise.
     """
 
     def __init__(
@@ -142,6 +172,9 @@ class RetryPolicy:
         self._now = now
         self._rng = rng
         self.attempts = 0
+        self.stop: RetryStop | None = None
+        # What the last retryable answer's Retry-After asked for; read by _stop right after.
+        self._asked: float | None = None
 
     def _should_retry(self, state: RetryCallState) -> bool:
         outcome = state.outcome
@@ -155,18 +188,37 @@ class RetryPolicy:
     def _wait(self, state: RetryCallState) -> float:
         delay = backoff_delay(state.attempt_number, self.settings, self._rng)
         outcome = state.outcome
+        self._asked = None
         if outcome is not None and not outcome.failed:
-            asked = parse_retry_after(
+            self._asked = parse_retry_after(
                 outcome.result().headers, self.settings.retry_after_header_names, now=self._now
             )
-            if asked is not None:
-                delay = max(delay, asked)
+            if self._asked is not None:
+                delay = max(delay, self._asked)
         return delay
 
     def _stop(self, state: RetryCallState) -> bool:
-        if state.attempt_number >= self.settings.max_attempts:
-            return True
-        return state.idle_for + state.upcoming_sleep > self.settings.max_total_seconds
+        # tenacity asks after _wait, so upcoming_sleep is the wait this retry would need.
+        settings = self.settings
+        reason: StopReason
+        if state.attempt_number >= settings.max_attempts:
+            reason = "max_attempts"
+        elif state.idle_for + state.upcoming_sleep > settings.max_total_seconds:
+            left = settings.max_total_seconds - state.idle_for
+            too_long = self._asked is not None and self._asked > left
+            reason = "retry_after" if too_long else "max_total_seconds"
+        else:
+            return False
+        self.stop = RetryStop(
+            reason=reason,
+            attempts=state.attempt_number,
+            max_attempts=settings.max_attempts,
+            max_total_seconds=settings.max_total_seconds,
+            waited=state.idle_for,
+            next_wait=0.0 if reason == "max_attempts" else state.upcoming_sleep,
+            retry_after=self._asked,
+        )
+        return True
 
     def _before_sleep(self, state: RetryCallState) -> None:
         if self._on_retry is None:
