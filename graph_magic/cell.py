@@ -1,4 +1,4 @@
-"""The %%graph cell grammar: turn a cell's text into RequestSpecs, or say exactly where it is wrong.
+r"""The %%graph cell grammar: turn a cell's text into RequestSpecs or say exactly where it is wrong.
 
 A cell is written the way Graph's documentation prints an HTTP request, so a documented example
 can be pasted as it is::
@@ -27,7 +27,15 @@ Decisions worth knowing:
 - ``{{...}}`` is interpolated per position after the structure has been split, never by text
   substitution first: a value is one path segment (percent-encoded, never empty, never a dot
   segment), OData string data in a query value (``'`` doubled), a header value without line breaks,
-  a JSON value or JSON string content in a body. There is no escape for a literal ``{{``.
+  a JSON value or JSON string content in a body.
+- ``\{{`` is a literal ``{{``: nothing is interpolated there, and the escape is then placed like a
+  value whose text is ``{{`` (percent-encoded in a path, JSON string content in a body). A
+  backslash escapes ``{{`` only when it is not itself escaped: an odd run of backslashes right
+  before ``{{`` escapes it (that one backslash is dropped), an even run is left as written and the
+  ``{{...}}`` is interpolated. That is how JSON and YAML's double quotes read backslashes, so
+  ``"\\{{x}}"`` in a body stays a backslash followed by x's value, and no JSON escape is taken
+  away (``\{`` is none). Backslashes anywhere else are plain text; outside a JSON or YAML string a
+  single backslash right before a value is written ``%5C`` (path, query).
 - An ``Authorization`` header is refused: the connector sets it from the system's credentials, and a
   token pasted into a notebook is a leaked token.
 
@@ -100,7 +108,12 @@ class _Step:
 
 @dataclass(frozen=True)
 class _Slot:
-    """A ``{{...}}`` found in a line: where it is and what it names."""
+    r"""A ``{{...}}`` found in a line: where it is and what it names.
+
+    An ``escape`` slot is a ``\{{``: it names nothing and stands for the text ``{{``. Keeping it a
+    slot lets every position place the literal exactly as it places a value, so the braces are
+    never read as structure (a JSON object, a YAML flow mapping) or as an interpolation.
+    """
 
     start: int  # index in the scanned text
     end: int
@@ -108,6 +121,7 @@ class _Slot:
     column: int
     name: str
     steps: tuple[_Step, ...]
+    escape: bool = False
 
     @property
     def label(self) -> str:
@@ -476,10 +490,13 @@ class _Parser:
             if not pair.masked.strip():
                 continue
             name_piece, value_piece = pair.partition("=")
-            if name_piece.slots:
-                slot = name_piece.slots[0]
-                raise self.error("{{...}} cannot be a query option's name", slot.line, slot.column)
-            name = self._decode(name_piece)
+            for slot in name_piece.slots:
+                if not slot.escape:
+                    raise self.error(
+                        "{{...}} cannot be a query option's name", slot.line, slot.column
+                    )
+                rendered[slot.column] = quote(self._text_of(slot), safe="")
+            name = self._decode(name_piece, {s.start: self._text_of(s) for s in name_piece.slots})
             if not name.strip():
                 raise self.error("a query option without a name", pair.line, pair.column)
             value = ""
@@ -638,13 +655,21 @@ class _Parser:
             raise self.error("the body nests too deeply", first_body_line, 1) from None
         except ValueError as exc:
             # A JSON error at a bare {{...}} means the value is misplaced in a JSON body (glued to
-            # a number, say); YAML would read the same text as a string, so it gets no say.
-            if not self._at_bare_slot(exc, contexts):
+            # a number, say), and at a bare \{{ that a literal stands outside a string; YAML
+            # would read the same text as a string, so it gets no say.
+            bare = self._bare_slot_at(exc, contexts)
+            if bare is None:
                 try:
                     return self._yaml_body(lines, first_body_line)
                 except _NotYaml:
                     if structure.lstrip()[:1] not in ("{", "["):
                         raise
+            elif bare.escape:
+                raise self.error(
+                    "a literal '{{' (written '\\{{') must stand inside a JSON string",
+                    bare.line,
+                    bare.column,
+                ) from None
             if isinstance(exc, json.JSONDecodeError):
                 raise self.error(
                     f"the body is not valid JSON: {exc.msg}",
@@ -662,13 +687,16 @@ class _Parser:
         return self._plain(body, first_body_line)
 
     @staticmethod
-    def _at_bare_slot(exc: ValueError, contexts: list[list[tuple[_Slot, bool]]]) -> bool:
+    def _bare_slot_at(exc: ValueError, contexts: list[list[tuple[_Slot, bool]]]) -> _Slot | None:
+        """The slot outside a JSON string that the JSON error sits on, if it sits on one."""
         if not isinstance(exc, json.JSONDecodeError) or exc.lineno > len(contexts):
-            return False
-        return any(
-            not in_string and slot.start <= exc.colno - 1 < slot.end
+            return None
+        on_error = (
+            slot
             for slot, in_string in contexts[exc.lineno - 1]
+            if not in_string and slot.start <= exc.colno - 1 < slot.end
         )
+        return next(on_error, None)
 
     @staticmethod
     def _json_contexts(lines: list[_Piece]) -> list[list[tuple[_Slot, bool]]]:
@@ -702,15 +730,21 @@ class _Parser:
         slots: list[tuple[_Slot, bool]],
         render: Callable[[_Slot, bool], str] | None,
     ) -> str:
-        """The line with each slot replaced: by a same-length stand-in, or by ``render``."""
+        """The line with each slot replaced: by a same-length stand-in, or by ``render``.
+
+        A bare escape's stand-in keeps its braces, so the JSON check fails right on them: a
+        literal ``{{`` outside a string is no JSON value.
+        """
         out, last = [], 0
         for slot, in_string in slots:
             out.append(piece.text[last : slot.start])
             width = slot.end - slot.start
             if render is not None:
                 out.append(render(slot, in_string))
+            elif in_string:
+                out.append("x" * width)
             else:
-                out.append("x" * width if in_string else "null".ljust(width))
+                out.append(" {{" if slot.escape else "null".ljust(width))
             last = slot.end
         out.append(piece.text[last:])
         return "".join(out)
@@ -864,7 +898,7 @@ class _Parser:
     # ---- {{...}} --------------------------------------------------------------------------
 
     def _scan(self, text: str, line: int, column: int) -> tuple[list[_Slot], str]:
-        """Find every ``{{...}}`` in one line; return them and the line with them masked."""
+        r"""Find every ``{{...}}`` and ``\{{`` in one line; return them and the line masked."""
         slots: list[_Slot] = []
         masked: list[str] = []
         at = 0
@@ -873,15 +907,20 @@ class _Parser:
             if found < 0:
                 masked.append(text[at:])
                 return slots, "".join(masked)
-            slot = self._expression(text, found, line, column)
-            masked.append(text[at:found])
+            backslashes = found - at - len(text[at:found].rstrip("\\"))
+            if backslashes % 2:  # the last backslash is not itself escaped: it escapes the {{
+                slot = _Slot(found - 1, found + 2, line, column + found - 1, "", (), escape=True)
+            else:
+                slot = self._expression(text, found, line, column)
+            masked.append(text[at : slot.start])
             masked.append("\0" * (slot.end - slot.start))
             slots.append(slot)
             at = slot.end
 
     def _expression(self, text: str, start: int, line: int, column: int) -> _Slot:
         def fail(message: str, at: int) -> GraphSyntaxError:
-            return self.error(message, line, column + at)
+            # The {{ may have been meant as text (a template in a body, say): say how to write it.
+            return self.error(f"{message}; a literal '{{{{' is written '\\{{{{'", line, column + at)
 
         at = start + 2
         while at < len(text) and text[at] in " \t":
@@ -944,6 +983,8 @@ class _Parser:
 
     def _resolve(self, slot: _Slot) -> Any:
         """The value a slot names, looked up in the namespace without evaluating code."""
+        if slot.escape:
+            return "{{"
         try:
             value = self.namespace[slot.name]
         except KeyError:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from IPython.core.interactiveshell import InteractiveShell
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from traitlets.config import Config
 
 from graph_magic import telemetry
 
@@ -26,3 +30,48 @@ def otel() -> Iterator[tuple[InMemoryMetricReader, InMemorySpanExporter]]:
     )
     yield reader, exporter
     telemetry.use_providers()
+
+
+def _interactive_shell() -> InteractiveShell:
+    """IPython's one shell per process, created once with its history kept in memory."""
+    if InteractiveShell.initialized():
+        return InteractiveShell.instance()
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"
+    config.HistoryAccessor.enabled = False
+    return InteractiveShell.instance(config=config)
+
+
+@pytest.fixture
+def graph_magic_systems() -> Path | None:
+    """The folder ``shell`` names in $GRAPH_MAGIC_SYSTEMS; None hides the variable.
+
+    A test module overrides this fixture to give its shell systems of its own.
+    """
+    return None
+
+
+@pytest.fixture
+def shell(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, graph_magic_systems: Path | None
+) -> Iterator[InteractiveShell]:
+    """A real InteractiveShell with graph_magic freshly loaded; unloaded (connectors closed) after.
+
+    The shell is process-wide, so what a test changes in it (%config, names it binds) is put back.
+    """
+    monkeypatch.chdir(tmp_path)  # ./systems/ of the test run must not leak in
+    if graph_magic_systems is None:
+        monkeypatch.delenv("GRAPH_MAGIC_SYSTEMS", raising=False)
+    else:
+        monkeypatch.setenv("GRAPH_MAGIC_SYSTEMS", str(graph_magic_systems))
+    ip = _interactive_shell()
+    before = set(ip.user_ns)
+    config = copy.deepcopy(ip.config)  # %config writes into the shell's config too
+    ip.extension_manager.load_extension("graph_magic")
+    try:
+        yield ip
+    finally:
+        ip.extension_manager.unload_extension("graph_magic")
+        ip.config = config
+        for name in set(ip.user_ns) - before:
+            del ip.user_ns[name]

@@ -25,6 +25,7 @@ FRAGMENTS = [
     "GET", "post", "PATCH", "GTE", " ", "  ", "\t", "\n", "\n\n", "\r\n", "/users", "users/", "me",
     "https://graph.microsoft.com/v1.0/", "https://evil.com/", "/beta/", "v1.0", "HTTP/1.1",
     "{{", "}}", "{{x}}", "{{ d['k'] }}", '{{d["k"][0]}}', "{{n.real}}", "{{missing}}", "{{x",
+    "\\", "\\{{", "\\\\{{x}}",
     "###", "### a", "### b after a", " after ", ",", "$top", "$filter", ":", "=", "?", "&", "#",
     "{", "}", "[", "]", '"', "'", "''", "%", "%2F", "%FF", "..", ".", "Content-Type", "X-A",
     "null", "true", "1", "-", "- ", "a: 1", "!!binary", "&anchor", "*anchor", "\x00", "é", "\u2028",

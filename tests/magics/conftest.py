@@ -1,16 +1,17 @@
-"""A real InteractiveShell with graph_magic loaded, connected to the in-process sandbox."""
+"""Running cells in the real InteractiveShell (the ``shell`` fixture of tests/conftest.py).
+
+``run`` runs a cell and keeps what it showed; ``sandbox`` is ``run`` once ``%graph connect
+sandbox`` succeeded.
+"""
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from IPython.core.interactiveshell import ExecutionResult, InteractiveShell
 from IPython.utils.capture import capture_output
-from traitlets.config import Config
 
 
 @dataclass
@@ -45,33 +46,6 @@ class Ran:
         """Every byte the user could see: display data of every kind, stdout, stderr."""
         shown = [str(value) for out in self.outputs for value in out.data.values()]
         return "\n".join([*shown, self.stdout, self.stderr])
-
-
-def _shell() -> InteractiveShell:
-    if InteractiveShell.initialized():
-        return InteractiveShell.instance()
-    config = Config()
-    config.HistoryManager.hist_file = ":memory:"
-    config.HistoryAccessor.enabled = False
-    return InteractiveShell.instance(config=config)
-
-
-@pytest.fixture
-def shell(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[InteractiveShell]:
-    """The shell with the extension freshly loaded; unloaded (connectors closed) afterwards."""
-    monkeypatch.chdir(tmp_path)  # ./systems/ of the test run must not leak in
-    monkeypatch.delenv("GRAPH_MAGIC_SYSTEMS", raising=False)
-    ip = _shell()
-    before = set(ip.user_ns)
-    config = copy.deepcopy(ip.config)  # %config writes into the shell's config too
-    ip.extension_manager.load_extension("graph_magic")
-    try:
-        yield ip
-    finally:
-        ip.extension_manager.unload_extension("graph_magic")
-        ip.config = config
-        for name in set(ip.user_ns) - before:
-            del ip.user_ns[name]
 
 
 @pytest.fixture

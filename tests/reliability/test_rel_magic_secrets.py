@@ -9,23 +9,11 @@ and the password: zero hits.
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from reliability_security import magic_scan, run_cell, write_magic_systems
-from traitlets.config import Config
-
-
-def _shell() -> InteractiveShell:
-    if InteractiveShell.initialized():
-        return InteractiveShell.instance()
-    config = Config()
-    config.HistoryManager.hist_file = ":memory:"
-    config.HistoryAccessor.enabled = False
-    return InteractiveShell.instance(config=config)
 
 
 @pytest.fixture
@@ -35,23 +23,9 @@ def planted(tmp_path: Path) -> list[str]:
 
 
 @pytest.fixture
-def shell(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, planted: list[str]
-) -> Iterator[InteractiveShell]:
-    """The shell with graph_magic loaded and the scan's systems visible; cleaned up after."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("GRAPH_MAGIC_SYSTEMS", str(tmp_path / "systems"))
-    ip = _shell()
-    before = set(ip.user_ns)
-    config = copy.deepcopy(ip.config)
-    ip.extension_manager.load_extension("graph_magic")
-    try:
-        yield ip
-    finally:
-        ip.extension_manager.unload_extension("graph_magic")
-        ip.config = config
-        for name in set(ip.user_ns) - before:
-            del ip.user_ns[name]
+def graph_magic_systems(tmp_path: Path, planted: list[str]) -> Path:
+    """The shell (tests/conftest.py) sees the scan's systems, written by ``planted`` first."""
+    return tmp_path / "systems"
 
 
 def test_nothing_the_magic_shows_holds_a_secret(
