@@ -707,8 +707,22 @@ class ProgressReporter:
 def render_error(exc: BaseException) -> str:
     """A short block for a failed cell: what failed, Graph's words, and what to try.
 
-    Used by the magic's ``_render_traceback_``; a GraphAPIError's URL is already masked.
+    Used by the magic's ``_render_traceback_``; a GraphAPIError's URL is already masked. When
+    pages arrived before the failure, a last line says where their items are.
     """
+    block = _error_block(exc)
+    received = getattr(exc, "received", None)
+    if isinstance(received, pd.DataFrame):
+        pages = getattr(exc, "received_pages", 0)
+        block += (
+            f"\n  received before the error: {len(received):,} items in {pages:,} "
+            f"page{'s' if pages != 1 else ''}, kept as a DataFrame in "
+            "sys.last_value.received (the -o variable was not changed)"
+        )
+    return block
+
+
+def _error_block(exc: BaseException) -> str:
     if isinstance(exc, GraphAPIError):
         kind = "GraphBatchError" if isinstance(exc, GraphBatchError) else "GraphAPIError"
         lines = [f"{kind}: {exc.status_code} {exc.code or _phrase(exc.status_code)}"]

@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING, Any, Final
 from graph_magic.cell import RequestSpec, parse_cell
 from graph_magic.config import SystemConfig
 from graph_magic.display import GraphBatchResult, GraphResult, ProgressReporter, make_result
-from graph_magic.errors import GraphAPIError, GraphBatchError, GraphSyntaxError, hint_for
+from graph_magic.errors import (
+    GraphAPIError,
+    GraphBatchError,
+    GraphMagicError,
+    GraphSyntaxError,
+    hint_for,
+)
 from graph_magic.frames import CsvExporter, items_to_frame
 from graph_magic.query import encode_query, join_url, plan_advanced_query
 from graph_magic.telemetry import mask_headers, mask_text, mask_url
@@ -182,6 +188,7 @@ class _CellRunner:
             if exporter is not None:
                 exporter.abort()
             if exc.status_code not in options.expect:
+                _keep_received(exc, scan, select, s.flatten_depth)
                 raise
             upstream = exc.detail.get("upstream", {}).get("detail")
             expected = make_result(
@@ -194,9 +201,11 @@ class _CellRunner:
                 pages=0,
             )
             return expected, []
-        except BaseException:
+        except BaseException as exc:
             if exporter is not None:
                 exporter.abort()
+            if isinstance(exc, GraphMagicError):
+                _keep_received(exc, scan, select, s.flatten_depth)
             raise
         finally:
             if reporter is not None:
@@ -430,6 +439,21 @@ class _Job:
 
 
 # --------------------------------------------------------------------------- paging state
+
+
+def _keep_received(
+    exc: GraphMagicError, scan: _Scan, select: list[str] | None, flatten_depth: int
+) -> None:
+    """Put the items of the pages that arrived before ``exc`` on it, as a DataFrame.
+
+    A scan that fails on page 40 has 39 pages a user may not want to fetch again. The cell
+    still fails and ``-o`` is left alone (a partial result must not pass for the whole), but
+    ``exc.received`` holds what came, and the error block says so and how many pages it was.
+    """
+    if scan.pages == 0 or scan.items is None:  # nothing came, or --csv without -o kept none
+        return
+    exc.received = items_to_frame(scan.items, select=select, flatten_depth=flatten_depth)
+    exc.received_pages = scan.pages
 
 
 class _Scan:
