@@ -453,6 +453,52 @@ class Tenant:
         self.changed_at.pop(user["id"], None)
         self.removed[user["id"]] = self.version
 
+    def add_group(self, group: dict[str, Any]) -> None:
+        """Store a new group, with no members yet."""
+        self.groups.append(group)
+        self._by_id[group["id"]] = group
+        self.members[group["id"]] = []
+
+    def remove_group(self, group: dict[str, Any]) -> None:
+        """Delete a group: its members no longer list it in memberOf, and the groups it was a
+        member of no longer list it in members."""
+        group_id = group["id"]
+        self.groups.remove(group)
+        self._by_id.pop(group_id, None)
+        for member_id in self.members.pop(group_id, []):
+            self._leave(member_id, group_id)
+        self._unlink(group_id)
+
+    def remove_device(self, device: dict[str, Any]) -> None:
+        """Delete a device, with its registered owners and any group membership."""
+        self.devices.remove(device)
+        self._by_id.pop(device["id"], None)
+        self.device_owners.pop(device["id"], None)
+        self._unlink(device["id"])
+
+    def add_member(self, group_id: str, member_id: str) -> None:
+        """Make ``member_id`` a direct member of ``group_id`` (members and memberOf alike)."""
+        self.members.setdefault(group_id, []).append(member_id)
+        self.member_of[member_id] = (*self.member_of.get(member_id, ()), group_id)
+
+    def remove_member(self, group_id: str, member_id: str) -> None:
+        """Take ``member_id`` out of ``group_id``'s direct members (members and memberOf)."""
+        self.members[group_id].remove(member_id)
+        self._leave(member_id, group_id)
+
+    def _leave(self, member_id: str, group_id: str) -> None:
+        """The memberOf side of a removed membership (kept as a tuple, like generated ones)."""
+        rest = tuple(g for g in self.member_of.get(member_id, ()) if g != group_id)
+        if rest:
+            self.member_of[member_id] = rest
+        else:
+            self.member_of.pop(member_id, None)
+
+    def _unlink(self, object_id: str) -> None:
+        """Take a deleted object out of every group it was a direct member of."""
+        for group_id in self.member_of.pop(object_id, ()):
+            self.members[group_id].remove(object_id)
+
     def touch(self, object_id: str) -> None:
         """Record that an object changed now (delta returns it after older tokens)."""
         self.version += 1

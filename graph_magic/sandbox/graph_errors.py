@@ -34,7 +34,10 @@ INSUFFICIENT_PRIVILEGES = "Insufficient privileges to complete the operation."
 ME_NEEDS_DELEGATED = "/me request is only valid with delegated authentication flow."
 SEGMENT_NOT_FOUND = "Resource not found for the segment '{segment}'."
 PROPERTY_REQUIRED = "Property {prop} value is required but is empty or missing."
-INVALID_VALUE = "Invalid value specified for property '{prop}' of resource 'User'."
+INVALID_VALUE = "Invalid value specified for property '{prop}' of resource '{resource}'."
+UNDECLARED_PROPERTY = (
+    "Property '{prop}' does not exist as a declared property or extension property."
+)
 DUPLICATE_UPN = "Another object with the same value for property userPrincipalName already exists."
 INVALID_USAGE_LOCATION = "License assignment cannot be done for user with invalid usage location."
 EXPIRED_PAGE_TOKEN = (
@@ -46,6 +49,36 @@ BATCH_DUPLICATE_ID = "Request Id {id} has to be unique in a batch."
 BATCH_TOO_MANY = "The number of requests in a batch cannot exceed 20."
 FAILED_DEPENDENCY = "Dependency failed"
 NOT_IMPLEMENTED = "This operation target is not yet supported."
+
+# Group membership writes, as Graph answers them (seen in client bug reports and error handlers).
+MEMBER_EXISTS = (
+    "One or more added object references already exist for the following modified properties: "
+    "'members'."
+)
+UNSUPPORTED_MEMBER_REFERENCE = (
+    "Unsupported referenced-object resource identifier for link property 'members'."
+)
+# $levels: the first is the OData library's own text (Graph parses URLs with it); the rest, and
+# the cast rule, are ours in Graph's wording, since Graph's own texts were not captured.
+LEVELS_INVALID = (
+    "Levels option must be a non-negative integer or 'max', it is set to '{raw}' instead."
+)
+LEVELS_RANGE = (
+    "Invalid value specified for $levels: '{raw}'. Must be 'max' or between 1 and 1000 inclusive."
+)
+LEVELS_ONLY_MANAGER = (
+    "Query option '$levels' is not supported when expanding '{prop}'; only 'manager' accepts it."
+)
+LEVELS_COUNT_NEEDS_HEADER = (
+    "$levels with $count=true is not supported because the 'ConsistencyLevel:eventual' header is "
+    "missing. Refer to https://aka.ms/graph-docs/advanced-queries for more information"
+)
+CAST_NEEDS_ADVANCED = (
+    "OData cast with $filter, $orderby, $search or $count is not supported because the required "
+    "parameters might be missing. Try adding $count=true query parameter and "
+    "ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for "
+    "more information"
+)
 
 
 class GraphError(Exception):

@@ -211,11 +211,29 @@ def parse_select(spec: EntitySpec, req: GraphRequest, *, collection: bool) -> tu
     return tuple(names)
 
 
-def parse_expand(spec: EntitySpec, req: GraphRequest) -> tuple[str | None, tuple[str, ...]]:
-    """$expand (one relationship, optional nested $select), checked against the entity."""
+MAX_LEVELS = 1000
+"""The deepest manager chain ``$levels`` reaches (Graph: 1..1000, or ``max`` for all of it)."""
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """One ``$expand`` option: the relationship, its nested ``$select`` and ``$levels``.
+
+    ``levels`` is None when ``$levels`` is absent (only the immediate relationship), else how
+    many managers to nest (``max`` is :data:`MAX_LEVELS`, deeper than any real chain).
+    """
+
+    name: str
+    select: tuple[str, ...] = ()
+    levels: int | None = None
+
+
+def parse_expand(spec: EntitySpec, req: GraphRequest) -> Expansion | None:
+    """$expand (one relationship, optional nested $select and $levels), checked against the
+    entity and Graph's rules for $levels."""
     raw = req.params.get("$expand")
     if not raw:
-        return None, ()
+        return None
     name, _, inner = raw.strip().partition("(")
     name = name.strip()
     allowed = {e.lower(): e for e in spec.expand}
@@ -224,12 +242,46 @@ def parse_expand(spec: EntitySpec, req: GraphRequest) -> tuple[str | None, tuple
             ge.EXPAND_NOT_ALLOWED.format(prop=name[:1].upper() + name[1:]),
             code="ExpandNotSupported",
         )
+    name = allowed[name.lower()]
     select: tuple[str, ...] = ()
+    levels = None
     for option in inner.rstrip(")").split(";"):
         key, _, value = option.partition("=")
-        if key.strip().lower() in ("$select", "select"):
+        key = key.strip().lower().lstrip("$")
+        if key == "select":
             select = tuple(v.strip() for v in value.split(",") if v.strip())
-    return allowed[name.lower()], select
+        elif key == "levels":
+            levels = _parse_levels(name, value.strip(), req)
+    return Expansion(name, select, levels)
+
+
+def _parse_levels(name: str, raw: str, req: GraphRequest) -> int:
+    """``$levels`` as a depth: OData's 400 for a malformed value, Graph's range 1..1000 or
+    ``max``, only on ``manager``, and with ``$count=true`` only under ConsistencyLevel."""
+    if raw.lower() == "max":
+        levels = MAX_LEVELS
+    elif raw.isdigit():
+        levels = int(raw)
+        if not 1 <= levels <= MAX_LEVELS:
+            raise bad_request(ge.LEVELS_RANGE.format(raw=raw))
+    else:
+        raise bad_request(ge.LEVELS_INVALID.format(raw=raw), code="BadRequest")
+    if name != "manager":
+        raise bad_request(ge.LEVELS_ONLY_MANAGER.format(prop=name))
+    if req.count_requested and not req.eventual:
+        raise unsupported_query(ge.LEVELS_COUNT_NEEDS_HEADER)
+    return levels
+
+
+def require_cast_advanced(req: GraphRequest) -> None:
+    """Graph's rule for an OData cast on a directory relationship (``memberOf/microsoft.graph.
+    group``): on its own, with $select, $top and paging, it runs by default; with $filter,
+    $orderby, $search or $count it is an advanced query (ConsistencyLevel and $count=true)."""
+    if req.advanced:
+        return
+    params = req.params
+    if req.count_requested or any(o in params for o in ("$filter", "$orderby", "$search")):
+        raise unsupported_query(ge.CAST_NEEDS_ADVANCED)
 
 
 def parse_top(spec: EntitySpec, req: GraphRequest) -> int:
@@ -426,7 +478,7 @@ class Engine:
             raise bad_request("'$skip' is not supported by the service.")
         top = parse_top(spec, req)
         select = parse_select(spec, req, collection=True)
-        expand, _ = parse_expand(spec, req) if "$expand" in params else (None, ())
+        expansion = parse_expand(spec, req) if "$expand" in params else None
         if not spec.filterable and "$filter" in params:
             raise bad_request(
                 "Query option 'Filter' is not allowed. To allow it, set the 'AllowedQueryOptions' "
@@ -443,7 +495,7 @@ class Engine:
             predicate, info = compile_filter(params["$filter"], spec.resolve)
             _check_filter_rules(spec, req, info)
         order = _parse_orderby(spec, req)
-        if expand and req.advanced:
+        if expansion and expansion.levels is None and req.advanced:  # $levels is the exception
             raise unsupported_query(
                 "Expand is not supported with ConsistencyLevel:eventual and $count=true."
             )
@@ -477,7 +529,7 @@ class Engine:
     ) -> GraphResponse:
         """The JSON page for a collection read, Graph's envelope around cached fragments."""
         result = self.run_collection(spec, req, items)
-        expand, expand_select = parse_expand(spec, req) if "$expand" in req.params else (None, ())
+        expansion = parse_expand(spec, req) if "$expand" in req.params else None
         head: dict[str, Any] = {
             "@odata.context": context_url(req, context or spec.name, result.select)
         }
@@ -485,9 +537,9 @@ class Engine:
             head["@odata.count"] = result.count
         if result.next_link:
             head["@odata.nextLink"] = result.next_link
-        if expand:
+        if expansion:
             fragments = [
-                compact_json(self.expanded(spec, obj, result.select, expand, expand_select, typed))
+                compact_json(self.expanded(spec, obj, result.select, expansion, typed))
                 for obj in result.page
             ]
         elif typed:
@@ -505,22 +557,41 @@ class Engine:
         spec: EntitySpec,
         obj: dict[str, Any],
         select: tuple[str, ...],
-        expand: str,
-        expand_select: tuple[str, ...],
+        expansion: Expansion,
         typed: bool = False,
     ) -> dict[str, Any]:
         """The object's projection with one relationship expanded (capped, no nextLink)."""
         out = project(spec, obj, select, typed)
-        related = self.related(obj["id"], expand)
-        if expand == "manager":
-            if related:
-                manager = related[0]
-                out["manager"] = project(self.spec_of(manager), manager, expand_select, True)
+        if expansion.name == "manager":
+            manager = self._manager_chain(obj["id"], expansion.select, expansion.levels or 1)
+            if manager is not None:
+                out["manager"] = manager
             return out
-        out[expand] = [
-            project(self.spec_of(r), r, expand_select, True) for r in related[:EXPAND_CAP]
+        related = self.related(obj["id"], expansion.name)
+        out[expansion.name] = [
+            project(self.spec_of(r), r, expansion.select, True) for r in related[:EXPAND_CAP]
         ]
         return out
+
+    def _manager_chain(
+        self, object_id: str, select: tuple[str, ...], levels: int
+    ) -> dict[str, Any] | None:
+        """The object's manager, and each manager's own nested inside, ``levels`` deep (as
+        ``$levels`` asks); None when it has no manager."""
+        top: dict[str, Any] | None = None
+        holder: dict[str, Any] | None = None
+        for _ in range(levels):
+            related = self.related(object_id, "manager")
+            if not related:
+                break
+            manager = related[0]
+            shown = project(self.spec_of(manager), manager, select, True)
+            if holder is None:
+                top = shown
+            else:
+                holder["manager"] = shown
+            holder, object_id = shown, manager["id"]
+        return top
 
     def related(self, object_id: str, relationship: str) -> list[dict[str, Any]]:
         """The objects a relationship of ``object_id`` points to (in stored order)."""
@@ -551,10 +622,10 @@ class Engine:
     ) -> GraphResponse:
         """A single object with $select/$expand and the matching @odata.context."""
         select = parse_select(spec, req, collection=False)
-        expand, expand_select = parse_expand(spec, req)
+        expansion = parse_expand(spec, req)
         head = {"@odata.context": context_url(req, context or spec.name, select, entity=True)}
-        if expand:
-            data = self.expanded(spec, obj, select, expand, expand_select, typed)
+        if expansion:
+            data = self.expanded(spec, obj, select, expansion, typed)
             body = compact_json({**head, **data})
         else:
             fragment = self.projector.fragments(spec, [obj], select, typed)[0]

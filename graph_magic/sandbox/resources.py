@@ -12,7 +12,13 @@ from typing import Any
 
 from graph_magic.sandbox import graph_errors as ge
 from graph_magic.sandbox.graph_errors import bad_request, forbidden, not_found
-from graph_magic.sandbox.query import Engine, context_url, project
+from graph_magic.sandbox.query import (
+    Engine,
+    EntitySpec,
+    context_url,
+    project,
+    require_cast_advanced,
+)
 from graph_magic.sandbox.routing import GraphRequest, GraphResponse, Router, json_response
 
 _DIR_READ = {"Directory.Read.All", "Directory.ReadWrite.All"}
@@ -30,10 +36,20 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "auditLogs": frozenset({"AuditLog.Read.All"}),
     "reports": frozenset({"Reports.Read.All"}),
     "invitations": frozenset({"User.Invite.All"}),
+    "groups.create": frozenset({"Group.Create", "Group.ReadWrite.All", "Directory.ReadWrite.All"}),
+    "groups.write": frozenset({"Group.ReadWrite.All", "Directory.ReadWrite.All"}),
+    "groups.delete": frozenset({"Group.ReadWrite.All"}),
+    "groups.members": frozenset(
+        {"GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"}
+    ),
+    "devices.write": frozenset({"Device.ReadWrite.All", "Directory.ReadWrite.All"}),
+    "devices.delete": frozenset({"Device.ReadWrite.All"}),
 }
 """Any one of these grants the route (Graph's "least privileged ... higher privileged" lists)."""
 
 _ID = r"(?P<id>[^/]+)"
+_CASTS = {"group": "groups", "user": "users"}
+"""OData cast segments (``microsoft.graph.<type>``) and the collection each type lists as."""
 
 
 def require(req: GraphRequest, permission: str, *, also: frozenset[str] = frozenset()) -> None:
@@ -61,6 +77,29 @@ def key_of(raw: str) -> str:
     return raw
 
 
+def directory_object(
+    tenant: Any, engine: Engine, kind: str, raw_id: str, alt: str | None = None
+) -> dict[str, Any]:
+    """The object of collection ``kind`` named by a path segment (or ``(alt='...')``), or
+    Graph's 404."""
+    key = key_of(raw_id)
+    found = tenant.find_object(key)
+    if found is not None and engine.spec_of(found).name == kind:
+        return found
+    prefix = f"({alt}='"
+    if alt and raw_id.startswith(prefix) and raw_id.endswith("')"):
+        key = raw_id[len(prefix) : -2]
+        collection = {
+            "devices": tenant.devices,
+            "applications": tenant.applications,
+            "servicePrincipals": tenant.service_principals,
+        }[kind]
+        for obj in collection:
+            if obj.get(alt) == key:
+                return obj
+    raise not_found(key)
+
+
 class Reads:
     """The read handlers of one tenant, registered on a router."""
 
@@ -71,7 +110,11 @@ class Reads:
     def register(self, router: Router) -> None:
         """Add every read route (order matters: literal segments before ``{id}``)."""
         add = router.add
+        cast_group = r"/microsoft\.graph\.(?P<cast>group)"
+        cast_member = r"/microsoft\.graph\.(?P<cast>user|group)"
         add("GET", r"/me", self.me)
+        add("GET", rf"/me/memberOf{cast_group}/\$count", self.count_me_member_of_cast)
+        add("GET", rf"/me/memberOf{cast_group}", self.me_member_of_cast)
         add("GET", r"/me/(?P<rel>manager|memberOf)", self.me_relation)
         add("GET", r"/users", self.list_users)
         add("GET", r"/users/\$count", self.count_users)
@@ -80,10 +123,14 @@ class Reads:
         add("GET", rf"/users/{_ID}/manager", self.user_manager)
         add("GET", rf"/users/{_ID}/memberOf/\$count", self.count_member_of)
         add("GET", rf"/users/{_ID}/memberOf", self.user_member_of)
+        add("GET", rf"/users/{_ID}/memberOf{cast_group}/\$count", self.count_member_of_cast)
+        add("GET", rf"/users/{_ID}/memberOf{cast_group}", self.user_member_of_cast)
         add("GET", r"/groups", self.list_groups)
         add("GET", r"/groups/\$count", self.count_groups)
         add("GET", rf"/groups/{_ID}/members/\$count", self.count_members)
         add("GET", rf"/groups/{_ID}/members", self.group_members)
+        add("GET", rf"/groups/{_ID}/members{cast_member}/\$count", self.count_members_cast)
+        add("GET", rf"/groups/{_ID}/members{cast_member}", self.group_members_cast)
         add("GET", rf"/groups/{_ID}", self.get_group)
         add("GET", r"/devices", self.list_devices)
         add("GET", rf"/devices/{_ID}/registeredOwners", self.device_owners)
@@ -174,26 +221,66 @@ class Reads:
         items = self.engine.related(user["id"], "memberOf")
         return self.engine.count_response(self.engine.specs["groups"], req, items)
 
+    # ----- OData casts: one type out of a mixed directoryObject relationship ---------------------
+
+    def me_member_of_cast(self, req: GraphRequest, cast: str) -> GraphResponse:
+        """GET /me/memberOf/microsoft.graph.group."""
+        return self.user_member_of_cast(req, self._me_id(req), cast)
+
+    def count_me_member_of_cast(self, req: GraphRequest, cast: str) -> GraphResponse:
+        """GET /me/memberOf/microsoft.graph.group/$count."""
+        return self.count_member_of_cast(req, self._me_id(req), cast)
+
+    def user_member_of_cast(self, req: GraphRequest, id: str, cast: str) -> GraphResponse:
+        """GET /users/{id}/memberOf/microsoft.graph.group: the groups, shaped as /groups."""
+        user = self.user(id)
+        require_user_read(req, user["id"])
+        return self._cast_list(req, self.engine.related(user["id"], "memberOf"), cast, units=2)
+
+    def count_member_of_cast(self, req: GraphRequest, id: str, cast: str) -> GraphResponse:
+        """GET /users/{id}/memberOf/microsoft.graph.group/$count."""
+        user = self.user(id)
+        require_user_read(req, user["id"])
+        return self._cast_count(req, self.engine.related(user["id"], "memberOf"), cast)
+
+    def group_members_cast(self, req: GraphRequest, id: str, cast: str) -> GraphResponse:
+        """GET /groups/{id}/members/microsoft.graph.user (or .group): one member type."""
+        require(req, "groups")
+        group = self._object("groups", id)
+        return self._cast_list(req, self.engine.related(group["id"], "members"), cast, units=3)
+
+    def count_members_cast(self, req: GraphRequest, id: str, cast: str) -> GraphResponse:
+        """GET /groups/{id}/members/microsoft.graph.user/$count (or .group)."""
+        require(req, "groups")
+        group = self._object("groups", id)
+        return self._cast_count(req, self.engine.related(group["id"], "members"), cast)
+
+    def _cast_items(
+        self, items: list[dict[str, Any]], cast: str
+    ) -> tuple[EntitySpec, list[dict[str, Any]]]:
+        """The cast type's spec and the items of that type (other types drop out)."""
+        spec = self.engine.specs[_CASTS[cast.lower()]]
+        return spec, [obj for obj in items if self.engine.spec_of(obj) is spec]
+
+    def _cast_list(
+        self, req: GraphRequest, items: list[dict[str, Any]], cast: str, *, units: int
+    ) -> GraphResponse:
+        """A cast page: Graph names the cast type's collection in @odata.context and, every
+        item being of that type, leaves out @odata.type, as /groups or /users list them."""
+        require_cast_advanced(req)
+        spec, items = self._cast_items(items, cast)
+        return self.engine.collection_response(spec, req, items, units=units)
+
+    def _cast_count(
+        self, req: GraphRequest, items: list[dict[str, Any]], cast: str
+    ) -> GraphResponse:
+        spec, items = self._cast_items(items, cast)
+        return self.engine.count_response(spec, req, items)
+
     # ----- groups, devices, apps -------------------------------------------------------------
 
     def _object(self, kind: str, raw_id: str, alt: str | None = None) -> dict[str, Any]:
-        """The object of collection ``kind`` named by a path segment (or ``(alt='...')``)."""
-        key = key_of(raw_id)
-        found = self.tenant.find_object(key)
-        if found is not None and self.engine.spec_of(found).name == kind:
-            return found
-        prefix = f"({alt}='"
-        if alt and raw_id.startswith(prefix) and raw_id.endswith("')"):
-            key = raw_id[len(prefix) : -2]
-            collection = {
-                "devices": self.tenant.devices,
-                "applications": self.tenant.applications,
-                "servicePrincipals": self.tenant.service_principals,
-            }[kind]
-            for obj in collection:
-                if obj.get(alt) == key:
-                    return obj
-        raise not_found(key)
+        return directory_object(self.tenant, self.engine, kind, raw_id, alt)
 
     def list_groups(self, req: GraphRequest) -> GraphResponse:
         """GET /groups."""

@@ -35,10 +35,13 @@ _ALL_APP_ROLES = frozenset(
         "User.Read.All",
         "Group.ReadWrite.All",
         "Group.Read.All",
+        "Group.Create",
         "GroupMember.Read.All",
+        "GroupMember.ReadWrite.All",
         "Directory.ReadWrite.All",
         "Directory.Read.All",
         "Device.Read.All",
+        "Device.ReadWrite.All",
         "Application.Read.All",
         "AuditLog.Read.All",
         "User.Invite.All",
@@ -46,6 +49,17 @@ _ALL_APP_ROLES = frozenset(
         "Organization.Read.All",
     }
 )
+_LIMITED_WITHOUT = frozenset(
+    {
+        "AuditLog.Read.All",
+        "User.Invite.All",
+        "Group.Create",
+        "GroupMember.ReadWrite.All",
+        "Device.ReadWrite.All",
+    }
+)
+"""What ``sandbox-limited`` lacks: the two its 403s demonstrate, and the write permissions added
+since, which it was never meant to gain."""
 
 DELEGATED_SCOPES = frozenset(
     {
@@ -89,7 +103,7 @@ APPS: Mapping[str, SandboxApp] = {
             "sandbox-limited",
             "Graph Magic Sandbox (limited)",
             "sandbox-limited-secret",
-            _ALL_APP_ROLES - {"AuditLog.Read.All", "User.Invite.All"},
+            _ALL_APP_ROLES - _LIMITED_WITHOUT,
         ),
         SandboxApp("sandbox-public", "Graph Magic Sandbox (public client)", None, frozenset()),
     )

@@ -1,5 +1,8 @@
 """Graph's write routes: create, update and delete users, assign licenses, invite guests.
 
+Group, membership and device writes live in :mod:`directory_writes`; :class:`Writes` registers
+them too and lends them its id source.
+
 Validation follows Graph's order and texts: required properties first, then values, then
 conflicts, each a 400 ``Request_BadRequest`` with Graph's message (and ``details`` where Graph
 sends them). Successful writes answer 201 with the object, or 204 with no body, and record the
@@ -14,6 +17,7 @@ from typing import Any
 
 from graph_magic.sandbox import graph_errors as ge
 from graph_magic.sandbox.data import INITIAL_DOMAIN, SKUS
+from graph_magic.sandbox.directory_writes import DirectoryWrites
 from graph_magic.sandbox.graph_errors import GraphError, bad_request, not_found
 from graph_magic.sandbox.query import USER_SPEC, Engine, context_url, project
 from graph_magic.sandbox.resources import key_of, require
@@ -39,14 +43,16 @@ class Writes:
         self.engine = engine
         self.clock_iso = clock_iso
         self._serial = 0
+        self.directory = DirectoryWrites(tenant, engine, clock_iso, self.new_id)
 
     def register(self, router: Router) -> None:
-        """Add the write routes."""
+        """Add the write routes (users and invitations here, then groups and devices)."""
         router.add("POST", r"/users", self.create_user)
         router.add("PATCH", r"/users/(?P<id>[^/]+)", self.update_user)
         router.add("DELETE", r"/users/(?P<id>[^/]+)", self.delete_user)
         router.add("POST", r"/users/(?P<id>[^/]+)/assignLicense", self.assign_license)
         router.add("POST", r"/invitations", self.invite)
+        self.directory.register(router)
 
     def new_id(self) -> str:
         """A deterministic GUID for a created object (seed + creation counter)."""
@@ -92,7 +98,7 @@ class Writes:
             raise GraphError(
                 400,
                 "Request_BadRequest",
-                ge.INVALID_VALUE.format(prop="userPrincipalName"),
+                ge.INVALID_VALUE.format(prop="userPrincipalName", resource="User"),
                 details=[{"code": "InvalidValue", "target": "userPrincipalName"}],
             )
         nick = body["mailNickname"]
@@ -100,7 +106,7 @@ class Writes:
             raise GraphError(
                 400,
                 "Request_BadRequest",
-                ge.INVALID_VALUE.format(prop="mailNickname"),
+                ge.INVALID_VALUE.format(prop="mailNickname", resource="User"),
                 details=[{"code": "InvalidValue", "target": "mailNickname"}],
             )
         if self.tenant.find_user(upn) is not None:
@@ -140,11 +146,9 @@ class Writes:
         body = self._body(req)
         for key in body:
             if key not in USER_SPEC.properties and key != "passwordProfile":
-                raise bad_request(
-                    f"Property '{key}' does not exist as a declared property or extension property."
-                )
+                raise bad_request(ge.UNDECLARED_PROPERTY.format(prop=key))
         if "displayName" in body and not body["displayName"]:
-            raise bad_request(ge.INVALID_VALUE.format(prop="displayName"))
+            raise bad_request(ge.INVALID_VALUE.format(prop="displayName", resource="User"))
         new_upn = body.get("userPrincipalName")
         if new_upn and new_upn.lower() != user["userPrincipalName"].lower():
             if self.tenant.find_user(new_upn) is not None:
