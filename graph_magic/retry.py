@@ -242,10 +242,30 @@ class RetryPolicy:
         """Call ``send(attempt)`` until it gives an answer not worth retrying or budgets run out.
 
         ``attempt`` is 1 for the first try; the caller adds ``Retry-Attempt: attempt - 1``
-        on retries.
+        on retries. The first try runs outside tenacity: nearly every request succeeds at once,
+        and setting up tenacity's loop costs more than the request's own Python work. A first
+        answer worth retrying becomes tenacity's attempt 1, so every later decision (waits,
+        budgets, the stop reason) is the one tenacity would have made from the start.
         """
+        self.attempts = 1
+        try:
+            first = await send(1)
+        except Exception as exc:
+            if not exception_is_retried(exc, self.method):
+                raise
+            first_outcome: httpx.Response | Exception = exc
+        else:
+            if not status_is_retried(first.status_code, self.method, self.settings):
+                return first
+            first_outcome = first
+        replay: list[httpx.Response | Exception] = [first_outcome]
 
         async def attempt() -> httpx.Response:
+            if replay:
+                outcome = replay.pop()
+                if isinstance(outcome, Exception):
+                    raise outcome
+                return outcome
             self.attempts += 1
             return await send(self.attempts)
 

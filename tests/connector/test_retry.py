@@ -8,6 +8,7 @@ import time
 import httpx
 import pytest
 
+from graph_magic import retry
 from graph_magic.config import RetrySettings
 from graph_magic.errors import GraphAPIError, GraphTransportError
 from graph_magic.retry import backoff_delay, parse_retry_after
@@ -196,3 +197,58 @@ async def test_expected_outcomes_are_results(graph, connector):
     assert out["status"] == "success"
     assert out["response"]["status_code"] == 404 and out["response"]["success"] is False
     assert out["response"]["data"]["error"]["code"] == "Request_ResourceNotFound"
+
+
+class _CountingRetrying(retry.AsyncRetrying):
+    built = 0
+
+    def __init__(self, *args, **kwargs):
+        type(self).built += 1
+        super().__init__(*args, **kwargs)
+
+
+def _scripted(*outcomes):
+    """``send(attempt)`` answering each attempt with the next outcome; records attempt numbers."""
+    sent = []
+
+    async def send(attempt):
+        sent.append(attempt)
+        outcome = outcomes[len(sent) - 1]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    return send, sent
+
+
+async def test_an_answer_not_worth_retrying_never_builds_the_retry_loop(monkeypatch, sleeper):
+    monkeypatch.setattr(retry, "AsyncRetrying", _CountingRetrying)
+    _CountingRetrying.built = 0
+    for answer in (httpx.Response(200), httpx.Response(404)):
+        policy = retry.RetryPolicy(RetrySettings(), "GET", sleep=sleeper)
+        send, sent = _scripted(answer)
+        assert await policy.run(send) is answer
+        assert sent == [1] and policy.attempts == 1 and policy.stop is None
+    policy = retry.RetryPolicy(RetrySettings(), "POST", sleep=sleeper)
+    send, sent = _scripted(httpx.ReadTimeout("slow"))
+    with pytest.raises(httpx.ReadTimeout):
+        await policy.run(send)
+    assert sent == [1] and _CountingRetrying.built == 0 and sleeper.waits == []
+
+
+async def test_a_retryable_first_answer_is_the_loops_first_attempt(monkeypatch, sleeper):
+    monkeypatch.setattr(retry, "AsyncRetrying", _CountingRetrying)
+    _CountingRetrying.built = 0
+    settings = RetrySettings(jitter=0.0, max_attempts=3)
+    ok = httpx.Response(200)
+    policy = retry.RetryPolicy(settings, "GET", sleep=sleeper)
+    send, sent = _scripted(httpx.ConnectError("refused"), _throttled(503), ok)
+    assert await policy.run(send) is ok
+    # The first failure is not sent again: attempts 1, 2, 3 with the backoff after 1 and 2.
+    assert sent == [1, 2, 3] and policy.attempts == 3
+    assert sleeper.waits == [0.5, 1.0] and _CountingRetrying.built == 1
+
+    policy = retry.RetryPolicy(settings, "GET", sleep=sleeper)
+    send, sent = _scripted(*[_throttled(503)] * 3)
+    assert (await policy.run(send)).status_code == 503
+    assert sent == [1, 2, 3] and policy.stop is not None and policy.stop.reason == "max_attempts"
