@@ -106,6 +106,10 @@ class GraphService:
 
     # ----- the fixed clock and request ids ---------------------------------------------------
 
+    def fixed_now(self) -> float:
+        """The fixed clock as epoch seconds (for answers made outside the routes: faults)."""
+        return (CLOCK_START + timedelta(seconds=self._counter)).timestamp()
+
     def _now_iso(self) -> str:
         moment = CLOCK_START + timedelta(seconds=self._counter)
         return moment.strftime("%Y-%m-%dT%H:%M:%S")
@@ -257,7 +261,7 @@ def create_app(
     starlette.state.tenant = service.tenant
     starlette.state.tokens = service.token_service
     service.state = starlette.state
-    return FaultMiddleware(starlette, options, sleep)
+    return FaultMiddleware(starlette, options, sleep, dates=service.fixed_now)
 
 
 _SHARED: dict[SandboxOptions, Any] = {}

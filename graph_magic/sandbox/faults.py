@@ -169,13 +169,23 @@ class FaultInjector:
     """The seeded fault state of one sandbox: random stream, bursts, buckets, counters.
 
     Thread-safe (the in-process sandbox is reached from several event loops); decisions never
-    await, so a plain lock suffices. ``clock`` gives epoch seconds (bucket refill, HTTP dates).
+    await, so a plain lock suffices. ``clock`` gives real epoch seconds (bucket refill and
+    Retry-After dates, which a client compares with its own clock); ``dates`` gives the epoch
+    seconds that faulted answers show in their ``Date`` header and error body, the tenant's
+    fixed clock when the app supplies it, so a faulted answer is as reproducible as any other.
     """
 
-    def __init__(self, options: SandboxOptions, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        options: SandboxOptions,
+        clock: Callable[[], float] = time.time,
+        *,
+        dates: Callable[[], float] | None = None,
+    ) -> None:
         self.options = options
         self.faults = options.faults
         self.clock = clock
+        self.dates = dates or clock
         self.counters = FaultCounters()
         self._rng = random.Random(options.seed)
         self._ids = random.Random(f"{options.seed}/fault-request-ids")
@@ -238,7 +248,7 @@ class FaultInjector:
         return {
             "status": 429,
             "headers": {**retry, "Content-Type": "application/json"},
-            "body": _throttle_body(request_id, self.clock()),
+            "body": _throttle_body(request_id, self.dates()),
         }
 
     # -- internals (called with the lock held) ---------------------------------------------
@@ -292,23 +302,23 @@ class FaultInjector:
     def _throttled(
         self, decision: FaultDecision, headers: MutableMapping[str, str], retry_after: float
     ) -> None:
-        now = self.clock()
+        now, shown = self.clock(), self.dates()
         request_id = self._request_id()
         decision.status = 429
         decision.headers = {
-            **_graph_headers(request_id, headers, now),
+            **_graph_headers(request_id, headers, shown),
             **_retry_after_headers(self.faults.retry_after_form, retry_after, now),
         }
-        decision.body = _compact(_throttle_body(request_id, now))
+        decision.body = _compact(_throttle_body(request_id, shown))
 
     def _server_error(
         self, decision: FaultDecision, status: int, headers: MutableMapping[str, str]
     ) -> None:
-        now = self.clock()
+        now, shown = self.clock(), self.dates()
         request_id = self._request_id()
         code, message = _STATUS_BODIES[status]
         decision.status = status
-        decision.headers = _graph_headers(request_id, headers, now)
+        decision.headers = _graph_headers(request_id, headers, shown)
         if status == 503:
             decision.headers.update(
                 _retry_after_headers(self.faults.retry_after_form, self.faults.retry_after, now)
@@ -319,7 +329,7 @@ class FaultInjector:
                     "code": code,
                     "message": message,
                     "innerError": {
-                        "date": _iso(now),
+                        "date": _iso(shown),
                         "request-id": request_id,
                         "client-request-id": headers.get("client-request-id", request_id),
                     },
@@ -348,11 +358,12 @@ class FaultMiddleware:
         *,
         injector: FaultInjector | None = None,
         clock: Callable[[], float] = time.time,
+        dates: Callable[[], float] | None = None,
     ) -> None:
         self.app = app
         self.options = options
         self.sleep = sleep
-        self.injector = injector or FaultInjector(options, clock)
+        self.injector = injector or FaultInjector(options, clock, dates=dates)
         state = getattr(app, "state", None)
         if state is not None:
             state.faults = self.injector

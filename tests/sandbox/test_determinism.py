@@ -91,3 +91,15 @@ def test_data_does_not_depend_on_the_process_hash_seed():
         [tenant.users, tenant.groups, tenant.members, tenant.sign_ins], sort_keys=True
     )
     assert digests == {hashlib.sha256(blob.encode()).hexdigest()}
+
+
+async def test_faulted_answers_are_dated_by_the_fixed_clock_too():
+    """A 503 or a 429 made by the fault injector is as reproducible as a routed answer."""
+    options = {"seed": 7, "users": 60, "faults": {"rate_503": 0.5, "rate_429": 0.3}}
+    first, second = await _replay(options), await _replay(options)
+    assert first == second
+    faulted = [(s, h, b) for s, h, b in first if s in (429, 503)]
+    assert {s for s, _, _ in faulted} == {429, 503}
+    for _, headers, body in faulted:
+        assert headers["date"].startswith("Mon, 02 Jun 2025 09:")
+        assert json.loads(body)["error"]["innerError"]["date"].startswith("2025-06-02T09:")
