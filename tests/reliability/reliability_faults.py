@@ -440,6 +440,7 @@ async def exhausted_budget(pages_before: int, *, kind: str = "attempts", top: in
     partial = list(getattr(error, "partial", None) or [])
     ids = [u["id"] for u in partial]
     attempts = getattr(error, "attempts", 0)
+    stop = getattr(error, "retry_stop", None)
     figures = Figures(
         f"retry budget exhausted ({kind})",
         requests=injector(app).counters.requests,
@@ -448,8 +449,11 @@ async def exhausted_budget(pages_before: int, *, kind: str = "attempts", top: in
         expected=len(expected),
         received=len(ids),
         duplicates=duplicates(ids),
-        ok=error is not None and ids == expected,
-        note=f"error after {attempts} attempts: {type(error).__name__ if error else 'none'}",
+        ok=error is not None and ids == expected and stop is not None,
+        note=(
+            f"error after {attempts} attempts: {type(error).__name__ if error else 'none'}, "
+            f"stopped by {stop.reason if stop else 'nothing'}"
+        ),
     )
     return Outcome(figures, ids, expected, error=error, waits=sleep.waits)
 
