@@ -121,3 +121,22 @@ class FakeConnector:
 
     async def close(self) -> None:
         self.closed = True
+
+
+def scripted_session(magic: Any, pages: int = 4, per_page: int = 3) -> list[FakeConnector]:
+    """Give ``magic`` a session whose connectors are FakeConnectors over ``pages`` user pages.
+
+    Returns the list every connector the session makes is appended to (tokens are fixed).
+    """
+    from graph_magic.session import GraphSession
+
+    made: list[FakeConnector] = []
+
+    def factory(system: Any, *, token_provider: Any = None) -> FakeConnector:
+        made.append(FakeConnector(system, user_pages(pages, per_page)))
+        return made[-1]
+
+    magic.session = GraphSession(
+        connector_factory=factory, token_provider_factory=lambda system: FakeProvider()
+    )
+    return made

@@ -12,10 +12,9 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from magics_fakes import FakeConnector, FakeProvider, user_pages
+from magics_fakes import scripted_session
 
 from graph_magic.errors import GraphAPIError, GraphSecurityError, GraphTransportError
-from graph_magic.session import GraphSession
 
 RECEIVED_LINE = (
     "received before the error: 6 items in 2 pages, kept as a DataFrame in "
@@ -56,15 +55,7 @@ def _refused() -> GraphSecurityError:
 @pytest.fixture
 def failing(magic: Any, run: Any) -> Any:
     """``failing(error)``: the next scan fails with ``error`` while waiting for page 3."""
-    made: list[FakeConnector] = []
-
-    def factory(system: Any, *, token_provider: Any = None) -> FakeConnector:
-        made.append(FakeConnector(system, user_pages(4, 3)))
-        return made[-1]
-
-    magic.session = GraphSession(
-        connector_factory=factory, token_provider_factory=lambda system: FakeProvider()
-    )
+    made = scripted_session(magic)
     run("%graph connect sandbox")
     run("%graph --quiet GET /users")  # makes the connector
 
@@ -102,17 +93,10 @@ def test_select_orders_the_received_columns(failing: Any, run: Any, shell: Any) 
 
 
 def test_failure_on_the_first_page_reports_nothing_received(magic: Any, run: Any) -> None:
-    made: list[FakeConnector] = []
-
-    def factory(system: Any, *, token_provider: Any = None) -> FakeConnector:
-        made.append(FakeConnector(system, user_pages(2, 3)))
-        made[-1].before_page = functools.partial(_fail_at, wanted=1, error=_transport_error())
-        return made[-1]
-
-    magic.session = GraphSession(
-        connector_factory=factory, token_provider_factory=lambda system: FakeProvider()
-    )
+    made = scripted_session(magic, pages=2)
     run("%graph connect sandbox")
+    run("%graph --quiet GET /users")  # makes the connector
+    made[0].before_page = functools.partial(_fail_at, wanted=1, error=_transport_error())
     ran = run("%graph GET /users")
     assert isinstance(ran.error, GraphTransportError)
     assert "received before the error" not in ran.stdout

@@ -11,24 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from magics_fakes import FakeConnector, FakeProvider, ctrl_c_at, user_pages
-
-from graph_magic.session import GraphSession
+from magics_fakes import FakeConnector, ctrl_c_at, scripted_session
 
 
 @pytest.fixture
 def connectors(magic: Any) -> list[FakeConnector]:
     """Every connector the session made; each serves 4 pages of 3 users."""
-    made: list[FakeConnector] = []
-
-    def factory(system: Any, *, token_provider: Any = None) -> FakeConnector:
-        made.append(FakeConnector(system, user_pages(4, 3)))
-        return made[-1]
-
-    magic.session = GraphSession(
-        connector_factory=factory, token_provider_factory=lambda system: FakeProvider()
-    )
-    return made
+    return scripted_session(magic)
 
 
 def test_ctrl_c_mid_scan_assigns_nothing_and_leaves_no_file(
