@@ -398,42 +398,12 @@ class MagicShell:
             self._dir.cleanup()
 
 
-class StaticCredential:
-    """An azure-core TokenCredential handing out one token (fetched once from the sandbox)."""
-
-    def __init__(self, token: str) -> None:
-        self._token = token
-
-    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
-        """The token, valid for an hour (azure-core's AccessToken)."""
-        from azure.core.credentials import AccessToken
-
-        return AccessToken(self._token, int(time.time()) + 3600)
-
-
 def msgraph_client(base_url: str, token: str) -> tuple[Any, Any, httpx.AsyncClient]:
-    """Microsoft's GraphServiceClient, its request adapter and httpx client, at ``base_url``.
+    """Microsoft's GraphServiceClient, its request adapter and httpx client, at ``base_url``
+    (the sandbox's own builder: msgraph-sdk's default middleware, 127.0.0.1 allowed)."""
+    from graph_magic.sandbox.serve import msgraph_sdk_client
 
-    Built the way msgraph-sdk builds its own (default middleware: retry, redirect, telemetry),
-    with azure-identity's authentication provider over a static credential, 127.0.0.1 allowed.
-    """
-    from kiota_authentication_azure.azure_identity_authentication_provider import (
-        AzureIdentityAuthenticationProvider,
-    )
-    from msgraph import GraphServiceClient
-    from msgraph.graph_request_adapter import GraphRequestAdapter
-    from msgraph.graph_request_adapter import options as sdk_options
-    from msgraph_core import GraphClientFactory
-
-    auth = AzureIdentityAuthenticationProvider(
-        StaticCredential(token), scopes=[SCOPE], allowed_hosts=["127.0.0.1"]
-    )
-    http = GraphClientFactory.create_with_default_middleware(
-        client=httpx.AsyncClient(timeout=120), options=sdk_options
-    )
-    adapter = GraphRequestAdapter(auth, client=http)
-    adapter.base_url = base_url
-    return GraphServiceClient(request_adapter=adapter), adapter, http
+    return msgraph_sdk_client(base_url, token, timeout=120)
 
 
 def model_to_dict(value: Any) -> Any:

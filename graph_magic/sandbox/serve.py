@@ -7,10 +7,12 @@ and the token endpoints at ``http://127.0.0.1:PORT/contoso.onmicrosoft.com/oauth
 msal insists on an ``https://`` authority, so an msal client keeps
 ``authority="https://login.microsoftonline.com/contoso.onmicrosoft.com"`` and passes
 ``http_client=LoopbackHttpClient(port)``, which sends every request to the served sandbox.
+Microsoft's Graph SDK (``msgraph-sdk``, optional) is pointed at it by :func:`msgraph_sdk_client`.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -118,3 +120,54 @@ class LoopbackHttpClient:
 
 def _clean(values: Mapping[str, Any] | None) -> dict[str, Any]:
     return {k: v for k, v in (values or {}).items() if v is not None}
+
+
+class StaticTokenCredential:
+    """An azure-core ``TokenCredential`` handing out one token already obtained (from msal, or
+    the sandbox's token endpoint), valid for ``lifetime`` seconds from each call."""
+
+    def __init__(self, token: str, lifetime: int = 3600) -> None:
+        self._token = token
+        self._lifetime = lifetime
+
+    def __repr__(self) -> str:
+        return "StaticTokenCredential(token=***)"
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        """The token as azure-core's ``AccessToken``."""
+        from azure.core.credentials import AccessToken
+
+        return AccessToken(self._token, int(time.time()) + self._lifetime)
+
+
+def msgraph_sdk_client(
+    base_url: str, token: str, *, timeout: float = 120.0
+) -> tuple[Any, Any, httpx.AsyncClient]:
+    """Microsoft's ``GraphServiceClient`` on the served sandbox: (client, adapter, httpx client).
+
+    Built the way msgraph-sdk builds its own (msgraph-core's default middleware: retry,
+    redirect, telemetry) with azure-identity's authentication provider over ``token``, its
+    allowed hosts limited to the sandbox's, and ``base_url`` (``http://127.0.0.1:PORT/v1.0``)
+    in place of Graph's. Needs ``msgraph-sdk``; the adapter is what msgraph-core's
+    ``PageIterator`` takes. Close the httpx client when done.
+    """
+    from kiota_authentication_azure.azure_identity_authentication_provider import (
+        AzureIdentityAuthenticationProvider,
+    )
+    from msgraph import GraphServiceClient
+    from msgraph.graph_request_adapter import GraphRequestAdapter
+    from msgraph.graph_request_adapter import options as sdk_options
+    from msgraph_core import GraphClientFactory
+
+    host = urlsplit(base_url).hostname or HOST
+    auth = AzureIdentityAuthenticationProvider(
+        StaticTokenCredential(token),
+        scopes=["https://graph.microsoft.com/.default"],
+        allowed_hosts=[host],
+    )
+    http = GraphClientFactory.create_with_default_middleware(
+        client=httpx.AsyncClient(timeout=timeout), options=sdk_options
+    )
+    adapter = GraphRequestAdapter(auth, client=http)
+    adapter.base_url = base_url
+    return GraphServiceClient(request_adapter=adapter), adapter, http

@@ -12,30 +12,17 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import msal
 import pytest
 
 from graph_magic.sandbox import create_app
 from graph_magic.sandbox.options import SandboxOptions
-from graph_magic.sandbox.serve import LoopbackHttpClient, make_server
+from graph_magic.sandbox.serve import LoopbackHttpClient, make_server, msgraph_sdk_client
 
 pytest.importorskip("msgraph", reason="msgraph-sdk is a test-only dependency")
 
 AUTHORITY = "https://login.microsoftonline.com/contoso.onmicrosoft.com"
 SCOPE = "https://graph.microsoft.com/.default"
-
-
-class _StaticCredential:
-    """An azure-core TokenCredential holding the token msal obtained."""
-
-    def __init__(self, token: str) -> None:
-        self._token = token
-
-    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
-        from azure.core.credentials import AccessToken
-
-        return AccessToken(self._token, int(time.time()) + 3600)
 
 
 @pytest.fixture
@@ -55,26 +42,6 @@ def served() -> Iterator[tuple[Any, int]]:
     thread.join(timeout=10)
 
 
-def _sdk_client(port: int, token: str) -> tuple[Any, Any]:
-    from kiota_authentication_azure.azure_identity_authentication_provider import (
-        AzureIdentityAuthenticationProvider,
-    )
-    from msgraph import GraphServiceClient
-    from msgraph.graph_request_adapter import GraphRequestAdapter
-    from msgraph.graph_request_adapter import options as sdk_options
-    from msgraph_core import GraphClientFactory
-
-    auth = AzureIdentityAuthenticationProvider(
-        _StaticCredential(token), scopes=[SCOPE], allowed_hosts=["127.0.0.1"]
-    )
-    http = GraphClientFactory.create_with_default_middleware(
-        client=httpx.AsyncClient(timeout=60), options=sdk_options
-    )
-    adapter = GraphRequestAdapter(auth, client=http)
-    adapter.base_url = f"http://127.0.0.1:{port}/v1.0"
-    return GraphServiceClient(request_adapter=adapter), adapter
-
-
 async def test_msgraph_sdk_page_iterator_lists_every_user(served: tuple[Any, int]) -> None:
     from kiota_abstractions.base_request_configuration import RequestConfiguration
     from msgraph_core.tasks.page_iterator import PageIterator
@@ -88,7 +55,7 @@ async def test_msgraph_sdk_page_iterator_lists_every_user(served: tuple[Any, int
     token = msal_app.acquire_token_for_client([SCOPE])["access_token"]
     loopback.close()
 
-    client, adapter = _sdk_client(port, token)
+    client, adapter, http = msgraph_sdk_client(f"http://127.0.0.1:{port}/v1.0", token)
     config = RequestConfiguration()
     config.query_parameters = client.users.UsersRequestBuilderGetQueryParameters(
         top=100, select=["id", "displayName", "userPrincipalName"]
@@ -107,3 +74,4 @@ async def test_msgraph_sdk_page_iterator_lists_every_user(served: tuple[Any, int
     assert len(seen) == len(expected) == 250
     upns = [user["userPrincipalName"] for user in app.state.tenant.users]
     assert [user.user_principal_name for user in seen] == upns  # Kiota models, not just ids
+    await http.aclose()
