@@ -121,6 +121,95 @@ async def httpx_sequential(client: httpx.AsyncClient, base_url: str, ids: list[s
     return {"ok": ok}
 
 
+BATCH = "graph-magic perform_batch"
+
+
+def hand_batch(limit: int) -> str:
+    """The name of the hand-written $batch side (the floor) for ``limit`` requests in flight."""
+    return f"hand-written httpx $batch, {limit} in flight"
+
+
+def _time_sides(
+    requests: int,
+    latency_ms: float,
+    repeats: int,
+    log: Callable[[str], None],
+    *,
+    sequential: int | None,
+) -> tuple[dict[str, h.Timing], int, dict[str, Any], str | None]:
+    """Serve a tenant at ``latency_ms`` and time the sides alternately.
+
+    ``sequential`` None times the two $batch sides only; otherwise every side, the sequential
+    one on the first ``sequential`` ids. Returns (timings, the connector's concurrency limit,
+    what the server counted, the sequential side's name).
+    """
+    from graph_magic.connector import GraphConnector
+
+    with h.ServedSandbox({"users": max(requests, 1000), "latency_ms": latency_ms}) as sandbox:
+        token = sandbox.token()
+        loop = h.Loop()
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+        client = httpx.AsyncClient(
+            headers={"Authorization": f"Bearer {token}"}, timeout=120, limits=limits
+        )
+        connector = GraphConnector(h.graph_magic_system(sandbox.base_url, token))
+        limit = connector.system.max_concurrent_requests
+        base = sandbox.base_url
+        ids = loop.run(user_ids(client, base, requests))
+        sides: dict[str, h.Side] = {
+            BATCH: lambda: loop.run(gm_batch(connector, ids)),
+            hand_batch(limit): lambda: loop.run(httpx_batch(client, base, ids, limit)),
+        }
+        seq_label = None
+        if sequential is not None:
+            seq_label = "httpx single GETs, sequential" + (
+                f" ({sequential} of {requests}, scaled)" if sequential < requests else ""
+            )
+            sides |= {
+                "graph-magic perform_action x N (gather)": lambda: loop.run(
+                    gm_singles(connector, ids)
+                ),
+                f"httpx single GETs, {limit} in flight": lambda: loop.run(
+                    httpx_concurrent(client, base, ids, limit)
+                ),
+                seq_label: lambda: loop.run(httpx_sequential(client, base, ids[:sequential])),
+            }
+        before = sandbox.counters()
+        timings = h.alternate(sides, repeats, server_cpu=sandbox.cpu_seconds, log=log)
+        served = h.counter_delta(before, sandbox.counters())
+        loop.run(connector.close())
+        loop.run(client.aclose())
+        loop.close()
+    return timings, limit, served, seq_label
+
+
+def _rows(
+    label: str,
+    timings: dict[str, h.Timing],
+    round_trips: dict[str, int],
+    latency_ms: float,
+    floor: float | None,
+) -> list[dict[str, Any]]:
+    """One table row per side: median, its ratio to its own latency bound, the $batch floor."""
+    rows = []
+    for name, timing in timings.items():
+        bound = h.latency_bound(round_trips[name], latency_ms)
+        rows.append(
+            {
+                "benchmark": label,
+                "side": name,
+                "median_s": timing.median,
+                "ratio": h.ratio(timing.median, bound),
+                "vs": "this/bound",
+                "bound_s": bound,
+                "floor_s": floor if "batch" in name else None,
+                "note": timing.cpu_note(),
+                "error": timing.error,
+            }
+        )
+    return rows
+
+
 def run(
     *,
     requests: int,
@@ -135,76 +224,33 @@ def run(
     ``sequential_requests`` (default: ``requests``) sizes the one-after-another side, the
     slowest by far; its figure is scaled to ``requests`` when smaller, and says so.
     """
-    from graph_magic.connector import GraphConnector
-
     sequential = min(sequential_requests or requests, requests)
-    users = max(requests, 1000)
-    log(f"[small] serving {users:,} users, {requests:,} GETs, {latency_ms:g} ms latency")
-    with h.ServedSandbox({"users": users, "latency_ms": latency_ms}) as sandbox:
-        token = sandbox.token()
-        loop = h.Loop()
-        limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
-        client = httpx.AsyncClient(
-            headers={"Authorization": f"Bearer {token}"}, timeout=120, limits=limits
-        )
-        connector = GraphConnector(h.graph_magic_system(sandbox.base_url, token))
-        limit = connector.system.max_concurrent_requests
-        base = sandbox.base_url
-        ids = loop.run(user_ids(client, base, requests))
-        seq_label = "httpx single GETs, sequential" + (
-            f" ({sequential} of {requests}, scaled)" if sequential < requests else ""
-        )
-        sides: dict[str, h.Side] = {
-            "graph-magic perform_batch": lambda: loop.run(gm_batch(connector, ids)),
-            f"hand-written httpx $batch, {limit} in flight": lambda: loop.run(
-                httpx_batch(client, base, ids, limit)
-            ),
-            "graph-magic perform_action x N (gather)": lambda: loop.run(gm_singles(connector, ids)),
-            f"httpx single GETs, {limit} in flight": lambda: loop.run(
-                httpx_concurrent(client, base, ids, limit)
-            ),
-            seq_label: lambda: loop.run(httpx_sequential(client, base, ids[:sequential])),
-        }
-        before = sandbox.counters()
-        timings = h.alternate(sides, repeats, server_cpu=sandbox.cpu_seconds, log=log)
-        served = h.counter_delta(before, sandbox.counters())
-        loop.run(connector.close())
-        loop.run(client.aclose())
-        loop.close()
+    log(
+        f"[small] serving {max(requests, 1000):,} users, {requests:,} GETs, "
+        f"{latency_ms:g} ms latency"
+    )
+    timings, limit, served, seq_label = _time_sides(
+        requests, latency_ms, repeats, log, sequential=sequential
+    )
+    assert seq_label is not None
     scale = requests / sequential
     if scale != 1:
         timings[seq_label].runs = [t * scale for t in timings[seq_label].runs]
 
     batch_trips = h.batch_round_trips(requests, PER_BATCH, limit)
-    bounds = {
-        "graph-magic perform_batch": batch_trips,
-        f"hand-written httpx $batch, {limit} in flight": batch_trips,
+    round_trips = {
+        BATCH: batch_trips,
+        hand_batch(limit): batch_trips,
         "graph-magic perform_action x N (gather)": math.ceil(requests / limit),
         f"httpx single GETs, {limit} in flight": math.ceil(requests / limit),
         seq_label: requests,
     }
-    floor = timings[f"hand-written httpx $batch, {limit} in flight"].median
-    label = f"{requests:,} small GETs"
-    rows = []
-    ours = timings["graph-magic perform_batch"].median
-    for name, timing in timings.items():
-        bound = h.latency_bound(bounds[name], latency_ms)
-        rows.append(
-            {
-                "benchmark": label,
-                "side": name,
-                "median_s": timing.median,
-                "ratio": h.ratio(timing.median, bound),
-                "vs": "this/bound",
-                "bound_s": bound,
-                "floor_s": floor if "batch" in name else None,
-                "note": timing.cpu_note(),
-                "error": timing.error,
-            }
-        )
+    floor = timings[hand_batch(limit)].median
+    rows = _rows(f"{requests:,} small GETs", timings, round_trips, latency_ms, floor)
     swept = [_batch_sides_at(requests, latency, repeats, log) for latency in extra_latencies]
     for sweep in swept:
-        rows.extend(sweep["rows"])
+        rows.extend(sweep.pop("rows"))
+    bound = h.latency_bound(batch_trips, latency_ms)
     return {
         "params": {
             "requests": requests,
@@ -213,13 +259,13 @@ def run(
             "per_batch": PER_BATCH,
             "sequential_requests": sequential,
         },
-        "latency_bound_s": h.latency_bound(batch_trips, latency_ms),
+        "latency_bound_s": bound,
         "batch_round_trips": batch_trips,
         "sandbox_floor_s": floor,
-        "batch_vs_bound": h.ratio(ours, h.latency_bound(batch_trips, latency_ms)),
+        "batch_vs_bound": h.ratio(timings[BATCH].median, bound),
         "served": served,
         "sides": {name: t.as_dict() for name, t in timings.items()},
-        "other_latencies": [{k: v for k, v in w.items() if k != "rows"} for w in swept],
+        "other_latencies": swept,
         "rows": rows,
     }
 
@@ -228,47 +274,18 @@ def _batch_sides_at(
     requests: int, latency_ms: float, repeats: int, log: Callable[[str], None]
 ) -> dict[str, Any]:
     """The two $batch sides alone, on a sandbox served with another latency."""
-    from graph_magic.connector import GraphConnector
-
     log(f"[small] the $batch sides again at {latency_ms:g} ms latency")
-    with h.ServedSandbox({"users": max(requests, 1000), "latency_ms": latency_ms}) as sandbox:
-        token = sandbox.token()
-        loop = h.Loop()
-        client = httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=120)
-        connector = GraphConnector(h.graph_magic_system(sandbox.base_url, token))
-        limit = connector.system.max_concurrent_requests
-        ids = loop.run(user_ids(client, sandbox.base_url, requests))
-        hand = f"hand-written httpx $batch, {limit} in flight"
-        sides: dict[str, h.Side] = {
-            "graph-magic perform_batch": lambda: loop.run(gm_batch(connector, ids)),
-            hand: lambda: loop.run(httpx_batch(client, sandbox.base_url, ids, limit)),
-        }
-        timings = h.alternate(sides, repeats, server_cpu=sandbox.cpu_seconds, log=log)
-        loop.run(connector.close())
-        loop.run(client.aclose())
-        loop.close()
-    bound = h.latency_bound(h.batch_round_trips(requests, PER_BATCH, limit), latency_ms)
-    floor = timings[hand].median
-    rows = [
-        {
-            "benchmark": f"{requests:,} small GETs at {latency_ms:g} ms",
-            "side": name,
-            "median_s": timing.median,
-            "ratio": h.ratio(timing.median, bound),
-            "vs": "this/bound",
-            "bound_s": bound,
-            "floor_s": floor,
-            "note": timing.cpu_note(),
-            "error": timing.error,
-        }
-        for name, timing in timings.items()
-    ]
+    timings, limit, _, _ = _time_sides(requests, latency_ms, repeats, log, sequential=None)
+    trips = h.batch_round_trips(requests, PER_BATCH, limit)
+    bound = h.latency_bound(trips, latency_ms)
+    label = f"{requests:,} small GETs at {latency_ms:g} ms"
+    floor = timings[hand_batch(limit)].median
     return {
         "latency_ms": latency_ms,
         "latency_bound_s": bound,
-        "batch_vs_bound": h.ratio(timings["graph-magic perform_batch"].median, bound),
+        "batch_vs_bound": h.ratio(timings[BATCH].median, bound),
         "sides": {name: t.as_dict() for name, t in timings.items()},
-        "rows": rows,
+        "rows": _rows(label, timings, dict.fromkeys(timings, trips), latency_ms, floor),
     }
 
 
