@@ -75,3 +75,23 @@ def shell(
         ip.config = config
         for name in set(ip.user_ns) - before:
             del ip.user_ns[name]
+
+
+@pytest.fixture
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A tmp cwd and HOME with no GRAPH_* variables, so only the package's systems are seen."""
+    home = tmp_path / "home"
+    work = tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    for name in (
+        "GRAPH_MAGIC_SYSTEMS",
+        "GRAPH_TOKEN",
+        "GRAPH_TENANT_ID",
+        "GRAPH_CLIENT_ID",
+        "GRAPH_CLIENT_SECRET",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path

@@ -1,4 +1,4 @@
-"""Fixtures for the foundation tests: an isolated home/cwd and a tmp systems directory."""
+"""Foundation fixtures: tmp systems directories (``isolated`` lives in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,26 +8,6 @@ from pathlib import Path
 import pytest
 import respx
 from foundation_kit import FakeIdentityPlatform
-
-
-@pytest.fixture
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A tmp cwd and HOME with no GRAPH_* variables, so only the package's systems are seen."""
-    home = tmp_path / "home"
-    work = tmp_path / "work"
-    home.mkdir()
-    work.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.chdir(work)
-    for name in (
-        "GRAPH_MAGIC_SYSTEMS",
-        "GRAPH_TOKEN",
-        "GRAPH_TENANT_ID",
-        "GRAPH_CLIENT_ID",
-        "GRAPH_CLIENT_SECRET",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    return tmp_path
 
 
 def _write_system(directory: Path, name: str, text: str) -> Path:

@@ -23,15 +23,9 @@ from graph_magic.sandbox.inprocess import msal_http_client
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh HOME and a separate, empty working directory."""
-    home = tmp_path / "home"
-    work = tmp_path / "work"
-    home.mkdir()
-    work.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.chdir(work)
-    return home
+def home(isolated: Path) -> Path:
+    """The fresh HOME of ``isolated`` (whose working directory is a separate, empty one)."""
+    return isolated / "home"
 
 
 def _azure(extra: dict[str, Any]) -> SystemConfig:
