@@ -46,6 +46,7 @@ _log = logging.getLogger("graph_magic.sandbox")
 VERSIONS = ("v1.0", "beta")
 CLOCK_START = DATA_END + timedelta(days=1, hours=9)
 """The fixed clock's first instant; each Graph request advances it by one second."""
+_ISO_SECONDS = "%Y-%m-%dT%H:%M:%S"
 
 _METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE", "HEAD", "OPTIONS"]
 _DIAGNOSTIC = (
@@ -74,7 +75,7 @@ class _Stamp:
     @property
     def iso(self) -> str:
         """``2024-06-01T09:00:05``, as Graph's innerError dates."""
-        return self.moment.strftime("%Y-%m-%dT%H:%M:%S")
+        return self.moment.strftime(_ISO_SECONDS)
 
     @property
     def http_date(self) -> str:
@@ -106,13 +107,15 @@ class GraphService:
 
     # ----- the fixed clock and request ids ---------------------------------------------------
 
+    def _clock(self) -> datetime:
+        return CLOCK_START + timedelta(seconds=self._counter)
+
     def fixed_now(self) -> float:
         """The fixed clock as epoch seconds (for answers made outside the routes: faults)."""
-        return (CLOCK_START + timedelta(seconds=self._counter)).timestamp()
+        return self._clock().timestamp()
 
     def _now_iso(self) -> str:
-        moment = CLOCK_START + timedelta(seconds=self._counter)
-        return moment.strftime("%Y-%m-%dT%H:%M:%S")
+        return self._clock().strftime(_ISO_SECONDS)
 
     def stamp(self) -> _Stamp:
         """The next request's id and dates (seed + counter; the clock ticks once per request)."""

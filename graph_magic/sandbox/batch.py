@@ -93,7 +93,7 @@ def _sub_request(envelope: GraphRequest, item: dict[str, Any]) -> GraphRequest:
     return GraphRequest(
         method=item["method"].upper(),
         version=envelope.version,
-        path=unquote(path) if "%" in path else path,
+        path=unquote(path),
         query=parse_qsl(query, keep_blank_values=True),
         headers=headers,
         body=raw,
