@@ -23,7 +23,7 @@ import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from graph_magic.connector import GraphConnector
+from graph_magic.connector.client import GraphConnector
 
 PAGES = 20
 PAGE_SIZE = 999

@@ -21,7 +21,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from graph_magic.frames import items_to_frame
+from graph_magic.notebook.frames import items_to_frame
 
 _DEPARTMENTS = ["Sales", "Finance", "Engineering", "Legal", "Marketing", None]
 _CITIES = ["Seattle", "Redmond", "London", "Paris", "Tokyo"]

@@ -77,7 +77,7 @@ async def httpx_loop(client: httpx.AsyncClient, first: str, max_pages: int | Non
 
 async def connector_scan(connector: Any, top: int, max_items: int | None = None) -> dict:
     """graph-magic's script path: ``perform_action`` auto-paginates, ``items_to_frame``."""
-    from graph_magic.frames import items_to_frame
+    from graph_magic.notebook.frames import items_to_frame
 
     config: dict[str, Any] = {"method": "GET", "endpoint": "/users", "params": {"$top": top}}
     if max_items is not None:
@@ -133,7 +133,7 @@ def run(
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Serve the tenant, run both comparisons, return the figures (JSON-ready)."""
-    from graph_magic.connector import GraphConnector
+    from graph_magic.connector.client import GraphConnector
 
     log(f"[scan] serving {users:,} users, {latency_ms:g} ms latency")
     with h.ServedSandbox({"users": users, "latency_ms": latency_ms}) as sandbox:

@@ -143,7 +143,7 @@ def _time_sides(
     one on the first ``sequential`` ids. Returns (timings, the connector's concurrency limit,
     what the server counted, the sequential side's name).
     """
-    from graph_magic.connector import GraphConnector
+    from graph_magic.connector.client import GraphConnector
 
     with h.ServedSandbox({"users": max(requests, 1000), "latency_ms": latency_ms}) as sandbox:
         token = sandbox.token()

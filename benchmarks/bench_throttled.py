@@ -105,7 +105,7 @@ def run(
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Serve the throttled tenant, time both parts, return the figures (JSON-ready)."""
-    from graph_magic.connector import GraphConnector
+    from graph_magic.connector.client import GraphConnector
 
     options = {
         "users": users,

@@ -12,9 +12,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from graph_magic.cell import RequestSpec, parse_cell
-    from graph_magic.config import SystemConfig, find_systems, load_system
-    from graph_magic.connector import GraphConnector
+    from graph_magic.connector.client import GraphConnector
+    from graph_magic.connector.config import SystemConfig, find_systems, load_system
     from graph_magic.errors import (
         GraphAPIError,
         GraphAuthError,
@@ -25,7 +24,8 @@ if TYPE_CHECKING:
         GraphSyntaxError,
         GraphTransportError,
     )
-    from graph_magic.magics import GraphMagic
+    from graph_magic.notebook.cell import RequestSpec, parse_cell
+    from graph_magic.notebook.magic import GraphMagic
 
 __all__ = [
     "GraphAPIError",
@@ -48,13 +48,13 @@ __all__ = [
 ]
 
 _LAZY = {
-    "GraphConnector": "graph_magic.connector",
-    "GraphMagic": "graph_magic.magics",
-    "RequestSpec": "graph_magic.cell",
-    "parse_cell": "graph_magic.cell",
-    "SystemConfig": "graph_magic.config",
-    "find_systems": "graph_magic.config",
-    "load_system": "graph_magic.config",
+    "GraphConnector": "graph_magic.connector.client",
+    "GraphMagic": "graph_magic.notebook.magic",
+    "RequestSpec": "graph_magic.notebook.cell",
+    "parse_cell": "graph_magic.notebook.cell",
+    "SystemConfig": "graph_magic.connector.config",
+    "find_systems": "graph_magic.connector.config",
+    "load_system": "graph_magic.connector.config",
     **{
         name: "graph_magic.errors"
         for name in (
@@ -90,15 +90,15 @@ def load_ipython_extension(ipython: Any) -> None:
     ``GraphMagic.short_errors`` is on), so a failing cell still fails, without a wall of
     traceback.
     """
-    from graph_magic.magics import GraphMagic
+    from graph_magic.notebook.magic import GraphMagic
 
     ipython.register_magics(GraphMagic(shell=ipython))
 
 
 def unload_ipython_extension(ipython: Any) -> None:
     """``%unload_ext graph_magic``: close the connectors, stop the loop thread, unregister."""
-    from graph_magic import runtime
-    from graph_magic.magics import GraphMagic
+    from graph_magic.notebook import runtime
+    from graph_magic.notebook.magic import GraphMagic
 
     manager = ipython.magics_manager
     magic = manager.registry.pop(GraphMagic.__name__, None)

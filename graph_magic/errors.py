@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from graph_magic.retry import RetryStop
+    from graph_magic.connector.retry import RetryStop
 
 
 class GraphMagicError(Exception):

@@ -27,12 +27,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "reliability")]
+sys.path[:0] = [str(ROOT)]
 
-import reliability_faults as faults  # noqa: E402
-import reliability_kit as kit  # noqa: E402
-import reliability_security as security  # noqa: E402
-from reliability_fuzz import fuzz  # noqa: E402
+from tests.reliability import reliability_faults as faults  # noqa: E402
+from tests.reliability import reliability_kit as kit  # noqa: E402
+from tests.reliability import reliability_security as security  # noqa: E402
+from tests.reliability.reliability_fuzz import fuzz  # noqa: E402
 
 START = "<!-- reliability-table:start -->"
 END = "<!-- reliability-table:end -->"

@@ -15,7 +15,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from traitlets.config import Config
 
-from graph_magic import telemetry
+from graph_magic.connector import telemetry
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import respx
 
-from graph_magic.config import SystemConfig, load_system
-from graph_magic.connector import GraphConnector
+from graph_magic.connector.client import GraphConnector
+from graph_magic.connector.config import SystemConfig, load_system
 
 GRAPH = "https://graph.microsoft.com/v1.0"
 _KEYS = itertools.count()

@@ -8,7 +8,7 @@ import random
 import httpx
 import pytest
 
-from graph_magic.batch import chunk_requests, normalize_requests
+from graph_magic.connector.batch import chunk_requests, normalize_requests
 from graph_magic.errors import GraphBatchError
 
 from .conftest import GRAPH

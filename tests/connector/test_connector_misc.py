@@ -8,8 +8,8 @@ import logging
 import httpx
 import pytest
 
-from graph_magic import telemetry
-from graph_magic.connector import GraphConnector
+from graph_magic.connector import telemetry
+from graph_magic.connector.client import GraphConnector
 
 from .conftest import GRAPH, RecordingSleep, make_system
 

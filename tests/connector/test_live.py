@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from graph_magic.connector import GraphConnector
+from graph_magic.connector.client import GraphConnector
 
 pytestmark = [
     pytest.mark.live,

@@ -8,10 +8,10 @@ import time
 import httpx
 import pytest
 
-from graph_magic import retry
-from graph_magic.config import RetrySettings
+from graph_magic.connector import retry
+from graph_magic.connector.config import RetrySettings
+from graph_magic.connector.retry import backoff_delay, parse_retry_after
 from graph_magic.errors import GraphAPIError, GraphTransportError
-from graph_magic.retry import backoff_delay, parse_retry_after
 
 from .conftest import GRAPH, make_connector
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from graph_magic.display import render_error
 from graph_magic.errors import GraphAPIError, GraphTransportError
+from graph_magic.notebook.display import render_error
 
 from .conftest import GRAPH, make_connector
 

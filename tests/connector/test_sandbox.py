@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from graph_magic.config import load_system
-from graph_magic.connector import GraphConnector
+from graph_magic.connector.client import GraphConnector
+from graph_magic.connector.config import load_system
 from graph_magic.errors import GraphAPIError
 
 from .conftest import RecordingSleep

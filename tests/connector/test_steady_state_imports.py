@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from graph_magic.connector import GraphConnector
+from graph_magic.connector.client import GraphConnector
 
 from .conftest import RecordingSleep
 

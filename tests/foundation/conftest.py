@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 import respx
-from foundation_kit import FakeIdentityPlatform
+
+from tests.foundation.foundation_kit import FakeIdentityPlatform
 
 
 def _write_system(directory: Path, name: str, text: str) -> Path:
@@ -33,6 +34,6 @@ def aad() -> Iterator[FakeIdentityPlatform]:
 @pytest.fixture(autouse=True)
 def _fresh_token_caches(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test starts as a new process would: no msal cache loaded yet."""
-    from graph_magic import auth
+    from graph_magic.connector import auth
 
     monkeypatch.setattr(auth, "_FILE_CACHES", {})

@@ -16,10 +16,9 @@ from typing import Any, NamedTuple
 
 import httpx
 import pytest
-from foundation_kit import FakeIdentityPlatform, make_jwt
 
-from graph_magic import auth
-from graph_magic.auth import (
+from graph_magic.connector import auth
+from graph_magic.connector.auth import (
     BearerTokenProvider,
     ClientCredentialsProvider,
     CredentialProvider,
@@ -28,8 +27,9 @@ from graph_magic.auth import (
     TokenProvider,
     make_token_provider,
 )
-from graph_magic.config import SystemConfig, load_system
+from graph_magic.connector.config import SystemConfig, load_system
 from graph_magic.errors import GraphAuthError
+from tests.foundation.foundation_kit import FakeIdentityPlatform, make_jwt
 
 SECRET = "s3cr3t-Value~1234"
 TENANT = "contoso.onmicrosoft.com"

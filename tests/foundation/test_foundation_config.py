@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from graph_magic.config import (
+from graph_magic.connector.config import (
     Credentials,
     LoggingSettings,
     RetrySettings,

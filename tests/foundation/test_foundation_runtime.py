@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from graph_magic import runtime
+from graph_magic.notebook import runtime
 
 
 async def _where() -> tuple[str, asyncio.AbstractEventLoop]:

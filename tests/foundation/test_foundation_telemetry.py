@@ -13,14 +13,13 @@ from typing import Any
 
 import httpx
 import pytest
-from foundation_kit import FakeIdentityPlatform, make_jwt
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from graph_magic import telemetry
-from graph_magic.auth import make_token_provider
-from graph_magic.config import LoggingSettings, load_system
-from graph_magic.telemetry import (
+from graph_magic.connector import telemetry
+from graph_magic.connector.auth import make_token_provider
+from graph_magic.connector.config import LoggingSettings, load_system
+from graph_magic.connector.telemetry import (
     configure_logging,
     get_logger,
     log_auth,
@@ -30,6 +29,7 @@ from graph_magic.telemetry import (
     mask_text,
     mask_url,
 )
+from tests.foundation.foundation_kit import FakeIdentityPlatform, make_jwt
 
 SECRET = "Zx8~client-secret-value"
 JWT = make_jwt({"aud": "https://graph.microsoft.com", "upn": "adele@contoso.com"})
@@ -167,7 +167,7 @@ async def test_no_secret_in_any_log_record_at_debug_detailed(
     log_request(system.logging, "POST", url, headers, f'{{"password": "{SECRET}"}}'.encode())
     token_body = f'{{"access_token": "{token}", "refresh_token": "{JWT}"}}'
     log_response(system.logging, "POST", url, 200, {"Set-Cookie": "s=2"}, token_body, 0.1)
-    log = get_logger("graph_magic.connector")
+    log = get_logger("graph_magic.connector.client")
     log.debug("sent Authorization: Bearer %s with secret=%s", token, SECRET)
     telemetry.logger.info("raw body %s", f"client_secret={SECRET}&x=1")
     try:
@@ -266,7 +266,7 @@ def test_instruments_created_before_the_sdk_still_report_through_the_global_prox
         from opentelemetry import metrics
         from opentelemetry.sdk.metrics import MeterProvider
         from opentelemetry.sdk.metrics.export import InMemoryMetricReader
-        from graph_magic import telemetry
+        from graph_magic.connector import telemetry
 
         telemetry.record_http_429(method="GET")  # before any SDK: dropped
         reader = InMemoryMetricReader()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from reliability_kit import Metrics, RecordingSleep
+
+from tests.reliability.reliability_kit import Metrics, RecordingSleep
 
 
 @pytest.fixture

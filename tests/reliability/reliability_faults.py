@@ -15,7 +15,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
-from reliability_kit import (
+
+from graph_magic.connector.auth import make_token_provider
+from graph_magic.connector.client import GraphConnector
+from graph_magic.errors import GraphAPIError, GraphTransportError
+from graph_magic.sandbox import create_app
+from graph_magic.sandbox.inprocess import asgi_transport, msal_http_client
+from graph_magic.sandbox.options import FaultOptions
+from tests.reliability.reliability_kit import (
     DELTA_PAGE,
     Figures,
     InFlight,
@@ -34,13 +41,6 @@ from reliability_kit import (
     options,
     served,
 )
-
-from graph_magic.auth import make_token_provider
-from graph_magic.connector import GraphConnector
-from graph_magic.errors import GraphAPIError, GraphTransportError
-from graph_magic.sandbox import create_app
-from graph_magic.sandbox.inprocess import asgi_transport, msal_http_client
-from graph_magic.sandbox.options import FaultOptions
 
 _RUNS = itertools.count()
 

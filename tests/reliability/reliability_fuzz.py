@@ -16,9 +16,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graph_magic.cell import RequestSpec, parse_cell
-from graph_magic.config import SystemConfig, load_system
+from graph_magic.connector.config import SystemConfig, load_system
 from graph_magic.errors import GraphConfigError, GraphSyntaxError
+from graph_magic.notebook.cell import RequestSpec, parse_cell
 
 NAMESPACE: dict[str, Any] = {
     "uid": "adele@contoso.com",

@@ -25,10 +25,10 @@ import httpx
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
-from graph_magic import telemetry
-from graph_magic.auth import make_token_provider
-from graph_magic.config import SystemConfig, load_system
-from graph_magic.connector import GraphConnector
+from graph_magic.connector import telemetry
+from graph_magic.connector.auth import make_token_provider
+from graph_magic.connector.client import GraphConnector
+from graph_magic.connector.config import SystemConfig, load_system
 from graph_magic.sandbox.faults import FaultMiddleware
 from graph_magic.sandbox.inprocess import asgi_transport, msal_http_client
 from graph_magic.sandbox.options import FaultOptions, SandboxOptions

@@ -19,7 +19,16 @@ from typing import Any
 from urllib.parse import unquote
 
 import httpx
-from reliability_kit import (
+
+from graph_magic.connector import telemetry
+from graph_magic.connector.auth import make_token_provider
+from graph_magic.connector.client import GraphConnector
+from graph_magic.connector.config import LoggingSettings, SystemConfig
+from graph_magic.errors import GraphAPIError
+from graph_magic.sandbox import create_app, shared_app
+from graph_magic.sandbox.inprocess import msal_http_client
+from graph_magic.sandbox.options import SandboxOptions
+from tests.reliability.reliability_kit import (
     SANDBOX_SECRETS,
     Figures,
     Outcome,
@@ -36,15 +45,6 @@ from reliability_kit import (
     options,
     served,
 )
-
-from graph_magic import telemetry
-from graph_magic.auth import make_token_provider
-from graph_magic.config import LoggingSettings, SystemConfig
-from graph_magic.connector import GraphConnector
-from graph_magic.errors import GraphAPIError
-from graph_magic.sandbox import create_app, shared_app
-from graph_magic.sandbox.inprocess import msal_http_client
-from graph_magic.sandbox.options import SandboxOptions
 
 # --------------------------------------------------------------------------- hostile values
 
@@ -148,8 +148,8 @@ def body_problems(value: str, request: httpx.Request) -> list[str]:
 
 async def interpolation(count: int) -> Outcome:
     """``count`` hostile values in path, query, header and body positions, to the wire."""
-    from graph_magic.cell import parse_cell
     from graph_magic.errors import GraphSyntaxError
+    from graph_magic.notebook.cell import parse_cell
 
     values = hostile_values(count)
     wire = Wire()
@@ -394,7 +394,7 @@ def magic_scan(shell: Any, planted: Sequence[str]) -> Outcome:
     """Run MAGIC_CELLS in ``shell`` (graph_magic loaded, the systems of
     :func:`write_magic_systems` visible) and scan everything shown and logged for the tokens
     the session held, JWT-shaped text, the sandbox's secrets and the ``planted`` ones."""
-    from graph_magic import runtime
+    from graph_magic.notebook import runtime
 
     capture = _Capture()
     root = logging.getLogger()

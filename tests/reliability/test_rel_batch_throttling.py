@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from reliability_faults import batch_envelope_lost, batch_with_throttling
-from reliability_kit import (
+
+from graph_magic.errors import GraphAPIError, GraphBatchError
+from graph_magic.sandbox import create_app
+from tests.reliability.reliability_faults import batch_envelope_lost, batch_with_throttling
+from tests.reliability.reliability_kit import (
     RecordingSleep,
     app_token,
     bearer_system,
@@ -12,9 +15,6 @@ from reliability_kit import (
     injector,
     options,
 )
-
-from graph_magic.errors import GraphAPIError, GraphBatchError
-from graph_magic.sandbox import create_app
 
 
 async def test_200_requests_with_item_429s_all_end_with_their_real_result() -> None:

@@ -6,8 +6,12 @@ import asyncio
 
 import httpx
 import pytest
-from reliability_faults import concurrent_load, exhausted_budget, no_double_writes
-from reliability_kit import (
+
+from graph_magic.errors import GraphAPIError, GraphTransportError
+from graph_magic.sandbox import create_app
+from graph_magic.sandbox.inprocess import asgi_transport
+from tests.reliability.reliability_faults import concurrent_load, exhausted_budget, no_double_writes
+from tests.reliability.reliability_kit import (
     InFlight,
     RecordingSleep,
     app_token,
@@ -16,10 +20,6 @@ from reliability_kit import (
     injector,
     options,
 )
-
-from graph_magic.errors import GraphAPIError, GraphTransportError
-from graph_magic.sandbox import create_app
-from graph_magic.sandbox.inprocess import asgi_transport
 
 PAGES_BEFORE = 5
 

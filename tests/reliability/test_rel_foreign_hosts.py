@@ -11,7 +11,11 @@ import json
 
 import httpx
 import pytest
-from reliability_kit import (
+
+from graph_magic.connector.client import GraphConnector
+from graph_magic.errors import GraphSecurityError
+from graph_magic.sandbox import create_app
+from tests.reliability.reliability_kit import (
     Outcome,
     Recorder,
     RecordingSleep,
@@ -21,11 +25,7 @@ from reliability_kit import (
     options,
     served,
 )
-from reliability_security import REPORT, ForeignLinks, foreign_hosts
-
-from graph_magic.connector import GraphConnector
-from graph_magic.errors import GraphSecurityError
-from graph_magic.sandbox import create_app
+from tests.reliability.reliability_security import REPORT, ForeignLinks, foreign_hosts
 
 
 def _graph_requests(recorder: Recorder, host: str) -> list[tuple[str, str, str, bool]]:

@@ -11,12 +11,12 @@ import os
 from pathlib import Path
 
 import pytest
-import reliability_fuzz
 from hypothesis import HealthCheck, given, settings
-from reliability_fuzz import cell_texts, check_cell, check_system, system_texts
 
-from graph_magic.config import load_system
+from graph_magic.connector.config import load_system
 from graph_magic.errors import GraphConfigError
+from tests.reliability import reliability_fuzz
+from tests.reliability.reliability_fuzz import cell_texts, check_cell, check_system, system_texts
 
 FUZZ = settings(
     max_examples=int(os.environ.get("RELIABILITY_FUZZ_EXAMPLES", "300")),

@@ -11,17 +11,17 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from reliability_kit import Outcome
-from reliability_security import (
+
+from graph_magic.errors import GraphSyntaxError
+from graph_magic.notebook.cell import parse_cell
+from tests.reliability.reliability_kit import Outcome
+from tests.reliability.reliability_security import (
     FRAGMENTS,
     HEADER_CELL,
     body_problems,
     interpolation,
     path_query_problems,
 )
-
-from graph_magic.cell import parse_cell
-from graph_magic.errors import GraphSyntaxError
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
-from reliability_security import magic_scan, run_cell, write_magic_systems
+
+from tests.reliability.reliability_security import magic_scan, run_cell, write_magic_systems
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ import re
 from pathlib import Path
 
 import pytest
-from reliability_kit import SANDBOX_SECRETS
+
+from tests.reliability.reliability_kit import SANDBOX_SECRETS
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
 JWT = re.compile(r"eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*")

@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from reliability_faults import delta_scan, paging_faults, throttled_scan
-from reliability_kit import (
+
+from graph_magic.sandbox import create_app
+from tests.reliability.reliability_faults import delta_scan, paging_faults, throttled_scan
+from tests.reliability.reliability_kit import (
     RETRY_AFTER_FORMS,
     Outcome,
     Recorder,
@@ -22,8 +24,6 @@ from reliability_kit import (
     injector,
     options,
 )
-
-from graph_magic.sandbox import create_app
 
 PAGES = 52
 

@@ -7,9 +7,8 @@ five pages' items stay on the error.
 
 from __future__ import annotations
 
-from reliability_faults import exhausted_budget
-
 from graph_magic.errors import GraphAPIError
+from tests.reliability.reliability_faults import exhausted_budget
 
 PAGES_BEFORE = 5
 

@@ -10,8 +10,13 @@ import asyncio
 from typing import Any
 
 import pytest
-from reliability_faults import token_expiry_scan
-from reliability_kit import (
+
+from graph_magic.connector.auth import make_token_provider
+from graph_magic.errors import GraphAPIError
+from graph_magic.sandbox import create_app
+from graph_magic.sandbox.inprocess import msal_http_client
+from tests.reliability.reliability_faults import token_expiry_scan
+from tests.reliability.reliability_kit import (
     Recorder,
     RecordingSleep,
     app_token,
@@ -21,11 +26,6 @@ from reliability_kit import (
     injector,
     options,
 )
-
-from graph_magic.auth import make_token_provider
-from graph_magic.errors import GraphAPIError
-from graph_magic.sandbox import create_app
-from graph_magic.sandbox.inprocess import msal_http_client
 
 PAGES = 50
 

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sandbox_auth_helpers import Clock, Sleeps, tiny_app
 
 from graph_magic.sandbox.faults import FaultMiddleware
 from graph_magic.sandbox.options import SandboxOptions
 from graph_magic.sandbox.tokens import TokenService
+from tests.sandbox_auth.sandbox_auth_helpers import Clock, Sleeps, tiny_app
 
 
 @pytest.fixture

@@ -7,12 +7,12 @@ import time
 
 import httpx
 import msal
-from sandbox_auth_helpers import AUTHORITY, GRAPH_SCOPE
 
 from graph_magic.sandbox import create_app
 from graph_magic.sandbox.inprocess import approve_device_code, asgi_transport, msal_http_client
 from graph_magic.sandbox.options import SandboxOptions
 from graph_magic.sandbox.serve import LoopbackHttpClient, make_server
+from tests.sandbox_auth.sandbox_auth_helpers import AUTHORITY, GRAPH_SCOPE
 
 GRAPH = "https://graph.microsoft.com"
 SMALL = {"users": 30, "groups": 5, "devices": 5, "sign_ins": 20, "directory_audits": 10}

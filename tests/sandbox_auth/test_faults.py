@@ -6,11 +6,11 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from sandbox_auth_helpers import GRAPH_SCOPE, START, Clock, Sleeps
 
 from graph_magic.sandbox.faults import FaultMiddleware, batch_item_fault, resource_units
 from graph_magic.sandbox.inprocess import asgi_transport
 from graph_magic.sandbox.tokens import TENANT_ID, TokenService
+from tests.sandbox_auth.sandbox_auth_helpers import GRAPH_SCOPE, START, Clock, Sleeps
 
 Build = Callable[..., tuple[FaultMiddleware, TokenService]]
 GRAPH = "https://graph.microsoft.com"

@@ -9,12 +9,12 @@ from collections.abc import Callable
 
 import msal
 import pytest
-from sandbox_auth_helpers import AUTHORITY, GRAPH_SCOPE, START, USERS, Clock
 
 from graph_magic.sandbox.faults import FaultMiddleware
 from graph_magic.sandbox.inprocess import approve_device_code, msal_http_client
 from graph_magic.sandbox.options import SandboxOptions
 from graph_magic.sandbox.tokens import TENANT_ID, TokenService
+from tests.sandbox_auth.sandbox_auth_helpers import AUTHORITY, GRAPH_SCOPE, START, USERS, Clock
 
 Build = Callable[..., tuple[FaultMiddleware, TokenService]]
 
@@ -225,7 +225,7 @@ def test_msal_client_works_while_an_event_loop_runs() -> None:
     """The sync client is usable from a coroutine's thread (a notebook cell calling msal)."""
     import asyncio
 
-    from sandbox_auth_helpers import tiny_app
+    from tests.sandbox_auth.sandbox_auth_helpers import tiny_app
 
     app, tokens = tiny_app(SandboxOptions(), Clock())
 

@@ -10,7 +10,6 @@ from typing import Any
 import httpx
 import msal
 import pytest
-from sandbox_auth_helpers import AUTHORITY, GRAPH_SCOPE, Clock, tiny_app
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.responses import PlainTextResponse
@@ -19,6 +18,7 @@ from starlette.routing import Route
 from graph_magic.sandbox.faults import FaultMiddleware, batch_item_fault
 from graph_magic.sandbox.options import SandboxOptions
 from graph_magic.sandbox.serve import LoopbackHttpClient, make_server
+from tests.sandbox_auth.sandbox_auth_helpers import AUTHORITY, GRAPH_SCOPE, Clock, tiny_app
 
 
 class Served:

@@ -6,10 +6,10 @@ import base64
 import json
 
 import pytest
-from sandbox_auth_helpers import START, USERS, Clock, find_user
 
 from graph_magic.sandbox.options import SandboxOptions
 from graph_magic.sandbox.tokens import TENANT_ID, TokenRejected, TokenService
+from tests.sandbox_auth.sandbox_auth_helpers import START, USERS, Clock, find_user
 
 
 def _claims(token: str) -> dict:

@@ -1,0 +1,405 @@
+"""Telemetry: the masked ``graph_magic`` logger, OpenTelemetry spans and metric instruments.
+
+Logging is off by default and, when on, never shows a secret: Authorization and cookie headers,
+bearer tokens, JWTs, client secrets, tokens in token responses and passwords are masked both by
+the helpers here and by a filter on the logger. Tracing and metrics use opentelemetry-api only,
+which is a no-op until the application installs an SDK; the instruments are created once, from the
+global (proxy) providers, so an SDK installed later still receives every measurement.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from opentelemetry import metrics, trace
+
+from graph_magic.connector.config import LoggingSettings
+
+__all__ = [
+    "MASK",
+    "Instruments",
+    "collect_pages_span",
+    "configure_logging",
+    "get_logger",
+    "instruments",
+    "log_auth",
+    "log_request",
+    "log_response",
+    "logger",
+    "mask_headers",
+    "mask_text",
+    "mask_url",
+    "perform_action_span",
+    "record_action_duration",
+    "record_http_429",
+    "record_retry",
+    "record_semaphore_wait",
+    "tracer",
+    "use_providers",
+]
+
+MASK = "***"
+logger = logging.getLogger("graph_magic")
+
+# --------------------------------------------------------------------------- masking
+
+_SECRET_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-ms-token",
+        "x-ms-client-secret",
+        "x-ms-refresh-token",
+        "x-ms-access-token",
+        "x-ms-authorization-auxiliary",
+        "x-ms-cpim-trans",
+        "api-key",
+        "x-api-key",
+        "ocp-apim-subscription-key",
+        "www-authenticate",
+    }
+)
+# A secret-bearing name: compound names by their ending (client_secret, refresh_token,
+# passwordProfile's password, x_api_key...), short ones only as the whole name, so that
+# skiptoken, deltatoken or error_codes stay readable.
+_COMPOUND = (
+    r"[A-Za-z0-9_\-]*(?:_token|accesstoken|refreshtoken|idtoken|secret|password|passwd"
+    r"|assertion|api_?key|device_code)"
+)
+_TEXT_NAME = rf"(?:{_COMPOUND}|token|pwd)"
+_TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    # "Bearer <token>" anywhere (Authorization values, logged headers, error texts).
+    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9\-._~+/]+=*"), rf"\1 {MASK}"),
+    # JWT-shaped strings: three base64url parts, the first starting like a JSON header.
+    (re.compile(r"\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"), MASK),
+    # JSON members: "access_token": "...", "password": "..."
+    (
+        re.compile(rf'(?i)("{_TEXT_NAME}"\s*:\s*)"(?:[^"\\]|\\.)*"'),
+        rf'\1"{MASK}"',
+    ),
+    # Form, query and "key=value" text: client_secret=..., access_token=..., &password=...
+    (
+        re.compile(rf"(?i)(?<![A-Za-z0-9_\-$])({_TEXT_NAME}\s*=\s*)[^&\s,;\"']+"),
+        rf"\1{MASK}",
+    ),
+)
+# Query parameters whose value is a credential (SAS signatures, auth codes) besides the above.
+_SECRET_PARAM = re.compile(rf"(?i)^(?:{_TEXT_NAME}|code|sig|signature|key)$")
+
+
+def mask_text(text: str) -> str:
+    """``text`` with every secret it may hold replaced by ``***``.
+
+    Covers bearer/basic credentials, JWT-shaped strings, ``client_secret=`` and other
+    ``key=value`` secrets in form bodies and query strings, and token/password members in JSON.
+    """
+    if not text:
+        return text
+    for pattern, replacement in _TEXT_RULES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def mask_headers(headers: Mapping[str, str] | Any) -> dict[str, str]:
+    """A copy of ``headers`` (a mapping or httpx.Headers) fit for a log line or a repr."""
+    items = headers.items() if hasattr(headers, "items") else headers
+    out: dict[str, str] = {}
+    for name, value in items:
+        lower = str(name).lower()
+        if lower in _SECRET_HEADERS or (lower.startswith("x-ms-") and "token" in lower):
+            out[str(name)] = MASK
+        else:
+            out[str(name)] = mask_text(str(value))
+    return out
+
+
+def mask_url(url: str | Any) -> str:
+    """``url`` with secret-looking query values (``sig``, ``token``, ``code``...) masked."""
+    text = str(url)
+    parts = urlsplit(text)
+    if not parts.query:
+        return mask_text(text)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if not any(_SECRET_PARAM.match(k) for k, _ in pairs):
+        return text
+    masked = [(k, MASK if _SECRET_PARAM.match(k) else v) for k, v in pairs]
+    query = urlencode(masked, safe="$,()':*/")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+class _MaskingFilter(logging.Filter):
+    """Rewrites each record's message (and traceback text) with secrets masked."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken %-format is logging's problem to report, not ours
+            return True
+        record.msg = mask_text(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_text(record.exc_text)
+        return True
+
+
+_FILTER = _MaskingFilter()
+logger.addFilter(_FILTER)
+
+
+def get_logger(name: str) -> logging.Logger:
+    """A child of the ``graph_magic`` logger that masks its records too.
+
+    A filter on a logger only sees records logged on that very logger, so each module's logger
+    gets its own masking filter; then no handler anywhere (pytest's caplog, the root logger's)
+    receives an unmasked secret.
+    """
+    child = logger.getChild(name.removeprefix("graph_magic."))
+    if _FILTER not in child.filters:
+        child.addFilter(_FILTER)
+    return child
+
+
+_FORMATS = {
+    "basic": "%(levelname)s %(name)s: %(message)s",
+    "detailed": "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s",
+}
+
+
+class _GraphMagicHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The handler configure_logging installs; its type marks it as ours to replace."""
+
+
+def configure_logging(settings: LoggingSettings, *, stream: Any = None) -> logging.Handler | None:
+    """Apply a system's ``logging`` settings to the ``graph_magic`` logger.
+
+    Replaces the handler a previous call installed (never anyone else's). Disabled settings
+    remove it and leave the logger at WARNING. Returns the handler, if any.
+    """
+    for handler in list(logger.handlers):
+        if isinstance(handler, _GraphMagicHandler):
+            logger.removeHandler(handler)
+            handler.close()
+    if not settings.enabled:
+        logger.setLevel(logging.WARNING)
+        return None
+    handler = _GraphMagicHandler(stream)
+    handler.setFormatter(logging.Formatter(_FORMATS[settings.format]))
+    handler.addFilter(_FILTER)
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    return handler
+
+
+def log_request(
+    settings: LoggingSettings,
+    method: str,
+    url: str,
+    headers: Mapping[str, str] | Any = None,
+    body: bytes | str | None = None,
+) -> None:
+    """Log an outgoing request per ``settings`` (detailed adds masked headers and body)."""
+    if not (settings.enabled and settings.request):
+        return
+    line = f"--> {method} {mask_url(url)}"
+    if settings.format == "detailed":
+        line += _details(headers, body)
+    logger.debug(line)
+
+
+def log_response(
+    settings: LoggingSettings,
+    method: str,
+    url: str,
+    status_code: int,
+    headers: Mapping[str, str] | Any = None,
+    body: bytes | str | None = None,
+    elapsed: float | None = None,
+) -> None:
+    """Log a response per ``settings`` (detailed adds masked headers and body)."""
+    if not (settings.enabled and settings.response):
+        return
+    took = f" in {elapsed * 1000:.0f} ms" if elapsed is not None else ""
+    line = f"<-- {status_code} {method} {mask_url(url)}{took}"
+    if settings.format == "detailed":
+        line += _details(headers, body)
+    logger.debug(line)
+
+
+def log_auth(settings: LoggingSettings, message: str, **fields: Any) -> None:
+    """Log a token event (acquired, refreshed, failed) per ``settings``; never the token."""
+    if not (settings.enabled and settings.auth):
+        return
+    extra = " ".join(f"{k}={v}" for k, v in fields.items())
+    logger.debug(mask_text(f"auth: {message} {extra}".rstrip()))
+
+
+_BODY_LIMIT = 4000
+
+
+def _details(headers: Mapping[str, str] | Any, body: bytes | str | None) -> str:
+    text = ""
+    if headers:
+        text += f"\n    headers: {mask_headers(headers)}"
+    if body:
+        if isinstance(body, bytes):
+            body = body.decode("utf-8", errors="replace")
+        clipped = body if len(body) <= _BODY_LIMIT else body[:_BODY_LIMIT] + "...(truncated)"
+        text += f"\n    body: {mask_text(clipped)}"
+    return text
+
+
+# --------------------------------------------------------------------------- OpenTelemetry
+
+
+@dataclass(frozen=True)
+class Instruments:
+    """The metric instruments DESIGN names, created once per meter provider."""
+
+    perform_action_duration: Any
+    semaphore_wait_duration: Any
+    retry_delay: Any
+    retry_attempts: Any
+    http_429: Any
+
+
+# Process-wide telemetry state, in one place: the tracer and instruments, built lazily from the
+# global providers (or the ones use_providers() set), guarded by _TELEMETRY_LOCK.
+_TELEMETRY_LOCK = threading.Lock()
+_STATE: dict[str, Any] = {"meter_provider": None, "tracer_provider": None}
+
+
+def use_providers(*, meter_provider: Any = None, tracer_provider: Any = None) -> None:
+    """Send graph-magic's telemetry to these providers instead of the global ones.
+
+    For applications (and tests) that keep their SDK providers out of the global slot, which
+    OpenTelemetry lets be set only once per process. ``None`` goes back to the global provider.
+    """
+    with _TELEMETRY_LOCK:
+        _STATE.clear()
+        _STATE.update(meter_provider=meter_provider, tracer_provider=tracer_provider)
+
+
+def tracer() -> trace.Tracer:
+    """The ``graph_magic`` tracer (a proxy that starts recording once an SDK is installed)."""
+    with _TELEMETRY_LOCK:
+        if "tracer" not in _STATE:
+            provider = _STATE["tracer_provider"]
+            _STATE["tracer"] = (
+                provider.get_tracer("graph_magic") if provider else trace.get_tracer("graph_magic")
+            )
+        return _STATE["tracer"]
+
+
+def instruments() -> Instruments:
+    """The metric instruments, created on first use and reused afterwards."""
+    with _TELEMETRY_LOCK:
+        if "instruments" not in _STATE:
+            provider = _STATE["meter_provider"]
+            meter = (
+                provider.get_meter("graph_magic") if provider else metrics.get_meter("graph_magic")
+            )
+            _STATE["instruments"] = Instruments(
+                perform_action_duration=meter.create_histogram(
+                    "azure.perform_action.duration",
+                    unit="s",
+                    description="Time for one perform_action call, every page and retry included",
+                ),
+                semaphore_wait_duration=meter.create_histogram(
+                    "azure.semaphore.wait.duration",
+                    unit="s",
+                    description="Time a request waited for a slot under max_concurrent_requests",
+                ),
+                retry_delay=meter.create_histogram(
+                    "azure.request.retry.delay",
+                    unit="s",
+                    description="Wait before a retry (backoff or the server's Retry-After)",
+                ),
+                retry_attempts=meter.create_counter(
+                    "azure.request.retry.attempts",
+                    unit="{retry}",
+                    description="Retries sent after a retryable status or a transport error",
+                ),
+                http_429=meter.create_counter(
+                    "azure.http_429",
+                    unit="{response}",
+                    description="429 Too Many Requests answers received (batch items included)",
+                ),
+            )
+        return _STATE["instruments"]
+
+
+@contextlib.contextmanager
+def perform_action_span(
+    object_type: str | None, action: str | None, method: str, url: str, **attributes: Any
+) -> Iterator[trace.Span]:
+    """The ``azure.perform_action`` span around one connector call (URL masked)."""
+    attrs = {
+        "graph.object_type": object_type or "",
+        "graph.action": action or "",
+        "http.request.method": method,
+        "url.full": mask_url(url),
+        **{k: v for k, v in attributes.items() if v is not None},
+    }
+    with tracer().start_as_current_span("azure.perform_action", attributes=attrs) as span:
+        yield span
+
+
+@contextlib.contextmanager
+def collect_pages_span(url: str, **attributes: Any) -> Iterator[trace.Span]:
+    """The ``azure.collect_pages`` span around a paging scan; set ``graph.pages`` at the end."""
+    attrs = {"url.full": mask_url(url), **{k: v for k, v in attributes.items() if v is not None}}
+    with tracer().start_as_current_span("azure.collect_pages", attributes=attrs) as span:
+        yield span
+
+
+def record_action_duration(
+    seconds: float, *, method: str, status_code: int | None = None, object_type: str | None = None
+) -> None:
+    """Record ``azure.perform_action.duration``."""
+    attrs: dict[str, Any] = {"http.request.method": method}
+    if status_code is not None:
+        attrs["http.response.status_code"] = status_code
+    if object_type:
+        attrs["graph.object_type"] = object_type
+    instruments().perform_action_duration.record(seconds, attrs)
+
+
+def record_semaphore_wait(seconds: float, *, rate_limit_key: str | None = None) -> None:
+    """Record ``azure.semaphore.wait.duration``."""
+    attrs = {"graph.rate_limit_key": rate_limit_key} if rate_limit_key else {}
+    instruments().semaphore_wait_duration.record(seconds, attrs)
+
+
+def record_retry(delay: float, attempt: int, status: int | str | None) -> None:
+    """Record one retry: its wait in ``azure.request.retry.delay`` and a count in ``.attempts``.
+
+    ``attempt`` is the number of the attempt about to be sent (2 for the first retry);
+    ``status`` the HTTP status that caused it, or an error name such as ``"ConnectTimeout"``.
+    """
+    attrs: dict[str, Any] = {"retry.attempt": attempt}
+    if isinstance(status, int):
+        attrs["http.response.status_code"] = status
+    elif status:
+        attrs["error.type"] = status
+    inst = instruments()
+    inst.retry_delay.record(delay, attrs)
+    inst.retry_attempts.add(1, attrs)
+
+
+def record_http_429(*, method: str | None = None, batch_item: bool = False) -> None:
+    """Count one 429 answer in ``azure.http_429``."""
+    attrs: dict[str, Any] = {"graph.batch_item": batch_item}
+    if method:
+        attrs["http.request.method"] = method
+    instruments().http_429.add(1, attrs)

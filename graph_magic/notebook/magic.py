@@ -1,0 +1,376 @@
+"""The IPython face of graph-magic: ``%%graph`` / ``%graph``, their options and settings.
+
+``GraphMagic`` is thin on purpose (the IPython magics style): it reads the options, snapshots
+its settings and hands the work to the session (requests) or the commands (``%graph connect``,
+``status``, ...), which tests drive without a shell. Settings are traitlets, so
+``%config GraphMagic.display_rows = 100`` and ``c.GraphMagic.display_rows = 100`` in
+``ipython_config.py`` both work, and a bad value fails the cell instead of being logged and
+ignored.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import shlex
+from collections import ChainMap
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import (
+    Magics,
+    line_cell_magic,
+    magics_class,
+    needs_local_scope,
+    no_var_expand,
+)
+from IPython.core.magic_arguments import argument, magic_arguments
+from traitlets import Bool, Float, Int, List, TraitError, Unicode, validate
+from traitlets.config import Configurable
+
+from graph_magic.errors import GraphMagicError
+from graph_magic.notebook.commands import GraphUsageError, check_system_name, run_command
+from graph_magic.notebook.display import render_error
+from graph_magic.notebook.run import NOTHING, Settings
+from graph_magic.notebook.session import GraphSession
+
+__all__ = ["GraphMagic", "GraphUsageError", "RunOptions", "SettingRejected", "split_line"]
+
+_HTTP_METHODS = frozenset({"GET", "POST", "PATCH", "PUT", "DELETE"})
+# Options that consume the next word; every other option is a flag.
+_VALUE_OPTIONS = frozenset(
+    {"-o", "--out", "--max-items", "--system", "--csv", "--timeout", "--expect"}
+)
+_TOKEN = re.compile(r"""(?:"[^"]*"|'[^']*'|\S)+""")
+
+
+class SettingRejected(BaseException):
+    """A ``%config GraphMagic.x = value`` that was refused.
+
+    IPython's ``%config`` catches every ``Exception`` from ``update_config`` and only logs it, so
+    the cell would succeed with the old value silently kept. This one derives from
+    ``BaseException`` to get past that handler and fail the cell, with a one-line rendering.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"SettingRejected: {self}"]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """One ``%%graph`` / ``%graph`` invocation's options, parsed and checked.
+
+    ``paginate`` is None when neither ``--all`` nor ``--no-paginate`` was given, so the
+    ``auto_paginate`` setting decides.
+    """
+
+    out: str | None = None
+    raw: bool = False
+    paginate: bool | None = None
+    max_items: int | None = None
+    system: str | None = None
+    beta: bool = False
+    csv: str | None = None
+    dry_run: bool = False
+    quiet: bool = False
+    timeout: float | None = None
+    expect: tuple[int, ...] = ()
+    device_code: bool = False
+
+    @classmethod
+    def from_args(cls, args: Any) -> RunOptions:
+        """Check what argparse cannot (combinations, ranges) and freeze the result."""
+        if args.all and args.no_paginate:
+            raise GraphUsageError("--all and --no-paginate contradict each other; pick one")
+        if args.out is not None and not args.out.isidentifier():
+            raise GraphUsageError(f"-o/--out needs a Python variable name, not {args.out!r}")
+        if args.max_items is not None and args.max_items < 1:
+            raise GraphUsageError("--max-items must be at least 1")
+        if args.timeout is not None and not args.timeout > 0:
+            raise GraphUsageError("--timeout must be a positive number of seconds")
+        return cls(
+            out=args.out,
+            raw=args.raw,
+            paginate=True if args.all else (False if args.no_paginate else None),
+            max_items=args.max_items,
+            system=args.system,
+            beta=args.beta,
+            csv=args.csv,
+            dry_run=args.dry_run,
+            quiet=args.quiet,
+            timeout=args.timeout,
+            expect=_parse_expect(args.expect),
+            device_code=args.device_code,
+        )
+
+
+def _parse_expect(text: str | None) -> tuple[int, ...]:
+    if not text:
+        return ()
+    codes = []
+    for part in text.split(","):
+        part = part.strip()
+        if not (part.isdigit() and 100 <= int(part) <= 599):
+            raise GraphUsageError(
+                f"--expect takes HTTP status codes separated by commas (e.g. 200,404), not {text!r}"
+            )
+        codes.append(int(part))
+    return tuple(codes)
+
+
+def split_line(line: str) -> tuple[list[str], str]:
+    """Split a magic line into its option words and the raw rest (request or command).
+
+    The rest is kept exactly as typed: a request line such as
+    ``GET /users?$filter=startswith(displayName,'A B')`` must reach the cell parser with its
+    quotes and spaces intact, which a shell-style split of the whole line would destroy. Only
+    the leading options are split (shell quoting applies there: ``--csv "my file.csv"``).
+    """
+    argv: list[str] = []
+    expect_value = False
+    for match in _TOKEN.finditer(line):
+        word = match.group(0)
+        if expect_value:
+            argv.extend(_unquote(word))
+            expect_value = False
+        elif word.startswith("-") and word != "-":
+            argv.append(word)
+            expect_value = word in _VALUE_OPTIONS
+        else:
+            return argv, line[match.start() :].strip()
+    return argv, ""
+
+
+def _unquote(word: str) -> list[str]:
+    try:
+        return shlex.split(word)
+    except ValueError as exc:
+        raise GraphUsageError(f"unbalanced quote in {word!r}") from exc
+
+
+def is_request(rest: str) -> bool:
+    """True when the line's first word starts a request: a method, a ``/`` path or a URL."""
+    first = rest.split(None, 1)[0] if rest.strip() else ""
+    return (
+        first.upper() in _HTTP_METHODS
+        or first.startswith("/")
+        or first.lower().startswith(("https://", "http://"))
+    )
+
+
+@magics_class
+class GraphMagic(Magics, Configurable):
+    """``%%graph`` runs Graph requests written as Graph's docs print them; ``%graph`` too.
+
+    Settings (``%config GraphMagic`` lists them with their help).
+    """
+
+    auto_paginate = Bool(
+        True,
+        help="Follow @odata.nextLink until every item is in. --all / --no-paginate override it.",
+    ).tag(config=True)
+    display_rows = Int(
+        50, help="Rows shown before a result is paged (widget pager) or cut (text form)."
+    ).tag(config=True)
+    progress = Bool(True, help="Show progress (items, pages) while paging takes a while.").tag(
+        config=True
+    )
+    progress_delay = Float(
+        1.0, help="Seconds of paging before progress appears; quick requests show none."
+    ).tag(config=True)
+    default_system = Unicode(
+        "sandbox",
+        help=(
+            "System used until `%graph connect NAME` or --system chooses another. The offline "
+            "sandbox tenant is the default so that trying graph-magic never touches a real "
+            "tenant; `%config GraphMagic.default_system = 'graph'` for production."
+        ),
+    ).tag(config=True)
+    short_errors = Bool(
+        True,
+        help="Show Graph errors as a short block (status, code, message, request id, hint); "
+        "False shows the full traceback.",
+    ).tag(config=True)
+    flatten_depth = Int(
+        2, help="How deep nested objects are flattened into dotted columns (0 keeps them whole)."
+    ).tag(config=True)
+    masked_headers = List(
+        Unicode(),
+        default_value=[],
+        help="Extra header names masked in --dry-run and %graph history (Authorization always is).",
+    ).tag(config=True)
+    history_size = Int(100, help="How many requests `%graph history` remembers.").tag(config=True)
+    timeout = Float(60.0, help="Seconds each HTTP request may take; --timeout overrides.").tag(
+        config=True
+    )
+
+    def __init__(self, shell: Any = None, **kwargs: Any) -> None:
+        # Magics.__init__ makes the shell our parent (c.GraphMagic.* in ipython_config.py
+        # reaches the validators below) and adds us to shell.configurables for %config.
+        super().__init__(shell=shell, **kwargs)
+        self.session = GraphSession(history_size=self.history_size)
+
+    # -- settings -------------------------------------------------------------------------
+
+    @validate("display_rows")
+    def _check_display_rows(self, proposal: Any) -> int:
+        return _at_least(proposal, "display_rows", 1)
+
+    @validate("progress_delay")
+    def _check_progress_delay(self, proposal: Any) -> float:
+        return _at_least(proposal, "progress_delay", 0)
+
+    @validate("flatten_depth")
+    def _check_flatten_depth(self, proposal: Any) -> int:
+        return _at_least(proposal, "flatten_depth", 0)
+
+    @validate("history_size")
+    def _check_history_size(self, proposal: Any) -> int:
+        value = _at_least(proposal, "history_size", 0)
+        if hasattr(self, "session"):
+            self.session.resize_history(value)
+        return value
+
+    @validate("timeout")
+    def _check_timeout(self, proposal: Any) -> float:
+        value = proposal["value"]
+        if not value > 0:
+            raise TraitError(f"timeout must be a positive number of seconds, not {value!r}")
+        return value
+
+    @validate("default_system")
+    def _check_default_system(self, proposal: Any) -> str:
+        return check_system_name(proposal["value"])
+
+    @validate("masked_headers")
+    def _check_masked_headers(self, proposal: Any) -> list[str]:
+        names = list(proposal["value"])
+        bad = [name for name in names if not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name)]
+        if bad:
+            raise TraitError(f"masked_headers holds names that are not HTTP header names: {bad}")
+        return names
+
+    def update_config(self, config: Any) -> None:
+        """Apply ``%config`` lines, refusing unknown names and bad values loudly.
+
+        Unknown names would only be warned about by traitlets, and ``%config`` swallows the
+        validators' errors; either way the user would go on with a setting they did not get.
+        """
+        section = config.get(type(self).__name__, {})
+        known = set(self.trait_names(config=True))
+        unknown = sorted(set(section) - known)
+        if unknown:
+            raise SettingRejected(
+                f"GraphMagic has no setting {unknown[0]!r}; settings: {', '.join(sorted(known))}"
+            )
+        try:
+            super().update_config(config)
+        except TraitError as exc:
+            raise SettingRejected(str(exc)) from None
+
+    # -- the magic ------------------------------------------------------------------------
+
+    @no_var_expand
+    @needs_local_scope
+    @magic_arguments()
+    @argument("-o", "--out", metavar="NAME", help="assign the result's DataFrame to NAME")
+    @argument("--raw", action="store_true", help="keep Graph's JSON (with -o: assign it)")
+    @argument("--all", action="store_true", help="follow every nextLink (auto_paginate on)")
+    @argument("--no-paginate", action="store_true", help="fetch only the first page")
+    @argument("--max-items", type=int, metavar="N", help="stop paging once N items are in")
+    @argument("--system", metavar="NAME", help="system to use for this cell only")
+    @argument("--beta", action="store_true", help="send to the beta version of the system")
+    @argument("--csv", metavar="PATH", help="stream the items to a CSV file as pages arrive")
+    @argument("--dry-run", action="store_true", help="show the requests, send nothing")
+    @argument("--quiet", action="store_true", help="display nothing (still assigns -o)")
+    @argument("--timeout", type=float, metavar="S", help="seconds each HTTP request may take")
+    @argument("--expect", metavar="CODES", help="statuses that are results, e.g. 200,404")
+    @argument("--device-code", action="store_true", help="(connect) sign in with a device code")
+    @line_cell_magic
+    def graph(self, line: str, cell: str | None = None, local_ns: Any = None) -> Any:
+        """Run Microsoft Graph requests, or a command (``%graph help``).
+
+        ``%%graph [options]`` then one request per cell, or several separated by ``###`` lines
+        (sent as one $batch). ``%graph [options] GET /users`` runs one request and returns what
+        ``-o`` would assign (``users = %graph GET /users`` gives a DataFrame).
+        ``%graph connect|systems|status|logout|history|help`` are commands.
+        """
+        try:
+            return self._dispatch(line, cell, local_ns)
+        except GraphMagicError as exc:
+            if self.short_errors and not hasattr(exc, "_render_traceback_"):
+                exc._render_traceback_ = functools.partial(_short_lines, exc)  # type: ignore[attr-defined]
+            raise
+
+    def _dispatch(self, line: str, cell: str | None, local_ns: Mapping[str, Any] | None) -> Any:
+        argv, rest = split_line(line)
+        options = self._parse_options(argv)
+        if cell is None and not is_request(rest):
+            run_command(self.session, rest or "help", options, self.settings(), self.session.show)
+            return None
+        if options.device_code:
+            raise GraphUsageError("--device-code belongs to %graph connect NAME --device-code")
+        if cell is not None and rest:
+            raise GraphUsageError(
+                f"unexpected {rest.split()[0]!r} on the %%graph line; the request goes in the "
+                "cell body, options on the line"
+            )
+        namespace: Mapping[str, Any] = self.shell.user_ns if self.shell is not None else {}
+        if local_ns is not None and local_ns is not namespace:
+            namespace = ChainMap(dict(local_ns), namespace)
+        text = rest if cell is None else cell
+        outcome = self.session.run(
+            text, namespace, options, self.settings(), line_form=cell is None
+        )
+        if outcome.value is NOTHING:
+            return None
+        if options.out is not None:
+            self.shell.user_ns[options.out] = outcome.value
+        return outcome.value if cell is None else None
+
+    def _parse_options(self, argv: list[str]) -> RunOptions:
+        try:
+            args = self.graph.parser.parse_args(argv)
+        except UsageError as exc:
+            raise GraphUsageError(str(exc)) from None
+        return RunOptions.from_args(args)
+
+    def settings(self) -> Settings:
+        """A frozen copy of the settings, so a run sees one consistent set."""
+        return Settings(
+            auto_paginate=self.auto_paginate,
+            display_rows=self.display_rows,
+            progress=self.progress,
+            progress_delay=self.progress_delay,
+            default_system=self.default_system,
+            flatten_depth=self.flatten_depth,
+            masked_headers=tuple(self.masked_headers),
+            timeout=self.timeout,
+            bind=self._bind,
+        )
+
+    def _bind(self, name: str, value: Any) -> None:
+        """Rebind ``-o NAME`` after the result grew (pager's "next page" / "load all")."""
+        if self.shell is not None:
+            self.shell.user_ns[name] = value
+
+    def close(self) -> None:
+        """Close every connector this magic opened (``%unload_ext``)."""
+        self.session.close()
+
+
+def _at_least(proposal: Any, name: str, minimum: float) -> Any:
+    value = proposal["value"]
+    if value < minimum:
+        raise TraitError(f"{name} must be at least {minimum}, not {value!r}")
+    return value
+
+
+def _short_lines(exc: GraphMagicError) -> list[str]:
+    """The short block IPython shows instead of a traceback (``short_errors``)."""
+    rendered = render_error(exc)
+    if isinstance(rendered, str):
+        return rendered.splitlines() or [rendered]
+    return list(rendered)

@@ -1,0 +1,104 @@
+"""Option parsing and request/command dispatch, without a shell."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from IPython.core.error import UsageError
+
+from graph_magic.notebook.commands import GraphUsageError
+from graph_magic.notebook.magic import GraphMagic, RunOptions, is_request, split_line
+
+
+def _parse(line: str) -> tuple[RunOptions, str]:
+    argv, rest = split_line(line)
+    magic = GraphMagic(shell=None)
+    return magic._parse_options(argv), rest
+
+
+def test_request_text_after_options_is_kept_exactly() -> None:
+    line = "-o users --max-items 10 GET /users?$filter=startswith(displayName,'A B')  &$top=5"
+    options, rest = _parse(line)
+    assert options.out == "users"
+    assert options.max_items == 10
+    assert rest == "GET /users?$filter=startswith(displayName,'A B')  &$top=5"
+
+
+def test_every_option_is_parsed() -> None:
+    options, rest = _parse(
+        "-o x --raw --all --max-items 3 --system sandbox-limited --beta "
+        '--csv "my file.csv" --dry-run --quiet --timeout 2.5 --expect 200,404 /me'
+    )
+    assert options == RunOptions(
+        out="x",
+        raw=True,
+        paginate=True,
+        max_items=3,
+        system="sandbox-limited",
+        beta=True,
+        csv="my file.csv",
+        dry_run=True,
+        quiet=True,
+        timeout=2.5,
+        expect=(200, 404),
+    )
+    assert rest == "/me"
+
+
+def test_no_paginate_turns_paging_off_and_default_leaves_it_to_the_setting() -> None:
+    assert _parse("--no-paginate GET /users")[0].paginate is False
+    assert _parse("GET /users")[0].paginate is None
+
+
+@pytest.mark.parametrize(
+    ("line", "complaint"),
+    [
+        ("--all --no-paginate GET /users", "contradict"),
+        ("--max-items 0 GET /users", "at least 1"),
+        ("--max-items ten GET /users", "invalid int"),
+        ("--timeout -1 GET /users", "positive"),
+        ("--expect 200,abc GET /users", "status codes"),
+        ("--expect 999 GET /users", "status codes"),
+        ("-o 1x GET /users", "variable name"),
+        ("--bogus GET /users", "unrecognized"),
+    ],
+)
+def test_bad_options_are_usage_errors(line: str, complaint: str) -> None:
+    with pytest.raises(GraphUsageError, match=complaint) as caught:
+        _parse(line)
+    assert isinstance(caught.value, UsageError)
+    assert caught.value._render_traceback_() == [f"UsageError: {caught.value}"]
+
+
+@pytest.mark.parametrize(
+    "rest",
+    [
+        "GET /users",
+        "get /users",
+        "post /users",
+        "/me",
+        "https://graph.microsoft.com/v1.0/me",
+        "DELETE /users/1",
+        "Patch /me",
+    ],
+)
+def test_requests_are_recognised(rest: str) -> None:
+    assert is_request(rest)
+
+
+@pytest.mark.parametrize("rest", ["connect sandbox", "status", "help", "", "users", "me"])
+def test_other_first_words_are_commands(rest: str) -> None:
+    assert not is_request(rest)
+
+
+def test_options_after_a_command_word_stay_with_the_command() -> None:
+    options, rest = _parse("connect sandbox --device-code")
+    assert rest == "connect sandbox --device-code"
+    assert options.device_code is False
+
+
+def test_device_code_is_only_for_connect(shell: Any) -> None:
+    magic = shell.magics_manager.registry["GraphMagic"]
+    with pytest.raises(GraphUsageError, match="connect"):
+        magic.graph("--device-code GET /me")
