@@ -13,20 +13,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from IPython.core.error import UsageError
 from traitlets import TraitError
 
 from graph_magic.connector.config import find_systems, system_dirs
 from graph_magic.errors import GraphMagicError
+from graph_magic.notebook.errors import GraphUsageError
+from graph_magic.notebook.options import RunOptions, Settings
+from graph_magic.notebook.session import GraphSession
 
-if TYPE_CHECKING:
-    from graph_magic.notebook.magic import RunOptions
-    from graph_magic.notebook.run import Settings
-    from graph_magic.notebook.session import GraphSession
-
-__all__ = ["COMMANDS", "GraphUsageError", "Panel", "check_system_name", "run_command"]
+__all__ = ["COMMANDS", "Panel", "check_system_name", "run_command"]
 
 
 @dataclass(frozen=True)
@@ -79,18 +76,6 @@ class _PromptView:
 
     def _repr_html_(self) -> str:
         return self.prompt._repr_html_()
-
-
-class GraphUsageError(GraphMagicError, UsageError):
-    """A ``%graph`` line that cannot be understood: a bad option, an unknown command.
-
-    It is a ``UsageError`` for whoever catches those, but not *exactly* one, so IPython shows it
-    as a real error: the short text below, and the cell fails (Run All stops, nbval fails),
-    which a plain ``UsageError`` printed to stderr would not do.
-    """
-
-    def _render_traceback_(self) -> list[str]:
-        return [f"UsageError: {self}"]
 
 
 _Show = Callable[[Any], None]

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import functools
 import re
-import shlex
 from collections import ChainMap
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -31,133 +29,14 @@ from traitlets import Bool, Float, Int, List, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
 from graph_magic.errors import GraphMagicError
-from graph_magic.notebook.commands import GraphUsageError, check_system_name, run_command
+from graph_magic.notebook.commands import check_system_name, run_command
 from graph_magic.notebook.display import render_error
-from graph_magic.notebook.run import NOTHING, Settings
+from graph_magic.notebook.errors import GraphUsageError, SettingRejected
+from graph_magic.notebook.options import RunOptions, Settings, is_request, split_line
+from graph_magic.notebook.run import NOTHING, run_cell
 from graph_magic.notebook.session import GraphSession
 
-__all__ = ["GraphMagic", "GraphUsageError", "RunOptions", "SettingRejected", "split_line"]
-
-_HTTP_METHODS = frozenset({"GET", "POST", "PATCH", "PUT", "DELETE"})
-# Options that consume the next word; every other option is a flag.
-_VALUE_OPTIONS = frozenset(
-    {"-o", "--out", "--max-items", "--system", "--csv", "--timeout", "--expect"}
-)
-_TOKEN = re.compile(r"""(?:"[^"]*"|'[^']*'|\S)+""")
-
-
-class SettingRejected(BaseException):
-    """A ``%config GraphMagic.x = value`` that was refused.
-
-    IPython's ``%config`` catches every ``Exception`` from ``update_config`` and only logs it, so
-    the cell would succeed with the old value silently kept. This one derives from
-    ``BaseException`` to get past that handler and fail the cell, with a one-line rendering.
-    """
-
-    def _render_traceback_(self) -> list[str]:
-        return [f"SettingRejected: {self}"]
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """One ``%%graph`` / ``%graph`` invocation's options, parsed and checked.
-
-    ``paginate`` is None when neither ``--all`` nor ``--no-paginate`` was given, so the
-    ``auto_paginate`` setting decides.
-    """
-
-    out: str | None = None
-    raw: bool = False
-    paginate: bool | None = None
-    max_items: int | None = None
-    system: str | None = None
-    beta: bool = False
-    csv: str | None = None
-    dry_run: bool = False
-    quiet: bool = False
-    timeout: float | None = None
-    expect: tuple[int, ...] = ()
-    device_code: bool = False
-
-    @classmethod
-    def from_args(cls, args: Any) -> RunOptions:
-        """Check what argparse cannot (combinations, ranges) and freeze the result."""
-        if args.all and args.no_paginate:
-            raise GraphUsageError("--all and --no-paginate contradict each other; pick one")
-        if args.out is not None and not args.out.isidentifier():
-            raise GraphUsageError(f"-o/--out needs a Python variable name, not {args.out!r}")
-        if args.max_items is not None and args.max_items < 1:
-            raise GraphUsageError("--max-items must be at least 1")
-        if args.timeout is not None and not args.timeout > 0:
-            raise GraphUsageError("--timeout must be a positive number of seconds")
-        return cls(
-            out=args.out,
-            raw=args.raw,
-            paginate=True if args.all else (False if args.no_paginate else None),
-            max_items=args.max_items,
-            system=args.system,
-            beta=args.beta,
-            csv=args.csv,
-            dry_run=args.dry_run,
-            quiet=args.quiet,
-            timeout=args.timeout,
-            expect=_parse_expect(args.expect),
-            device_code=args.device_code,
-        )
-
-
-def _parse_expect(text: str | None) -> tuple[int, ...]:
-    if not text:
-        return ()
-    codes = []
-    for part in text.split(","):
-        part = part.strip()
-        if not (part.isdigit() and 100 <= int(part) <= 599):
-            raise GraphUsageError(
-                f"--expect takes HTTP status codes separated by commas (e.g. 200,404), not {text!r}"
-            )
-        codes.append(int(part))
-    return tuple(codes)
-
-
-def split_line(line: str) -> tuple[list[str], str]:
-    """Split a magic line into its option words and the raw rest (request or command).
-
-    The rest is kept exactly as typed: a request line such as
-    ``GET /users?$filter=startswith(displayName,'A B')`` must reach the cell parser with its
-    quotes and spaces intact, which a shell-style split of the whole line would destroy. Only
-    the leading options are split (shell quoting applies there: ``--csv "my file.csv"``).
-    """
-    argv: list[str] = []
-    expect_value = False
-    for match in _TOKEN.finditer(line):
-        word = match.group(0)
-        if expect_value:
-            argv.extend(_unquote(word))
-            expect_value = False
-        elif word.startswith("-") and word != "-":
-            argv.append(word)
-            expect_value = word in _VALUE_OPTIONS
-        else:
-            return argv, line[match.start() :].strip()
-    return argv, ""
-
-
-def _unquote(word: str) -> list[str]:
-    try:
-        return shlex.split(word)
-    except ValueError as exc:
-        raise GraphUsageError(f"unbalanced quote in {word!r}") from exc
-
-
-def is_request(rest: str) -> bool:
-    """True when the line's first word starts a request: a method, a ``/`` path or a URL."""
-    first = rest.split(None, 1)[0] if rest.strip() else ""
-    return (
-        first.upper() in _HTTP_METHODS
-        or first.startswith("/")
-        or first.lower().startswith(("https://", "http://"))
-    )
+__all__ = ["GraphMagic"]
 
 
 @magics_class
@@ -321,8 +200,8 @@ class GraphMagic(Magics, Configurable):
         if local_ns is not None and local_ns is not namespace:
             namespace = ChainMap(dict(local_ns), namespace)
         text = rest if cell is None else cell
-        outcome = self.session.run(
-            text, namespace, options, self.settings(), line_form=cell is None
+        outcome = run_cell(
+            self.session, text, namespace, options, self.settings(), line_form=cell is None
         )
         if outcome.value is NOTHING:
             return None

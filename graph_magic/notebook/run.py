@@ -15,7 +15,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from graph_magic.connector.config import SystemConfig
 from graph_magic.connector.telemetry import mask_headers, mask_text, mask_url
@@ -35,32 +35,16 @@ from graph_magic.notebook.display import (
     make_result,
 )
 from graph_magic.notebook.frames import CsvExporter, items_to_frame
+from graph_magic.notebook.options import RunOptions, Settings
+from graph_magic.notebook.session import GraphSession
 
-if TYPE_CHECKING:
-    from graph_magic.notebook.session import GraphSession
-
-__all__ = ["NOTHING", "DryRun", "Note", "Outcome", "Settings", "run_cell"]
+__all__ = ["NOTHING", "DryRun", "Note", "Outcome", "run_cell"]
 
 NOTHING: Final = object()
 """Marks "nothing to assign": None is a legitimate value (a 204 has no data)."""
 
 # Rows kept for the on-screen preview when --csv streams a scan that nobody assigns.
 _CSV_PREVIEW_ROWS = 50
-
-
-@dataclass(frozen=True)
-class Settings:
-    """The magic's settings as one run sees them (a snapshot of the traitlets)."""
-
-    auto_paginate: bool = True
-    display_rows: int = 50
-    progress: bool = True
-    progress_delay: float = 1.0
-    default_system: str = "sandbox"
-    flatten_depth: int = 2
-    masked_headers: tuple[str, ...] = ()
-    timeout: float = 60.0
-    bind: Callable[[str, Any], None] | None = None
 
 
 @dataclass
@@ -75,7 +59,7 @@ def run_cell(
     session: GraphSession,
     text: str,
     namespace: Mapping[str, Any],
-    options: Any,
+    options: RunOptions,
     settings: Settings,
     *,
     line_form: bool = False,
@@ -111,7 +95,7 @@ class _CellRunner:
     def __init__(self, session: GraphSession) -> None:
         self.session = session
 
-    def _version(self, spec: RequestSpec, system: SystemConfig, options: Any) -> str:
+    def _version(self, spec: RequestSpec, system: SystemConfig, options: RunOptions) -> str:
         return "beta" if options.beta else (spec.version or system.version)
 
     def run_single(self, name: str, spec: RequestSpec, job: _Job) -> Outcome:
@@ -359,7 +343,9 @@ class _CellRunner:
         armed.append(True)
         return Outcome(results=results, value=current())
 
-    def _batch_version(self, specs: list[RequestSpec], system: SystemConfig, options: Any) -> str:
+    def _batch_version(
+        self, specs: list[RequestSpec], system: SystemConfig, options: RunOptions
+    ) -> str:
         versions = [self._version(spec, system, options) for spec in specs]
         for spec, version in zip(specs, versions, strict=True):
             if version != versions[0]:
@@ -428,7 +414,7 @@ class _CellRunner:
 class _Job:
     """One run's options and settings, and what follows from them."""
 
-    options: Any
+    options: RunOptions
     settings: Settings
     keeps_value: bool
     line_form: bool = False
@@ -628,7 +614,7 @@ def _select(spec: RequestSpec) -> list[str] | None:
     return None
 
 
-def _spec_url(spec: RequestSpec, system: SystemConfig, options: Any) -> str:
+def _spec_url(spec: RequestSpec, system: SystemConfig, options: RunOptions) -> str:
     """The request's full URL as results and history show it (secret-looking values masked)."""
     version = "beta" if options.beta else (spec.version or system.version)
     return mask_url(join_url(f"{system.graph_origin}/{version}{spec.path}", spec.params))
@@ -686,7 +672,7 @@ class DryRun(Note):
 
 
 def _describe_requests(
-    specs: list[RequestSpec], system: SystemConfig, options: Any, s: Settings
+    specs: list[RequestSpec], system: SystemConfig, options: RunOptions, s: Settings
 ) -> str:
     """The requests as HTTP text, with what the connector adds (advanced-query headers)."""
     masked = {name.lower() for name in s.masked_headers}

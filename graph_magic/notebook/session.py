@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections import deque
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,7 @@ from graph_magic.connector.telemetry import mask_url
 from graph_magic.errors import GraphAuthError
 from graph_magic.notebook import runtime
 from graph_magic.notebook.display import GraphResult
-from graph_magic.notebook.run import Outcome, Settings, run_cell
+from graph_magic.notebook.options import Settings
 
 __all__ = ["GraphSession", "HistoryEntry"]
 
@@ -184,20 +184,6 @@ class GraphSession:
                 self.run_sync(connector.close())
         self._providers.clear()
         self._systems.clear()
-
-    # -- running cells -----------------------------------------------------------------------
-
-    def run(
-        self,
-        text: str,
-        namespace: Mapping[str, Any],
-        options: Any,
-        settings: Settings,
-        *,
-        line_form: bool = False,
-    ) -> Outcome:
-        """Run a cell's requests (see :func:`graph_magic.notebook.run.run_cell`)."""
-        return run_cell(self, text, namespace, options, settings, line_form=line_form)
 
     # -- history --------------------------------------------------------------------------
 

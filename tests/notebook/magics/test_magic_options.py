@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 from IPython.core.error import UsageError
 
-from graph_magic.notebook.commands import GraphUsageError
-from graph_magic.notebook.magic import GraphMagic, RunOptions, is_request, split_line
+from graph_magic.notebook.errors import GraphUsageError
+from graph_magic.notebook.magic import GraphMagic
+from graph_magic.notebook.options import RunOptions, is_request, split_line
 
 
 def _parse(line: str) -> tuple[RunOptions, str]:

@@ -10,7 +10,8 @@ import yaml
 
 import graph_magic
 from graph_magic.notebook import runtime
-from graph_magic.notebook.commands import COMMANDS, GraphUsageError
+from graph_magic.notebook.commands import COMMANDS
+from graph_magic.notebook.errors import GraphUsageError
 
 
 def _token(magic: Any, name: str = "sandbox") -> str:

@@ -8,7 +8,8 @@ import pytest
 from traitlets.config import Config
 
 from graph_magic.notebook import runtime
-from graph_magic.notebook.magic import GraphMagic, SettingRejected
+from graph_magic.notebook.errors import SettingRejected
+from graph_magic.notebook.magic import GraphMagic
 from graph_magic.notebook.session import GraphSession
 from tests.notebook.magics.magics_fakes import FakeConnector, FakeProvider, user_pages
 
