@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
+import time
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
@@ -19,6 +20,8 @@ __all__ = ["get_loop", "run_sync", "shutdown"]
 T = TypeVar("T")
 
 _CANCEL_GRACE_SECONDS = 2.0
+# How often a waiting caller wakes so a pending Ctrl-C (SIGINT) can be delivered.
+_WAKE_SECONDS = 0.05
 
 
 class _LoopThread:
@@ -91,13 +94,31 @@ def run_sync(coro: Coroutine[Any, Any, T], *, timeout: float | None = None) -> T
     job = _Job(coro)
     try:
         worker.loop.call_soon_threadsafe(job.start)
-        return job.result.result(timeout)
+        finished = _wait_waking(job.finished, timeout)
     except KeyboardInterrupt:
         job.stop(worker.loop)
         raise
-    except concurrent.futures.TimeoutError:
+    if not finished:
         job.stop(worker.loop)
-        raise TimeoutError(f"the request did not finish within {timeout} seconds") from None
+        raise TimeoutError(f"the request did not finish within {timeout} seconds")
+    return job.result.result()
+
+
+def _wait_waking(event: threading.Event, timeout: float | None) -> bool:
+    """Wait for ``event`` in short slices; False when ``timeout`` seconds passed first.
+
+    One untimed wait can park the main thread where a SIGINT never gets to run its handler
+    (seen on Python 3.13 under load), so Ctrl-C would not stop the cell. Waking every
+    ``_WAKE_SECONDS`` gives the interpreter a point to run the handler and raise
+    KeyboardInterrupt, on every Python.
+    """
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        remaining = _WAKE_SECONDS if deadline is None else deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        if event.wait(min(remaining, _WAKE_SECONDS)):
+            return True
 
 
 class _Job:
