@@ -44,7 +44,7 @@ OnChange = Callable[["GraphResult"], None]
 
 
 class ResultKind(StrEnum):
-    """What an answer was, and so what its result carries. Equal to its name as a string."""
+    """What an answer was, and so what its result carries. Equal to its value: ``"collection"``."""
 
     COLLECTION = "collection"
     """A collection's items as a frame of rows; pages, nextLink and @odata.count are known."""
@@ -353,7 +353,7 @@ class GraphBatchResult(Sequence[GraphResult]):
     def __iter__(self) -> Iterator[GraphResult]:
         return iter(self.results)
 
-    def __getitem__(self, key: int | str) -> Any:  # type: ignore[override]
+    def __getitem__(self, key: int | str) -> GraphResult:  # type: ignore[override]
         if isinstance(key, str):
             for result in self.results:
                 if result.label == key:
