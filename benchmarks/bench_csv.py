@@ -88,7 +88,7 @@ def pages(total: int) -> Iterator[list[dict[str, Any]]]:
 def child(total: int) -> dict[str, Any]:
     """Export ``total`` sign-ins in this process and measure it."""
     sys.path.insert(0, str(ROOT))
-    from graph_magic.notebook.frames import CsvExporter
+    from graph_magic.notebook.csv_export import CsvExporter
 
     baseline = _peak_mb()
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,4 +1,4 @@
-"""Graph JSON to pandas: collections to DataFrames, entities to property tables, CSV export.
+"""Graph JSON to pandas: collections to DataFrames, entities to property tables, CSV to frames.
 
 Graph answers with lists of JSON objects whose properties nest (``signInActivity``,
 ``onPremisesExtensionAttributes``, an expanded ``manager``). Analysts want one row per item and
@@ -23,31 +23,28 @@ Rules shared by every function here:
 from __future__ import annotations
 
 import contextlib
-import csv
 import gc
 import io
-import json
-import os
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 __all__ = [
-    "CsvExporter",
+    "MISSING",
     "csv_to_frame",
     "entity_to_frame",
+    "flatten_columns",
     "flatten_item",
     "items_to_frame",
     "order_columns",
+    "select_entries",
 ]
 
 _ANNOTATION = "@odata."
-# What a row lacking a column holds, as in json_normalize; a property Graph sent as null stays
-# None, so the two stay distinguishable in object columns.
-_MISSING = float("nan")
+MISSING = float("nan")
+"""What a row lacking a column holds, as in json_normalize; a property Graph sent as null stays
+None, so the two stay distinguishable in object columns."""
 
 
 class _Discard(list):  # type: ignore[type-arg]
@@ -115,14 +112,14 @@ def _fill(
             if _ANNOTATION in key:
                 cols[key] = _DISCARD
                 continue
-            cols[key] = col = [_MISSING] * row
+            cols[key] = col = [MISSING] * row
             named[prefix + key] = col
         elif len(col) != row:
-            col.extend([_MISSING] * (row - len(col)))
+            col.extend([MISSING] * (row - len(col)))
         col.append(value)
 
 
-def _columns(items: Iterable[dict[str, Any]], depth: int) -> dict[str, list[Any]]:
+def flatten_columns(items: Iterable[dict[str, Any]], depth: int) -> dict[str, list[Any]]:
     """Flatten every item into full-length column lists, in one pass over the items.
 
     The top level is inlined because nearly all the time goes there. (A column-wise variant,
@@ -148,15 +145,15 @@ def _columns(items: Iterable[dict[str, Any]], depth: int) -> dict[str, list[Any]
                     if _ANNOTATION in key:
                         cols[key] = _DISCARD
                         continue
-                    cols[key] = col = [_MISSING] * row
+                    cols[key] = col = [MISSING] * row
                     named[key] = col
                 elif len(col) != row:
-                    col.extend([_MISSING] * (row - len(col)))
+                    col.extend([MISSING] * (row - len(col)))
                 col.append(value)
     rows = row + 1
     for col in named.values():
         if len(col) != rows:
-            col.extend([_MISSING] * (rows - len(col)))
+            col.extend([MISSING] * (rows - len(col)))
     return named
 
 
@@ -181,7 +178,7 @@ def _group_order(names: Iterable[str]) -> list[str]:
     return ordered
 
 
-def _select_entries(select: Sequence[str] | str | None) -> list[str]:
+def select_entries(select: Sequence[str] | str | None) -> list[str]:
     """``$select`` as a list of dotted names (``a/b`` and ``a.b`` both name a nested column)."""
     if select is None:
         return []
@@ -197,7 +194,7 @@ def order_columns(seen: Sequence[str], select: Sequence[str] | str | None) -> li
     case-insensitively (Graph accepts ``$select=DisplayName`` and answers ``displayName``). A
     selected name that no item carried still gets a column, so an empty answer keeps its shape.
     """
-    entries = _select_entries(select)
+    entries = select_entries(select)
     if not entries:
         return _group_order(seen)
     seen = _group_order(seen)
@@ -223,7 +220,7 @@ def order_columns(seen: Sequence[str], select: Sequence[str] | str | None) -> li
 
 def flatten_item(item: dict[str, Any], flatten_depth: int = 2) -> dict[str, Any]:
     """One item as a flat ``{dotted name: value}`` dict, by the module's rules."""
-    cols = _columns([item], flatten_depth)
+    cols = flatten_columns([item], flatten_depth)
     return {name: cols[name][0] for name in _group_order(cols)}
 
 
@@ -238,10 +235,10 @@ def items_to_frame(
     Same columns and values as ``pandas.json_normalize(items, max_level=flatten_depth)`` minus
     the OData annotations, in ``$select`` order when given, built in one pass.
     """
-    cols = _columns(items, flatten_depth)
+    cols = flatten_columns(items, flatten_depth)
     rows = len(items)
     order = order_columns(list(cols), select)
-    data = {name: cols[name] if name in cols else [_MISSING] * rows for name in order}
+    data = {name: cols[name] if name in cols else [MISSING] * rows for name in order}
     if not data:
         return pd.DataFrame(index=range(rows))
     with _gc_paused():
@@ -272,146 +269,3 @@ def csv_to_frame(content: bytes | str) -> pd.DataFrame:
     if not content.strip():
         return pd.DataFrame()
     return pd.read_csv(io.StringIO(content))
-
-
-def _cells(col: list[Any]) -> list[Any]:
-    """A column as CSV cells: lists and dicts as JSON text, missing as "" (csv writes None so)."""
-    kinds = set(map(type, col))
-    if list not in kinds and dict not in kinds and float not in kinds:
-        return col
-    return [_cell(value) for value in col]
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    if value is _MISSING or (type(value) is float and value != value):
-        return ""
-    return value
-
-
-class CsvExporter:
-    """Stream collection pages into a CSV file with stable columns and flat memory.
-
-    Rows go to a temporary file beside the target as each page arrives, so only one page is in
-    memory. A column first seen on a later page is appended to the known columns; ``close()``
-    then rewrites the temporary file once, streaming, under the final header (earlier rows get
-    empty cells), and moves it into place with ``os.replace``, so the target is either complete
-    or untouched. ``abort()`` removes the temporary file. Lists and dicts are written as JSON.
-    """
-
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        select: Sequence[str] | str | None = None,
-        flatten_depth: int = 2,
-    ) -> None:
-        self.path = Path(path)
-        self.select = _select_entries(select)
-        self.flatten_depth = flatten_depth
-        self.rows = 0
-        self._seen: list[str] = []
-        self._layout: list[str] | None = None
-        self._header: list[str] = []
-        directory = self.path.parent if str(self.path.parent) else Path(".")
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=directory)
-        self._tmp = Path(tmp)
-        self._file: io.TextIOWrapper | None = open(  # noqa: SIM115 - closed in close()/abort()
-            fd, "w", newline="", encoding="utf-8"
-        )
-        self._writer = csv.writer(self._file)
-
-    def __enter__(self) -> CsvExporter:
-        return self
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
-
-    def write_items(self, items: Sequence[dict[str, Any]]) -> int:
-        """Flatten one page of items and append them; returns the rows written so far."""
-        if self._file is None:
-            raise ValueError(f"CsvExporter for {self.path} is already closed")
-        cols = _columns(items, self.flatten_depth)
-        rows = len(items)
-        known = set(self._seen)
-        new = [name for name in cols if name not in known]
-        self._seen += new
-        if self._layout is None:
-            if rows == 0:
-                return self.rows
-            self._layout = order_columns(self._seen, self.select)
-            self._header = list(self._layout)
-            self._writer.writerow(self._header)
-        else:
-            self._layout += new
-        # Columns only ever append to the layout, so each earlier row is a prefix of the
-        # current layout and close() can realign it under the final header.
-        columns = [cols.get(name) for name in self._layout]
-        empty = [""] * rows
-        cells = [empty if col is None else _cells(col) for col in columns]
-        self._writer.writerows(zip(*cells, strict=True))
-        self.rows += rows
-        return self.rows
-
-    def close(self) -> int:
-        """Finish the file (rewriting once if columns changed) and return the rows written."""
-        if self._file is None:
-            return self.rows
-        self._file.close()
-        self._file = None
-        try:
-            final = order_columns(self._seen, self.select)
-            if self._layout is None:
-                self._write_header_only(final)
-            elif final != self._header:
-                self._realign(final, self._layout)
-            os.replace(self._tmp, self.path)
-        except BaseException:
-            self._remove_tmp()
-            raise
-        return self.rows
-
-    def abort(self) -> None:
-        """Drop everything written so far; no partial file is left behind."""
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-        self._remove_tmp()
-
-    def _remove_tmp(self) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            self._tmp.unlink()
-
-    def _write_header_only(self, final: list[str]) -> None:
-        with open(self._tmp, "w", newline="", encoding="utf-8") as out:
-            if final:
-                csv.writer(out).writerow(final)
-
-    def _realign(self, final: list[str], layout: list[str]) -> None:
-        """Rewrite the data rows, written in ``layout`` order, under the final header."""
-        position = {name: i for i, name in enumerate(layout)}
-        index = [position.get(name) for name in final]
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".part", dir=self._tmp.parent
-        )
-        try:
-            with (
-                open(self._tmp, newline="", encoding="utf-8") as src,
-                open(fd, "w", newline="", encoding="utf-8") as out,
-            ):
-                reader = csv.reader(src)
-                next(reader)  # the provisional header
-                writer = csv.writer(out)
-                writer.writerow(final)
-                for row in reader:
-                    width = len(row)
-                    writer.writerow([row[i] if i is not None and i < width else "" for i in index])
-            os.replace(tmp, self._tmp)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise

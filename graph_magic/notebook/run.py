@@ -28,17 +28,20 @@ from graph_magic.errors import (
     hint_for,
 )
 from graph_magic.notebook.cell import RequestSpec, parse_cell
+from graph_magic.notebook.csv_export import CsvExporter
 from graph_magic.notebook.display import (
+    DryRun,
     GraphBatchResult,
     GraphResult,
+    Note,
     ProgressReporter,
     make_result,
 )
-from graph_magic.notebook.frames import CsvExporter, items_to_frame
+from graph_magic.notebook.frames import items_to_frame
 from graph_magic.notebook.options import RunOptions, Settings
 from graph_magic.notebook.session import GraphSession
 
-__all__ = ["NOTHING", "DryRun", "Note", "Outcome", "run_cell"]
+__all__ = ["NOTHING", "Outcome", "run_cell"]
 
 NOTHING: Final = object()
 """Marks "nothing to assign": None is a legitimate value (a 204 has no data)."""
@@ -650,25 +653,6 @@ def _request_id(headers: Mapping[str, str] | None) -> str | None:
 
 
 # --------------------------------------------------------------------------- dry run
-
-
-@dataclass(frozen=True)
-class Note:
-    """A few lines of plain text shown as text and as preformatted HTML."""
-
-    text: str
-
-    def __repr__(self) -> str:
-        return self.text
-
-    def _repr_html_(self) -> str:
-        from html import escape
-
-        return f"<pre>{escape(self.text)}</pre>"
-
-
-class DryRun(Note):
-    """What ``--dry-run`` shows: each request as it would be sent, secrets masked."""
 
 
 def _describe_requests(

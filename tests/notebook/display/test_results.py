@@ -8,7 +8,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
-from graph_magic.notebook.display import GraphBatchResult, GraphResult, make_result
+from graph_magic.notebook.display import GraphBatchResult, GraphResult, ResultKind, make_result
 
 USERS_URL = "https://graph.microsoft.com/v1.0/users?$select=displayName,id"
 
@@ -247,3 +247,34 @@ def test_graph_result_defaults_are_a_plain_object():
     assert result.rows == 0
     assert result.method == "DELETE"
     assert not result.can_load
+
+
+def test_a_kind_is_an_enum_equal_to_its_string_and_shown_as_it():
+    result = GraphResult(kind="number", url="/users/$count", value=7)
+    assert result.kind is ResultKind.NUMBER and result.kind == "number"
+    assert repr(result) == "$count: number\n7"
+    assert ResultKind.COLLECTION.has_rows and ResultKind.CSV.has_rows
+    assert ResultKind.ENTITY.shows_frame and not ResultKind.ENTITY.has_rows
+    assert not ResultKind.RAW.shows_frame
+
+
+def test_from_items_builds_the_collection_a_scan_gathered(make_users):
+    users = make_users(0, 3)
+    result = GraphResult.from_items(
+        users, url=USERS_URL, pages=2, more=True, next_link="next", count=9, select=["id"]
+    )
+    assert result.kind is ResultKind.COLLECTION and result.value is None
+    assert list(result.frame.columns[:2]) == ["id", "displayName"]
+    assert repr(result).splitlines()[:2] == [
+        "users: 3 rows of 9 (@odata.count) · 2 pages",
+        "more available: nextLink kept",
+    ]
+
+
+def test_from_items_with_raw_keeps_graphs_collection_shape(make_users):
+    users = make_users(0, 2)
+    result = GraphResult.from_items(users, raw=True, url=USERS_URL, count=2, next_link="next")
+    assert result.kind is ResultKind.RAW and result.frame is None
+    assert result.value == {"value": users, "@odata.count": 2, "@odata.nextLink": "next"}
+    bare = GraphResult.from_items(users, raw=True, url=USERS_URL)
+    assert bare.value == {"value": users}

@@ -8,7 +8,8 @@ import math
 import pandas as pd
 import pytest
 
-from graph_magic.notebook.frames import CsvExporter, items_to_frame
+from graph_magic.notebook.csv_export import CsvExporter
+from graph_magic.notebook.frames import items_to_frame
 
 
 def _pages(count: int, per_page: int = 5) -> list[list[dict]]:
