@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -199,43 +200,19 @@ _TOP_KEYS = _keys(SystemConfig) - {"name", "source"}
 _DEFAULTS = SystemConfig()
 
 
-# How each top-level key is read. A key that is absent keeps the dataclass default; _build
-# derives the defaults that depend on other keys (scopes, rate_limit_key) and the token cache,
-# which is on unless switched off.
-_FieldReader = Callable[[ConfigReader, Any], Any]
-_FIELD_READERS: dict[str, _FieldReader] = {
-    "base_url": lambda r, v: _base_url(r, v),
-    "auth_type": lambda r, v: r.choice(v, "auth_type", AUTH_TYPES),
-    "token": lambda r, v: r.string(v, "token"),
-    "credentials": lambda r, v: _credentials(r, r.mapping(v, "credentials")),
-    "scopes": lambda r, v: None if v is None else r.string_list(v, "scopes"),
-    "token_cache": lambda r, v: _token_cache(r, v),
-    "default_content_type": lambda r, v: r.string(v, "default_content_type", optional=False),
-    "max_concurrent_requests": lambda r, v: r.integer(v, "max_concurrent_requests", minimum=1),
-    "rate_limit_key": lambda r, v: r.string(v, "rate_limit_key"),
-    "timeouts": lambda r, v: _timeouts(r, v),
-    "retry": lambda r, v: _retry(r, r.mapping(v, "retry")),
-    "logging": lambda r, v: _logging(r, v),
-    "auto_paginate": lambda r, v: r.boolean(v, "auto_paginate"),
-    "advanced_query": lambda r, v: r.choice(v, "advanced_query", ADVANCED_QUERY_MODES),
-    "transport": lambda r, v: r.choice(v, "transport", TRANSPORTS),
-    "sandbox": lambda r, v: _sandbox(r, v),
-}
-
-
 def _build(data: dict[str, Any], name: str, file: str, env: Mapping[str, str]) -> SystemConfig:
     r = ConfigReader(file, env)
     r.check_keys(data, _TOP_KEYS, "")
     credential_obj = data.pop("credential", None)
     data = r.interpolate(data, "")
-    values = {key: _FIELD_READERS[key](r, value) for key, value in data.items()}
+    values = {key: _FIELD_READERS[key](r, value, key) for key, value in data.items()}
     credentials: Credentials = values.setdefault("credentials", _DEFAULTS.credentials)
     if values.get("scopes") is None:
         values["scopes"] = (f"{credentials.resource}/.default",)
     if not values.get("rate_limit_key"):
         values["rate_limit_key"] = values.get("base_url", _DEFAULTS.base_url)
     if "token_cache" not in data:
-        values["token_cache"] = _token_cache(r, DEFAULT_TOKEN_CACHE)
+        values["token_cache"] = _token_cache(r, DEFAULT_TOKEN_CACHE, "token_cache")
     auth_type = values.get("auth_type", _DEFAULTS.auth_type)
     _check_auth(r, auth_type, credentials, values.get("token"), credential_obj, env)
     if auth_type == "bearer" and not values.get("token"):
@@ -243,29 +220,28 @@ def _build(data: dict[str, Any], name: str, file: str, env: Mapping[str, str]) -
     return SystemConfig(name=name, source=file, credential=credential_obj, **values)
 
 
-def _base_url(r: ConfigReader, value: Any) -> str:
-    url = (r.string(value, "base_url", optional=False) or "").strip().rstrip("/")
+def _base_url(r: ConfigReader, value: Any, key: str) -> str:
+    url = (r.string(value, key, optional=False) or "").strip().rstrip("/")
     parts = urlsplit(url)
     if not parts.hostname:
-        raise r.error(f"'{url}' is not an absolute URL (https://host/version)", "base_url")
+        raise r.error(f"'{url}' is not an absolute URL (https://host/version)", key)
     if parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS:
         return url
     if parts.scheme != "https":
-        raise r.error(
-            f"'{url}' must use https (plain http only for 127.0.0.1 or localhost)", "base_url"
-        )
+        raise r.error(f"'{url}' must use https (plain http only for 127.0.0.1 or localhost)", key)
     if parts.query or parts.fragment:
-        raise r.error(f"'{url}' must not carry a query string or fragment", "base_url")
+        raise r.error(f"'{url}' must not carry a query string or fragment", key)
     return url
 
 
-def _credentials(r: ConfigReader, data: dict[str, Any]) -> Credentials:
-    r.check_keys(data, _keys(Credentials), "credentials")
-    values = {k: r.string(v, f"credentials.{k}") for k, v in data.items()}
+def _credentials(r: ConfigReader, value: Any, key: str) -> Credentials:
+    data = r.mapping(value, key)
+    r.check_keys(data, _keys(Credentials), key)
+    values = {k: r.string(v, join_key(key, k)) for k, v in data.items()}
     if values.get("certificate_path"):
         values["certificate_path"] = os.path.expanduser(values["certificate_path"])
-    for key, default in (("resource", DEFAULT_RESOURCE), ("authority", DEFAULT_AUTHORITY)):
-        values[key] = (values.get(key) or default).rstrip("/")
+    for name, default in (("resource", DEFAULT_RESOURCE), ("authority", DEFAULT_AUTHORITY)):
+        values[name] = (values.get(name) or default).rstrip("/")
     return Credentials(**values)
 
 
@@ -304,61 +280,66 @@ def _check_auth(
         )
 
 
-def _token_cache(r: ConfigReader, value: Any) -> str | None:
+def _scopes(r: ConfigReader, value: Any, key: str) -> tuple[str, ...] | None:
+    return None if value is None else r.string_list(value, key)
+
+
+def _token_cache(r: ConfigReader, value: Any, key: str) -> str | None:
     if value is False or value is None:
         return None
-    path = r.string(value, "token_cache")
+    path = r.string(value, key)
     if value is True or not path:
         path = DEFAULT_TOKEN_CACHE
     return os.path.abspath(os.path.expanduser(path))
 
 
-def _timeouts(r: ConfigReader, value: Any) -> Timeouts:
+def _timeouts(r: ConfigReader, value: Any, key: str) -> Timeouts:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = r.number(value, "timeouts")
+        seconds = r.number(value, key)
         return Timeouts(seconds, seconds, seconds, seconds)
-    data = r.mapping(value, "timeouts")
-    r.check_keys(data, _keys(Timeouts), "timeouts")
-    return Timeouts(**{k: r.number(v, f"timeouts.{k}", optional=True) for k, v in data.items()})
+    data = r.mapping(value, key)
+    r.check_keys(data, _keys(Timeouts), key)
+    return Timeouts(**{k: r.number(v, join_key(key, k), optional=True) for k, v in data.items()})
 
 
-def _retry(r: ConfigReader, data: dict[str, Any]) -> RetrySettings:
-    r.check_keys(data, _keys(RetrySettings), "retry")
+def _retry(r: ConfigReader, value: Any, key: str) -> RetrySettings:
+    data = r.mapping(value, key)
+    r.check_keys(data, _keys(RetrySettings), key)
     out: dict[str, Any] = {}
     for k, v in data.items():
-        key = f"retry.{k}"
+        where = join_key(key, k)
         if k == "max_attempts":
-            out[k] = r.integer(v, key, minimum=1)
+            out[k] = r.integer(v, where, minimum=1)
         elif k == "retry_on_status":
             if not isinstance(v, list) or not all(
                 isinstance(s, int) and not isinstance(s, bool) and 100 <= s <= 599 for s in v
             ):
-                raise r.error("expected a list of HTTP status codes", key)
+                raise r.error("expected a list of HTTP status codes", where)
             out[k] = tuple(v)
         elif k == "retry_after_header_names":
-            out[k] = tuple(h.lower() for h in r.string_list(v, key))
+            out[k] = tuple(h.lower() for h in r.string_list(v, where))
         else:
-            out[k] = r.number(v, key)
+            out[k] = r.number(v, where)
     return RetrySettings(**out)
 
 
-def _logging(r: ConfigReader, value: Any) -> LoggingSettings:
+def _logging(r: ConfigReader, value: Any, key: str) -> LoggingSettings:
     if isinstance(value, bool):
         return LoggingSettings(enabled=value)
-    data = r.mapping(value, "logging")
-    r.check_keys(data, _keys(LoggingSettings), "logging")
+    data = r.mapping(value, key)
+    r.check_keys(data, _keys(LoggingSettings), key)
     out: dict[str, Any] = {}
     for k, v in data.items():
         if k == "format":
-            out[k] = r.choice(v, "logging.format", LOG_FORMATS)
+            out[k] = r.choice(v, join_key(key, k), LOG_FORMATS)
         else:
-            out[k] = r.boolean(v, f"logging.{k}")
+            out[k] = r.boolean(v, join_key(key, k))
     return LoggingSettings(**out)
 
 
-def _sandbox(r: ConfigReader, value: Any) -> SandboxOptions | None:
+def _sandbox(r: ConfigReader, value: Any, key: str) -> SandboxOptions | None:
     """The parsed sandbox options (None when there are none), refused key by key."""
-    data = r.mapping(value, "sandbox")
+    data = r.mapping(value, key)
     if not data:
         return None
     from graph_magic.connector.sandbox_transport import SandboxOptionError, parse_options
@@ -366,4 +347,27 @@ def _sandbox(r: ConfigReader, value: Any) -> SandboxOptions | None:
     try:
         return parse_options(data)
     except SandboxOptionError as exc:
-        raise r.error(str(exc), join_key("sandbox", exc.key)) from None
+        raise r.error(str(exc), join_key(key, exc.key)) from None
+
+
+# How each top-level key is read: reader(r, value, key). A key that is absent keeps the
+# dataclass default; _build derives the defaults that depend on other keys (scopes,
+# rate_limit_key) and the token cache, which is on unless switched off.
+_FIELD_READERS: dict[str, Callable[[ConfigReader, Any, str], Any]] = {
+    "base_url": _base_url,
+    "auth_type": partial(ConfigReader.choice, choices=AUTH_TYPES),
+    "token": ConfigReader.string,
+    "credentials": _credentials,
+    "scopes": _scopes,
+    "token_cache": _token_cache,
+    "default_content_type": partial(ConfigReader.string, optional=False),
+    "max_concurrent_requests": partial(ConfigReader.integer, minimum=1),
+    "rate_limit_key": ConfigReader.string,
+    "timeouts": _timeouts,
+    "retry": _retry,
+    "logging": _logging,
+    "auto_paginate": ConfigReader.boolean,
+    "advanced_query": partial(ConfigReader.choice, choices=ADVANCED_QUERY_MODES),
+    "transport": partial(ConfigReader.choice, choices=TRANSPORTS),
+    "sandbox": _sandbox,
+}

@@ -27,6 +27,7 @@ from graph_magic.connector.auth._msal import (
     ClientCredentialsProvider,
     DeviceCodePrompt,
     DeviceCodeProvider,
+    MsalHttpClient,
 )
 from graph_magic.connector.config import SystemConfig
 from graph_magic.errors import GraphAuthError
@@ -38,6 +39,7 @@ __all__ = [
     "CredentialProvider",
     "DeviceCodePrompt",
     "DeviceCodeProvider",
+    "MsalHttpClient",
     "TokenProvider",
     "make_token_provider",
 ]
@@ -64,7 +66,7 @@ def make_token_provider(
     system: SystemConfig,
     *,
     clock: Clock = time.time,
-    http_client: Any = None,
+    http_client: MsalHttpClient | None = None,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
 ) -> TokenProvider:
     """The provider for ``system.auth_type``.

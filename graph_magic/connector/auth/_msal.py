@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import msal
@@ -62,6 +62,19 @@ class DeviceCodePrompt:
 # --------------------------------------------------------------------------- msal plumbing
 
 
+class MsalHttpClient(Protocol):
+    """msal's "requests-like" http client: ``get`` and ``post`` answering with a response that
+    has ``status_code``, ``text``, ``headers`` and ``raise_for_status()`` (httpx's do)."""
+
+    def get(self, url: str, params: Any = None, headers: Any = None, **kwargs: Any) -> Any: ...
+
+    def post(
+        self, url: str, params: Any = None, data: Any = None, headers: Any = None, **kwargs: Any
+    ) -> Any: ...
+
+    def close(self) -> None: ...
+
+
 class _HttpxForMsal:
     """msal's "requests-like" http_client over httpx: same proxies and timeouts as Graph calls."""
 
@@ -98,7 +111,11 @@ class _MsalProvider(_Provider):
     """Common ground of the two msal flows: the app, its cache file and its HTTP client."""
 
     def __init__(
-        self, system: SystemConfig, *, clock: Clock = time.time, http_client: Any = None
+        self,
+        system: SystemConfig,
+        *,
+        clock: Clock = time.time,
+        http_client: MsalHttpClient | None = None,
     ) -> None:
         super().__init__(system, clock=clock)
         self._http_client = http_client
@@ -269,7 +286,7 @@ class DeviceCodeProvider(_MsalProvider):
         system: SystemConfig,
         *,
         clock: Clock = time.time,
-        http_client: Any = None,
+        http_client: MsalHttpClient | None = None,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
         super().__init__(system, clock=clock, http_client=http_client)
