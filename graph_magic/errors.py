@@ -1,4 +1,4 @@
-"""Every error graph-magic raises, and the hints for Graph's well-known gotchas.
+"""Every error graph-magic raises: the exception tree, and nothing else.
 
 The tree, so a caller can catch at the level it cares about::
 
@@ -8,18 +8,28 @@ The tree, so a caller can catch at the level it cares about::
     ├── GraphAuthError          no token could be had (msal, device code, credential)
     ├── GraphSecurityError      a request would send the token off the Graph host
     ├── GraphTransportError     the network failed after every retry
-    └── GraphAPIError           Graph answered with an error status after every retry
-        └── GraphBatchError     a $batch sub-request failed (continue_on_error=False)
+    ├── GraphAPIError           Graph answered with an error status after every retry
+    │   └── GraphBatchError     a $batch sub-request failed (continue_on_error=False)
+    └── GraphUsageError         a %graph line or option that cannot be understood
+                                (graph_magic.notebook.errors: it is also IPython's UsageError)
+    BaseException
+    └── SettingRejected         a refused ``%config GraphMagic.x = value``
+                                (graph_magic.notebook.errors: gets past %config's handler)
 
-Each carries the data a caller needs as attributes and a message a person can act on.
+The two notebook-side errors need IPython, so they live in ``graph_magic.notebook.errors``;
+everything here imports neither IPython nor the connector's machinery. Each error carries the data
+a caller needs as attributes and a message a person can act on; the hint texts come from
+``graph_magic.connector.hints``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from graph_magic.connector.hints import retry_hint
+
 if TYPE_CHECKING:
-    from graph_magic.connector.retry import RetryStop
+    from graph_magic.connector.retry_stop import RetryStop
 
 
 class GraphMagicError(Exception):
@@ -171,102 +181,3 @@ class GraphBatchError(GraphAPIError):
     def __init__(self, status_code: int, *, request_id_in_batch: str, **kwargs: Any) -> None:
         self.request_id_in_batch = request_id_in_batch
         super().__init__(status_code, **kwargs)
-
-
-# Permission family to grant for a 403 Authorization_RequestDenied, by the path's first segment.
-_PERMISSION_BY_ROOT = {
-    "users": "User.Read.All",
-    "me": "User.Read",
-    "groups": "Group.Read.All",
-    "devices": "Device.Read.All",
-    "applications": "Application.Read.All",
-    "serviceprincipals": "Application.Read.All",
-    "orgcontacts": "OrgContact.Read.All",
-    "administrativeunits": "AdministrativeUnit.Read.All",
-    "directoryroles": "RoleManagement.Read.Directory",
-    "directoryobjects": "Directory.Read.All",
-    "subscribedskus": "Organization.Read.All",
-    "organization": "Organization.Read.All",
-    "auditlogs": "AuditLog.Read.All",
-    "reports": "Reports.Read.All",
-    "invitations": "User.Invite.All",
-}
-_WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
-
-
-def hint_for(
-    status: int, code: str | None, message: str | None, method: str, path: str
-) -> str | None:
-    """A one-line fix for Graph's well-known gotchas, or None when none applies.
-
-    ``path`` is the request path relative to the version root (``/users/abc``); query strings
-    and a leading version segment are tolerated.
-    """
-    path_only = path.split("?", 1)[0]
-    segments = [s for s in path_only.split("/") if s]
-    if segments and segments[0] in ("v1.0", "beta"):
-        segments = segments[1:]
-    lowered = [s.lower() for s in segments]
-    root = lowered[0] if lowered else ""
-    text = (message or "").lower()
-    method = method.upper()
-
-    if status == 400 and "$search" in text and "consistencylevel" in text:
-        return (
-            "$search on directory objects needs the header 'ConsistencyLevel: eventual' "
-            "(and $count=true for most advanced queries); add it to the request."
-        )
-    if root == "devices" and len(lowered) >= 3 and lowered[2] == "owners":
-        return "Devices have no 'owners' relationship: use /devices/{id}/registeredOwners."
-    if "assignlicense" in lowered and (status == 400 and "usage location" in text):
-        return (
-            "The user has no usageLocation: PATCH /users/{id} with "
-            '{"usageLocation": "US"} (an ISO country code) first, then assign the license.'
-        )
-    if root == "auditlogs" and status == 403:
-        return "Reading audit and sign-in logs needs the AuditLog.Read.All permission."
-    if root == "invitations" and status in (401, 403):
-        return "Inviting guest users needs the User.Invite.All permission."
-    if status == 403 and code == "Authorization_RequestDenied":
-        family = _PERMISSION_BY_ROOT.get(root)
-        if family is None:
-            return "The app lacks the permission for this call; check the API's permission list."
-        if method in _WRITE_METHODS and family.endswith(".Read.All"):
-            family = family.replace(".Read.All", ".ReadWrite.All")
-        return f"The app lacks the permission for this call: grant {family} (or higher)."
-    return None
-
-
-def retry_hint(stop: RetryStop | None) -> str | None:
-    """Why retrying gave up and which ``retry`` setting to raise, or None when it did not.
-
-    Without this a budget that ran out reads like a server that never recovered: the user
-    could not tell whether more attempts or a longer time budget would have helped.
-    """
-    if stop is None:
-        return None
-    tries = f"{stop.attempts} attempt{'s' if stop.attempts != 1 else ''}"
-    if stop.reason == "max_attempts":
-        return (
-            f"Retries stopped after {tries} because retry.max_attempts ({stop.max_attempts}) "
-            "was reached; raise retry.max_attempts in the system config to try more times."
-        )
-    budget = _seconds(stop.max_total_seconds)
-    if stop.reason == "retry_after" and stop.retry_after is not None:
-        return (
-            f"Retries stopped after {tries} because the server asked to wait "
-            f"{_seconds(stop.retry_after)} (Retry-After), more than the {_seconds(stop.remaining)} "
-            f"left of the retry.max_total_seconds budget of {budget}; raise "
-            "retry.max_total_seconds in the system config to honour such waits."
-        )
-    return (
-        f"Retries stopped after {tries} because the retry.max_total_seconds budget of {budget} "
-        f"was used up ({_seconds(stop.waited)} waited, the next wait of "
-        f"{_seconds(stop.next_wait)} would pass it); raise retry.max_total_seconds in the "
-        "system config to keep retrying longer."
-    )
-
-
-def _seconds(value: float) -> str:
-    """``150 s``, ``1.5 s``: two decimals at most, no trailing zeros."""
-    return f"{value:.2f}".rstrip("0").rstrip(".") + " s"

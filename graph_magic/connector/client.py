@@ -26,6 +26,7 @@ from graph_magic.connector import telemetry
 from graph_magic.connector.auth import TokenProvider, make_token_provider
 from graph_magic.connector.batch import normalize_requests, run_batches, sub_response
 from graph_magic.connector.config import SystemConfig, load_system
+from graph_magic.connector.hints import hint_for
 from graph_magic.connector.retry import NON_IDEMPOTENT, RETRY_ATTEMPT_HEADER, RetryPolicy
 from graph_magic.connector.urls import (
     asks_for_consistency,
@@ -41,7 +42,6 @@ from graph_magic.errors import (
     GraphBatchError,
     GraphSecurityError,
     GraphTransportError,
-    hint_for,
 )
 
 __all__ = ["RATE_LIMIT_SEMAPHORES", "GraphConnector", "Page"]
@@ -136,14 +136,12 @@ class GraphConnector:
         loop = asyncio.get_running_loop()
         if self._client is None or self._client_loop is not loop:
             if self._transport is None and self.system.transport == "sandbox":
-                from graph_magic.sandbox.inprocess import asgi_transport
-                from graph_magic.sandbox.options import SandboxOptions
+                from graph_magic.connector.sandbox_transport import asgi_transport
 
-                self._transport = asgi_transport(SandboxOptions.from_dict(self.system.sandbox))
-            t = self.system.timeouts
+                self._transport = asgi_transport(self.system.sandbox)
             self._client = httpx.AsyncClient(
                 transport=self._transport,
-                timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.pool),
+                timeout=self.system.timeouts.as_httpx(),
                 follow_redirects=False,
             )
             self._client_loop = loop
@@ -166,9 +164,7 @@ class GraphConnector:
     def _timeout(self, timeout: float | None) -> httpx.Timeout:
         # The caller's timeout bounds the wait for an answer (read); the system's timeouts
         # give connect/write/pool, and read too when the caller passes None.
-        t = self.system.timeouts
-        read = t.read if timeout is None else timeout
-        return httpx.Timeout(connect=t.connect, read=read, write=t.write, pool=t.pool)
+        return self.system.timeouts.as_httpx(read=timeout)
 
     def _headers(
         self, correlation_id: str, extra: Mapping[str, str], caller: Mapping[str, str] | None

@@ -1,25 +1,35 @@
-"""System configurations: defaults, YAML discovery, ``${VAR}`` interpolation and validation.
+"""System configurations: defaults, ``${VAR}`` interpolation and validation, loaded once.
 
 A *system* says which Graph to talk to and how to authenticate. It is a dict (usually a YAML
 file ``systems/NAME.yaml``) turned once, at load time, into a frozen :class:`SystemConfig`, so a
 typo, a wrong type, a missing credential or a missing environment variable fails with a
 :class:`~graph_magic.errors.GraphConfigError` naming the key and the file before any request.
+The key sets and the defaults are the dataclasses' own fields, so a new setting is declared
+once. Finding and reading the files is :mod:`graph_magic.connector.system_files`'s job.
 """
 
 from __future__ import annotations
 
-import difflib
 import os
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from functools import partial
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import yaml
+from graph_magic.connector.system_files import (
+    ConfigReader,
+    find_system_file,
+    find_systems,
+    join_key,
+    read_system_file,
+    system_dirs,
+)
 
-from graph_magic.errors import GraphConfigError
+if TYPE_CHECKING:
+    import httpx
+
+    from graph_magic.connector.sandbox_transport import SandboxOptions
 
 __all__ = [
     "AUTH_TYPES",
@@ -43,8 +53,6 @@ DEFAULT_RESOURCE = "https://graph.microsoft.com"
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
 DEFAULT_TOKEN_CACHE = "~/.cache/graph-magic/msal.json"
 _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-_PACKAGE_SYSTEMS = Path(__file__).resolve().parents[1] / "systems"
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,21 @@ class Timeouts:
     read: float | None = 5.0
     write: float | None = 5.0
     pool: float | None = 5.0
+
+    def as_httpx(self, *, read: float | None = None) -> httpx.Timeout:
+        """These timeouts as the one ``httpx.Timeout`` every client (Graph's, msal's) uses.
+
+        ``read`` replaces the read timeout when given: a caller's own bound on the wait for one
+        answer; connect, write and pool stay the system's.
+        """
+        import httpx  # here, so that loading a config does not import the HTTP client
+
+        return httpx.Timeout(
+            connect=self.connect,
+            read=self.read if read is None else read,
+            write=self.write,
+            pool=self.pool,
+        )
 
 
 @dataclass(frozen=True)
@@ -121,7 +144,7 @@ class SystemConfig:
     auto_paginate: bool = True
     advanced_query: str = "auto"
     transport: str = "http"
-    sandbox: dict[str, Any] = field(default_factory=dict, compare=False)
+    sandbox: SandboxOptions | None = field(default=None, compare=False)
     credential: object | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -135,38 +158,6 @@ class SystemConfig:
         """The API version segment of base_url (``v1.0``, ``beta``), or "" when there is none."""
         segments = [s for s in urlsplit(self.base_url).path.split("/") if s]
         return segments[0] if segments else ""
-
-
-# --------------------------------------------------------------------------- discovery
-
-
-def system_dirs(environ: Mapping[str, str] | None = None) -> list[Path]:
-    """The directories searched for ``NAME.yaml``, first match wins.
-
-    ``$GRAPH_MAGIC_SYSTEMS`` (one or more paths, ``os.pathsep``-separated), ``./systems/``,
-    ``~/.config/graph-magic/systems/``, then the package's shipped defaults.
-    """
-    env = os.environ if environ is None else environ
-    dirs: list[Path] = []
-    for part in (env.get("GRAPH_MAGIC_SYSTEMS") or "").split(os.pathsep):
-        if part.strip():
-            dirs.append(Path(part.strip()).expanduser())
-    dirs.append(Path.cwd() / "systems")
-    dirs.append(Path.home() / ".config" / "graph-magic" / "systems")
-    dirs.append(_PACKAGE_SYSTEMS)
-    return dirs
-
-
-def find_systems(environ: Mapping[str, str] | None = None) -> dict[str, Path]:
-    """Every system name visible from here and the file that defines it, in discovery order."""
-    found: dict[str, Path] = {}
-    for directory in system_dirs(environ):
-        if not directory.is_dir():
-            continue
-        for path in sorted(directory.iterdir()):
-            if path.suffix in (".yaml", ".yml") and path.is_file():
-                found.setdefault(path.stem, path)
-    return found
 
 
 # --------------------------------------------------------------------------- loading
@@ -191,267 +182,71 @@ def load_system(
         label = "<dict>"
         sys_name = name or str(data.pop("name", None) or "custom")
         return _build(data, sys_name, label, env)
-    path = _resolve_path(source, env)
-    data = _read_yaml(path)
+    path = find_system_file(source, env)
+    data = read_system_file(path)
     return _build(data, name or path.stem, str(path), env)
-
-
-def _resolve_path(source: str | os.PathLike[str], env: Mapping[str, str]) -> Path:
-    text = os.fspath(source)
-    candidate = Path(text).expanduser()
-    looks_like_path = candidate.suffix in (".yaml", ".yml") or os.sep in text or "/" in text
-    if looks_like_path:
-        if candidate.is_file():
-            return candidate
-        raise GraphConfigError(f"system file '{text}' not found", file=text)
-    known = find_systems(env)
-    if text in known:
-        return known[text]
-    names = ", ".join(sorted(known)) or "none"
-    raise GraphConfigError(
-        f"unknown system '{text}'; known systems: {names} "
-        f"(searched {', '.join(str(d) for d in system_dirs(env))})"
-    )
-
-
-def _line_and_column(text: str, position: int) -> tuple[int, int]:
-    """1-based line and column of a character offset in ``text``."""
-    before = text[:position]
-    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise GraphConfigError(
-            f"cannot read the system file: {exc.strerror}", file=str(path)
-        ) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.reader.ReaderError as exc:
-        # The reader refuses a character before any parsing, so it has no mark: locate it.
-        line, column = _line_and_column(text, exc.position)
-        raise GraphConfigError(
-            f"invalid YAML at line {line}, column {column}: "
-            f"character {exc.character!r} is not allowed in YAML",
-            file=str(path),
-        ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise GraphConfigError(f"invalid YAML{where}: {problem}", file=str(path)) from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise GraphConfigError(
-            f"a system file must hold a mapping of keys, not {type(data).__name__}",
-            file=str(path),
-        )
-    return data
 
 
 # --------------------------------------------------------------------------- validation
 
 
-_TOP_KEYS = {
-    "base_url",
-    "auth_type",
-    "token",
-    "credentials",
-    "scopes",
-    "token_cache",
-    "default_content_type",
-    "max_concurrent_requests",
-    "rate_limit_key",
-    "timeouts",
-    "retry",
-    "logging",
-    "auto_paginate",
-    "advanced_query",
-    "transport",
-    "sandbox",
-    "credential",
-}
-_CREDENTIAL_KEYS = {
-    "client_id",
-    "client_secret",
-    "certificate_path",
-    "tenant_id",
-    "resource",
-    "authority",
-}
+def _keys(cls: type) -> frozenset[str]:
+    """The keys a config section accepts: the fields of the dataclass it becomes."""
+    return frozenset(f.name for f in fields(cls))
 
 
-class _Reader:
-    """Reads typed values out of one config dict, raising errors that name the key and file."""
-
-    def __init__(self, file: str, env: Mapping[str, str]) -> None:
-        self.file = file
-        self.env = env
-
-    def error(self, message: str, key: str) -> GraphConfigError:
-        return GraphConfigError(message, key=key, file=self.file)
-
-    def interpolate(self, value: Any, key: str) -> Any:
-        if isinstance(value, str):
-            return _VAR.sub(lambda m: self._lookup(m.group(1), key), value)
-        if isinstance(value, list):
-            return [self.interpolate(v, f"{key}[{i}]") for i, v in enumerate(value)]
-        if isinstance(value, dict):
-            return {k: self.interpolate(v, _join(key, str(k))) for k, v in value.items()}
-        return value
-
-    def _lookup(self, var: str, key: str) -> str:
-        if var not in self.env:
-            raise self.error(f"environment variable '{var}' is not set", key)
-        return self.env[var]
-
-    def check_keys(self, data: Mapping[str, Any], allowed: set[str], prefix: str) -> None:
-        for k in data:
-            if not isinstance(k, str) or k not in allowed:
-                close = difflib.get_close_matches(str(k), sorted(allowed), n=1)
-                hint = f"did you mean '{close[0]}'? " if close else ""
-                raise self.error(
-                    f"unknown key; {hint}allowed here: {', '.join(sorted(allowed))}",
-                    _join(prefix, str(k)),
-                )
-
-    def string(self, value: Any, key: str, *, optional: bool = True) -> str | None:
-        if value is None and optional:
-            return None
-        if not isinstance(value, str):
-            raise self.error(f"expected a string, got {_kind(value)}", key)
-        return value
-
-    def boolean(self, value: Any, key: str) -> bool:
-        if not isinstance(value, bool):
-            raise self.error(f"expected true or false, got {_kind(value)}", key)
-        return value
-
-    def integer(self, value: Any, key: str, *, minimum: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.error(f"expected an integer, got {_kind(value)}", key)
-        if value < minimum:
-            raise self.error(f"must be at least {minimum}, got {value}", key)
-        return value
-
-    def number(self, value: Any, key: str, *, optional: bool = False) -> float | None:
-        if value is None and optional:
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.error(f"expected a number, got {_kind(value)}", key)
-        if value < 0:
-            raise self.error(f"must not be negative, got {value}", key)
-        return float(value)
-
-    def choice(self, value: Any, key: str, choices: tuple[str, ...]) -> str:
-        if not isinstance(value, str) or value not in choices:
-            raise self.error(f"must be one of {', '.join(choices)}; got {value!r}", key)
-        return value
-
-    def mapping(self, value: Any, key: str) -> dict[str, Any]:
-        if value is None:
-            return {}
-        if not isinstance(value, Mapping):
-            raise self.error(f"expected a mapping, got {_kind(value)}", key)
-        return dict(value)
-
-    def string_list(self, value: Any, key: str) -> tuple[str, ...]:
-        if isinstance(value, str):
-            return tuple(value.split())
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.error(f"expected a list of strings, got {_kind(value)}", key)
-        return tuple(value)
-
-
-def _join(prefix: str, key: str) -> str:
-    return f"{prefix}.{key}" if prefix else key
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, (bool, int, float, str)):
-        return f"{type(value).__name__} {value!r}"
-    return type(value).__name__
+# name and source come from where the system was found, credential only from a dict.
+_TOP_KEYS = _keys(SystemConfig) - {"name", "source"}
+_DEFAULTS = SystemConfig()
 
 
 def _build(data: dict[str, Any], name: str, file: str, env: Mapping[str, str]) -> SystemConfig:
-    r = _Reader(file, env)
+    r = ConfigReader(file, env)
     r.check_keys(data, _TOP_KEYS, "")
     credential_obj = data.pop("credential", None)
     data = r.interpolate(data, "")
-
-    base_url = _base_url(r, data.get("base_url", DEFAULT_BASE_URL))
-    auth_type = r.choice(data.get("auth_type", "bearer"), "auth_type", AUTH_TYPES)
-    credentials = _credentials(r, r.mapping(data.get("credentials"), "credentials"))
-    scopes_raw = data.get("scopes")
-    fields = {
-        "base_url": base_url,
-        "auth_type": auth_type,
-        "token": r.string(data.get("token"), "token"),
-        "credentials": credentials,
-        "scopes": (
-            r.string_list(scopes_raw, "scopes")
-            if scopes_raw is not None
-            else (f"{credentials.resource}/.default",)
-        ),
-        "token_cache": _token_cache(r, data.get("token_cache", DEFAULT_TOKEN_CACHE)),
-        "default_content_type": r.string(
-            data.get("default_content_type", "application/json"),
-            "default_content_type",
-            optional=False,
-        ),
-        "max_concurrent_requests": r.integer(
-            data.get("max_concurrent_requests", 4), "max_concurrent_requests", minimum=1
-        ),
-        "rate_limit_key": r.string(data.get("rate_limit_key"), "rate_limit_key") or base_url,
-        "timeouts": _timeouts(r, data.get("timeouts")),
-        "retry": _retry(r, r.mapping(data.get("retry"), "retry")),
-        "logging": _logging(r, data.get("logging")),
-        "auto_paginate": r.boolean(data.get("auto_paginate", True), "auto_paginate"),
-        "advanced_query": r.choice(
-            data.get("advanced_query", "auto"), "advanced_query", ADVANCED_QUERY_MODES
-        ),
-        "transport": r.choice(data.get("transport", "http"), "transport", TRANSPORTS),
-        "sandbox": _sandbox(r, data.get("sandbox")),
-    }
-    _check_auth(r, auth_type, credentials, fields["token"], credential_obj, env)
-    if auth_type == "bearer" and not fields["token"]:
-        fields["token"] = env.get("GRAPH_TOKEN")
-    return SystemConfig(name=name, source=file, credential=credential_obj, **fields)
+    values = {key: _FIELD_READERS[key](r, value, key) for key, value in data.items()}
+    credentials: Credentials = values.setdefault("credentials", _DEFAULTS.credentials)
+    if values.get("scopes") is None:
+        values["scopes"] = (f"{credentials.resource}/.default",)
+    if not values.get("rate_limit_key"):
+        values["rate_limit_key"] = values.get("base_url", _DEFAULTS.base_url)
+    if "token_cache" not in data:
+        values["token_cache"] = _token_cache(r, DEFAULT_TOKEN_CACHE, "token_cache")
+    auth_type = values.get("auth_type", _DEFAULTS.auth_type)
+    _check_auth(r, auth_type, credentials, values.get("token"), credential_obj, env)
+    if auth_type == "bearer" and not values.get("token"):
+        values["token"] = env.get("GRAPH_TOKEN")
+    return SystemConfig(name=name, source=file, credential=credential_obj, **values)
 
 
-def _base_url(r: _Reader, value: Any) -> str:
-    url = (r.string(value, "base_url", optional=False) or "").strip().rstrip("/")
+def _base_url(r: ConfigReader, value: Any, key: str) -> str:
+    url = (r.string(value, key, optional=False) or "").strip().rstrip("/")
     parts = urlsplit(url)
     if not parts.hostname:
-        raise r.error(f"'{url}' is not an absolute URL (https://host/version)", "base_url")
+        raise r.error(f"'{url}' is not an absolute URL (https://host/version)", key)
     if parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS:
         return url
     if parts.scheme != "https":
-        raise r.error(
-            f"'{url}' must use https (plain http only for 127.0.0.1 or localhost)", "base_url"
-        )
+        raise r.error(f"'{url}' must use https (plain http only for 127.0.0.1 or localhost)", key)
     if parts.query or parts.fragment:
-        raise r.error(f"'{url}' must not carry a query string or fragment", "base_url")
+        raise r.error(f"'{url}' must not carry a query string or fragment", key)
     return url
 
 
-def _credentials(r: _Reader, data: dict[str, Any]) -> Credentials:
-    r.check_keys(data, _CREDENTIAL_KEYS, "credentials")
-    values = {k: r.string(v, f"credentials.{k}") for k, v in data.items()}
+def _credentials(r: ConfigReader, value: Any, key: str) -> Credentials:
+    data = r.mapping(value, key)
+    r.check_keys(data, _keys(Credentials), key)
+    values = {k: r.string(v, join_key(key, k)) for k, v in data.items()}
     if values.get("certificate_path"):
         values["certificate_path"] = os.path.expanduser(values["certificate_path"])
-    for key, default in (("resource", DEFAULT_RESOURCE), ("authority", DEFAULT_AUTHORITY)):
-        values[key] = (values.get(key) or default).rstrip("/")
+    for name, default in (("resource", DEFAULT_RESOURCE), ("authority", DEFAULT_AUTHORITY)):
+        values[name] = (values.get(name) or default).rstrip("/")
     return Credentials(**values)
 
 
 def _check_auth(
-    r: _Reader,
+    r: ConfigReader,
     auth_type: str,
     creds: Credentials,
     token: str | None,
@@ -485,72 +280,94 @@ def _check_auth(
         )
 
 
-def _token_cache(r: _Reader, value: Any) -> str | None:
+def _scopes(r: ConfigReader, value: Any, key: str) -> tuple[str, ...] | None:
+    return None if value is None else r.string_list(value, key)
+
+
+def _token_cache(r: ConfigReader, value: Any, key: str) -> str | None:
     if value is False or value is None:
         return None
-    path = r.string(value, "token_cache")
+    path = r.string(value, key)
     if value is True or not path:
         path = DEFAULT_TOKEN_CACHE
     return os.path.abspath(os.path.expanduser(path))
 
 
-def _timeouts(r: _Reader, value: Any) -> Timeouts:
+def _timeouts(r: ConfigReader, value: Any, key: str) -> Timeouts:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = r.number(value, "timeouts")
+        seconds = r.number(value, key)
         return Timeouts(seconds, seconds, seconds, seconds)
-    data = r.mapping(value, "timeouts")
-    r.check_keys(data, {"connect", "read", "write", "pool"}, "timeouts")
-    return Timeouts(**{k: r.number(v, f"timeouts.{k}", optional=True) for k, v in data.items()})
+    data = r.mapping(value, key)
+    r.check_keys(data, _keys(Timeouts), key)
+    return Timeouts(**{k: r.number(v, join_key(key, k), optional=True) for k, v in data.items()})
 
 
-def _retry(r: _Reader, data: dict[str, Any]) -> RetrySettings:
-    allowed = set(RetrySettings.__dataclass_fields__)
-    r.check_keys(data, allowed, "retry")
+def _retry(r: ConfigReader, value: Any, key: str) -> RetrySettings:
+    data = r.mapping(value, key)
+    r.check_keys(data, _keys(RetrySettings), key)
     out: dict[str, Any] = {}
     for k, v in data.items():
-        key = f"retry.{k}"
+        where = join_key(key, k)
         if k == "max_attempts":
-            out[k] = r.integer(v, key, minimum=1)
+            out[k] = r.integer(v, where, minimum=1)
         elif k == "retry_on_status":
             if not isinstance(v, list) or not all(
                 isinstance(s, int) and not isinstance(s, bool) and 100 <= s <= 599 for s in v
             ):
-                raise r.error("expected a list of HTTP status codes", key)
+                raise r.error("expected a list of HTTP status codes", where)
             out[k] = tuple(v)
         elif k == "retry_after_header_names":
-            out[k] = tuple(h.lower() for h in r.string_list(v, key))
+            out[k] = tuple(h.lower() for h in r.string_list(v, where))
         else:
-            out[k] = r.number(v, key)
+            out[k] = r.number(v, where)
     return RetrySettings(**out)
 
 
-def _logging(r: _Reader, value: Any) -> LoggingSettings:
+def _logging(r: ConfigReader, value: Any, key: str) -> LoggingSettings:
     if isinstance(value, bool):
         return LoggingSettings(enabled=value)
-    data = r.mapping(value, "logging")
-    r.check_keys(data, {"enabled", "request", "response", "auth", "format"}, "logging")
+    data = r.mapping(value, key)
+    r.check_keys(data, _keys(LoggingSettings), key)
     out: dict[str, Any] = {}
     for k, v in data.items():
         if k == "format":
-            out[k] = r.choice(v, "logging.format", LOG_FORMATS)
+            out[k] = r.choice(v, join_key(key, k), LOG_FORMATS)
         else:
-            out[k] = r.boolean(v, f"logging.{k}")
+            out[k] = r.boolean(v, join_key(key, k))
     return LoggingSettings(**out)
 
 
-def _sandbox(r: _Reader, value: Any) -> dict[str, Any]:
-    data = r.mapping(value, "sandbox")
+def _sandbox(r: ConfigReader, value: Any, key: str) -> SandboxOptions | None:
+    """The parsed sandbox options (None when there are none), refused key by key."""
+    data = r.mapping(value, key)
     if not data:
-        return {}
-    from graph_magic.sandbox.options import SandboxOptions
+        return None
+    from graph_magic.connector.sandbox_transport import SandboxOptionError, parse_options
 
     try:
-        SandboxOptions.from_dict(data)
-    except (ValueError, TypeError) as exc:
-        text = str(exc)
-        named = re.search(r"'([^']+)'", text)
-        sub = named.group(1) if named else ""
-        if named and "fault" in text:
-            sub = f"faults.{sub}"
-        raise r.error(text, f"sandbox.{sub}" if sub else "sandbox") from None
-    return data
+        return parse_options(data)
+    except SandboxOptionError as exc:
+        raise r.error(str(exc), join_key(key, exc.key)) from None
+
+
+# How each top-level key is read: reader(r, value, key). A key that is absent keeps the
+# dataclass default; _build derives the defaults that depend on other keys (scopes,
+# rate_limit_key) and the token cache, which is on unless switched off.
+_FIELD_READERS: dict[str, Callable[[ConfigReader, Any, str], Any]] = {
+    "base_url": _base_url,
+    "auth_type": partial(ConfigReader.choice, choices=AUTH_TYPES),
+    "token": ConfigReader.string,
+    "credentials": _credentials,
+    "scopes": _scopes,
+    "token_cache": _token_cache,
+    "default_content_type": partial(ConfigReader.string, optional=False),
+    "max_concurrent_requests": partial(ConfigReader.integer, minimum=1),
+    "rate_limit_key": ConfigReader.string,
+    "timeouts": _timeouts,
+    "retry": _retry,
+    "logging": _logging,
+    "auto_paginate": ConfigReader.boolean,
+    "advanced_query": partial(ConfigReader.choice, choices=ADVANCED_QUERY_MODES),
+    "transport": partial(ConfigReader.choice, choices=TRANSPORTS),
+    "sandbox": _sandbox,
+}

@@ -18,11 +18,12 @@ import email.utils
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState
+
+from graph_magic.connector.retry_stop import RetryStop, StopReason
 
 RETRY_ATTEMPT_HEADER = "Retry-Attempt"
 NON_IDEMPOTENT = frozenset({"POST", "PATCH"})
@@ -50,33 +51,6 @@ class RetrySettingsLike(Protocol):
 OnRetry = Callable[[int, float, "int | str"], None]
 """Called before each wait with (attempt number just failed, delay, status or error name)."""
 
-StopReason = Literal["max_attempts", "max_total_seconds", "retry_after"]
-
-
-@dataclass(frozen=True, slots=True)
-class RetryStop:
-    """Why retrying gave up while the answer was still worth retrying, with the figures.
-
-    ``reason`` is ``max_attempts`` (the attempt count ran out), ``max_total_seconds`` (the next
-    wait would pass the time budget) or ``retry_after`` (the server's Retry-After alone is longer
-    than what is left of the time budget). ``waited`` is the time already spent waiting,
-    ``next_wait`` the wait that did not fit (0 for ``max_attempts``) and ``retry_after`` what
-    the server asked for, when it said.
-    """
-
-    reason: StopReason
-    attempts: int
-    max_attempts: int
-    max_total_seconds: float
-    waited: float
-    next_wait: float
-    retry_after: float | None
-
-    @property
-    def remaining(self) -> float:
-        """Seconds of the time budget not yet spent waiting."""
-        return max(self.max_total_seconds - self.waited, 0.0)
-
 
 def parse_retry_after(
     headers: Mapping[str, str],
@@ -89,14 +63,10 @@ def parse_retry_after(
     Names ending in ``-ms`` hold milliseconds; the others hold seconds (integer or fractional,
     or the odd ``"N,N"`` form) or an HTTP date. When several are present the largest wins.
     """
-    lowered = (
-        headers
-        if isinstance(headers, httpx.Headers)
-        else {str(k).lower(): str(v) for k, v in headers.items()}
-    )
+    lookup = headers if isinstance(headers, httpx.Headers) else httpx.Headers(headers)
     found: list[float] = []
     for name in names:
-        raw = lowered.get(name.lower())
+        raw = lookup.get(name)
         if raw is None:
             continue
         value = _parse_one(raw.strip(), milliseconds=name.lower().endswith("-ms"), now=now)

@@ -1,8 +1,8 @@
 """Telemetry: the masked ``graph_magic`` logger, OpenTelemetry spans and metric instruments.
 
-Logging is off by default and, when on, never shows a secret: Authorization and cookie headers,
-bearer tokens, JWTs, client secrets, tokens in token responses and passwords are masked both by
-the helpers here and by a filter on the logger. Tracing and metrics use opentelemetry-api only,
+Logging is off by default and, when on, never shows a secret: every record passes a filter that
+applies :mod:`graph_magic.connector.masking`, and the detailed lines mask headers and bodies
+before they are written. Tracing and metrics use opentelemetry-api only,
 which is a no-op until the application installs an SDK; the instruments are created once, from the
 global (proxy) providers, so an SDK installed later still receives every measurement.
 """
@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from typing import IO, Any
 
 from opentelemetry import metrics, trace
 
 from graph_magic.connector.config import LoggingSettings
+from graph_magic.connector.masking import mask_headers, mask_text, mask_url
 
 __all__ = [
-    "MASK",
     "Instruments",
     "collect_pages_span",
     "configure_logging",
@@ -33,9 +31,6 @@ __all__ = [
     "log_request",
     "log_response",
     "logger",
-    "mask_headers",
-    "mask_text",
-    "mask_url",
     "perform_action_span",
     "record_action_duration",
     "record_http_429",
@@ -45,95 +40,9 @@ __all__ = [
     "use_providers",
 ]
 
-MASK = "***"
 logger = logging.getLogger("graph_magic")
 
-# --------------------------------------------------------------------------- masking
-
-_SECRET_HEADERS = frozenset(
-    {
-        "authorization",
-        "proxy-authorization",
-        "cookie",
-        "set-cookie",
-        "x-ms-token",
-        "x-ms-client-secret",
-        "x-ms-refresh-token",
-        "x-ms-access-token",
-        "x-ms-authorization-auxiliary",
-        "x-ms-cpim-trans",
-        "api-key",
-        "x-api-key",
-        "ocp-apim-subscription-key",
-        "www-authenticate",
-    }
-)
-# A secret-bearing name: compound names by their ending (client_secret, refresh_token,
-# passwordProfile's password, x_api_key...), short ones only as the whole name, so that
-# skiptoken, deltatoken or error_codes stay readable.
-_COMPOUND = (
-    r"[A-Za-z0-9_\-]*(?:_token|accesstoken|refreshtoken|idtoken|secret|password|passwd"
-    r"|assertion|api_?key|device_code)"
-)
-_TEXT_NAME = rf"(?:{_COMPOUND}|token|pwd)"
-_TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    # "Bearer <token>" anywhere (Authorization values, logged headers, error texts).
-    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9\-._~+/]+=*"), rf"\1 {MASK}"),
-    # JWT-shaped strings: three base64url parts, the first starting like a JSON header.
-    (re.compile(r"\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"), MASK),
-    # JSON members: "access_token": "...", "password": "..."
-    (
-        re.compile(rf'(?i)("{_TEXT_NAME}"\s*:\s*)"(?:[^"\\]|\\.)*"'),
-        rf'\1"{MASK}"',
-    ),
-    # Form, query and "key=value" text: client_secret=..., access_token=..., &password=...
-    (
-        re.compile(rf"(?i)(?<![A-Za-z0-9_\-$])({_TEXT_NAME}\s*=\s*)[^&\s,;\"']+"),
-        rf"\1{MASK}",
-    ),
-)
-# Query parameters whose value is a credential (SAS signatures, auth codes) besides the above.
-_SECRET_PARAM = re.compile(rf"(?i)^(?:{_TEXT_NAME}|code|sig|signature|key)$")
-
-
-def mask_text(text: str) -> str:
-    """``text`` with every secret it may hold replaced by ``***``.
-
-    Covers bearer/basic credentials, JWT-shaped strings, ``client_secret=`` and other
-    ``key=value`` secrets in form bodies and query strings, and token/password members in JSON.
-    """
-    if not text:
-        return text
-    for pattern, replacement in _TEXT_RULES:
-        text = pattern.sub(replacement, text)
-    return text
-
-
-def mask_headers(headers: Mapping[str, str] | Any) -> dict[str, str]:
-    """A copy of ``headers`` (a mapping or httpx.Headers) fit for a log line or a repr."""
-    items = headers.items() if hasattr(headers, "items") else headers
-    out: dict[str, str] = {}
-    for name, value in items:
-        lower = str(name).lower()
-        if lower in _SECRET_HEADERS or (lower.startswith("x-ms-") and "token" in lower):
-            out[str(name)] = MASK
-        else:
-            out[str(name)] = mask_text(str(value))
-    return out
-
-
-def mask_url(url: str | Any) -> str:
-    """``url`` with secret-looking query values (``sig``, ``token``, ``code``...) masked."""
-    text = str(url)
-    parts = urlsplit(text)
-    if not parts.query:
-        return mask_text(text)
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    if not any(_SECRET_PARAM.match(k) for k, _ in pairs):
-        return text
-    masked = [(k, MASK if _SECRET_PARAM.match(k) else v) for k, v in pairs]
-    query = urlencode(masked, safe="$,()':*/")
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+# --------------------------------------------------------------------------- the masked logger
 
 
 class _MaskingFilter(logging.Filter):
@@ -180,7 +89,9 @@ class _GraphMagicHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """The handler configure_logging installs; its type marks it as ours to replace."""
 
 
-def configure_logging(settings: LoggingSettings, *, stream: Any = None) -> logging.Handler | None:
+def configure_logging(
+    settings: LoggingSettings, *, stream: IO[str] | None = None
+) -> logging.Handler | None:
     """Apply a system's ``logging`` settings to the ``graph_magic`` logger.
 
     Replaces the handler a previous call installed (never anyone else's). Disabled settings
@@ -205,7 +116,7 @@ def log_request(
     settings: LoggingSettings,
     method: str,
     url: str,
-    headers: Mapping[str, str] | Any = None,
+    headers: Mapping[str, str] | None = None,
     body: bytes | str | None = None,
 ) -> None:
     """Log an outgoing request per ``settings`` (detailed adds masked headers and body)."""
@@ -222,7 +133,7 @@ def log_response(
     method: str,
     url: str,
     status_code: int,
-    headers: Mapping[str, str] | Any = None,
+    headers: Mapping[str, str] | None = None,
     body: bytes | str | None = None,
     elapsed: float | None = None,
 ) -> None:
@@ -247,7 +158,7 @@ def log_auth(settings: LoggingSettings, message: str, **fields: Any) -> None:
 _BODY_LIMIT = 4000
 
 
-def _details(headers: Mapping[str, str] | Any, body: bytes | str | None) -> str:
+def _details(headers: Mapping[str, str] | None, body: bytes | str | None) -> str:
     text = ""
     if headers:
         text += f"\n    headers: {mask_headers(headers)}"
@@ -266,11 +177,53 @@ def _details(headers: Mapping[str, str] | Any, body: bytes | str | None) -> str:
 class Instruments:
     """The metric instruments DESIGN names, created once per meter provider."""
 
-    perform_action_duration: Any
-    semaphore_wait_duration: Any
-    retry_delay: Any
-    retry_attempts: Any
-    http_429: Any
+    perform_action_duration: metrics.Histogram
+    semaphore_wait_duration: metrics.Histogram
+    retry_delay: metrics.Histogram
+    retry_attempts: metrics.Counter
+    http_429: metrics.Counter
+
+
+# Each Instruments field: (histogram or counter, OpenTelemetry name, unit, description).
+_INSTRUMENT_SPECS: dict[str, tuple[str, str, str, str]] = {
+    "perform_action_duration": (
+        "histogram",
+        "azure.perform_action.duration",
+        "s",
+        "Time for one perform_action call, every page and retry included",
+    ),
+    "semaphore_wait_duration": (
+        "histogram",
+        "azure.semaphore.wait.duration",
+        "s",
+        "Time a request waited for a slot under max_concurrent_requests",
+    ),
+    "retry_delay": (
+        "histogram",
+        "azure.request.retry.delay",
+        "s",
+        "Wait before a retry (backoff or the server's Retry-After)",
+    ),
+    "retry_attempts": (
+        "counter",
+        "azure.request.retry.attempts",
+        "{retry}",
+        "Retries sent after a retryable status or a transport error",
+    ),
+    "http_429": (
+        "counter",
+        "azure.http_429",
+        "{response}",
+        "429 Too Many Requests answers received (batch items included)",
+    ),
+}
+
+
+def _instrument(
+    meter: metrics.Meter, kind: str, name: str, unit: str, description: str
+) -> metrics.Histogram | metrics.Counter:
+    create = meter.create_histogram if kind == "histogram" else meter.create_counter
+    return create(name, unit=unit, description=description)
 
 
 # Process-wide telemetry state, in one place: the tracer and instruments, built lazily from the
@@ -310,31 +263,7 @@ def instruments() -> Instruments:
                 provider.get_meter("graph_magic") if provider else metrics.get_meter("graph_magic")
             )
             _STATE["instruments"] = Instruments(
-                perform_action_duration=meter.create_histogram(
-                    "azure.perform_action.duration",
-                    unit="s",
-                    description="Time for one perform_action call, every page and retry included",
-                ),
-                semaphore_wait_duration=meter.create_histogram(
-                    "azure.semaphore.wait.duration",
-                    unit="s",
-                    description="Time a request waited for a slot under max_concurrent_requests",
-                ),
-                retry_delay=meter.create_histogram(
-                    "azure.request.retry.delay",
-                    unit="s",
-                    description="Wait before a retry (backoff or the server's Retry-After)",
-                ),
-                retry_attempts=meter.create_counter(
-                    "azure.request.retry.attempts",
-                    unit="{retry}",
-                    description="Retries sent after a retryable status or a transport error",
-                ),
-                http_429=meter.create_counter(
-                    "azure.http_429",
-                    unit="{response}",
-                    description="429 Too Many Requests answers received (batch items included)",
-                ),
+                **{field: _instrument(meter, *spec) for field, spec in _INSTRUMENT_SPECS.items()}
             )
         return _STATE["instruments"]
 

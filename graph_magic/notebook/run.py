@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from graph_magic.connector.config import SystemConfig
-from graph_magic.connector.telemetry import mask_headers, mask_text, mask_url
+from graph_magic.connector.hints import hint_for
+from graph_magic.connector.masking import mask_headers, mask_text, mask_url
 from graph_magic.connector.urls import encode_query, join_url, plan_advanced_query
 from graph_magic.errors import (
     GraphAPIError,
     GraphBatchError,
     GraphMagicError,
     GraphSyntaxError,
-    hint_for,
 )
 from graph_magic.notebook.cell import RequestSpec, parse_cell
 from graph_magic.notebook.csv_export import CsvExporter

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph_magic.connector.config import SystemConfig, load_system
-from graph_magic.connector.telemetry import mask_url
+from graph_magic.connector.masking import mask_url
 from graph_magic.errors import GraphAuthError
 from graph_magic.notebook import runtime
 from graph_magic.notebook.display import GraphResult
@@ -208,12 +208,9 @@ class GraphSession:
 
 
 def _approve_in_sandbox(system: SystemConfig, user_code: str, upn: str) -> None:
-    from graph_magic.sandbox.inprocess import approve_device_code
+    from graph_magic.connector.sandbox_transport import approve_device_code
 
-    try:
-        approve_device_code(system.sandbox, user_code, upn)
-    except ValueError as exc:
-        raise GraphAuthError(f"the sandbox did not approve the sign-in as {upn}: {exc}") from None
+    approve_device_code(system.sandbox, user_code, upn)
 
 
 def _default_connector(system: SystemConfig, *, token_provider: Any = None) -> Any:

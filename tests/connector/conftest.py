@@ -1,8 +1,14 @@
-"""Fixtures for the connector tests: a fake token provider, a recording sleep, a system."""
+"""Fixtures for the connector tests: a fake token provider, a recording sleep, a system.
+
+Also the identity platform's fake (``aad``), system files in tmp dirs (``write_system``), and a
+fresh msal cache registry per test, as a new process would have.
+"""
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +16,7 @@ import respx
 
 from graph_magic.connector.client import GraphConnector
 from graph_magic.connector.config import SystemConfig, load_system
+from tests.connector.auth.identity_platform import FakeIdentityPlatform
 
 GRAPH = "https://graph.microsoft.com/v1.0"
 _KEYS = itertools.count()
@@ -84,3 +91,31 @@ async def connector(tokens, sleeper):
 
 def make_connector(tokens, sleeper, **overrides: Any) -> GraphConnector:
     return GraphConnector(make_system(**overrides), sleep=sleeper, token_provider=tokens)
+
+
+def _write_system(directory: Path, name: str, text: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def write_system() -> Callable[[Path, str, str], Path]:
+    """``write_system(directory, name, text)`` writes ``name.yaml`` and returns its path."""
+    return _write_system
+
+
+@pytest.fixture
+def aad() -> Iterator[FakeIdentityPlatform]:
+    """A fake Microsoft identity platform; every other host is refused (no network)."""
+    with respx.mock(assert_all_called=False, assert_all_mocked=True) as mock:
+        yield FakeIdentityPlatform(mock)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_token_caches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts as a new process would: no msal cache loaded yet."""
+    from graph_magic.connector.auth import _cache
+
+    monkeypatch.setattr(_cache, "_FILE_CACHES", {})

@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from graph_magic.errors import GraphAPIError, hint_for
+from graph_magic.connector.hints import hint_for
+from graph_magic.errors import GraphAPIError
 
 from .conftest import GRAPH
 

@@ -9,6 +9,7 @@ import pytest
 from graph_magic.connector.client import GraphConnector
 from graph_magic.connector.config import load_system
 from graph_magic.errors import GraphAPIError
+from graph_magic.sandbox.options import FaultOptions
 
 from .conftest import RecordingSleep
 
@@ -83,10 +84,10 @@ async def test_throttling_faults_are_retried_after_their_retry_after():
     system = load_system("sandbox")
     faulty = dataclasses.replace(
         system,
-        sandbox={
-            **system.sandbox,
-            "faults": {"every_nth_429": 2, "retry_after": 3, "retry_after_form": "ms"},
-        },
+        sandbox=dataclasses.replace(
+            system.sandbox,
+            faults=FaultOptions(every_nth_429=2, retry_after=3, retry_after_form="ms"),
+        ),
     )
     sleeper = RecordingSleep()
     async with GraphConnector(faulty, sleep=sleeper) as conn:

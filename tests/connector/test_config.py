@@ -17,6 +17,7 @@ from graph_magic.connector.config import (
     load_system,
 )
 from graph_magic.errors import GraphConfigError
+from graph_magic.sandbox.options import SandboxOptions
 
 AZURE = {
     "auth_type": "azure",
@@ -51,7 +52,7 @@ def test_defaults_for_a_bearer_system() -> None:
     assert system.auto_paginate is True
     assert system.advanced_query == "auto"
     assert system.transport == "http"
-    assert system.sandbox == {}
+    assert system.sandbox is None
     assert system.graph_origin == "https://graph.microsoft.com"
     assert system.version == "v1.0"
 
@@ -209,7 +210,7 @@ def test_package_systems_are_found_last(isolated: Path) -> None:
     sandbox = load_system("sandbox", environ={})
     assert sandbox.transport == "sandbox"
     assert sandbox.token_cache is None
-    assert sandbox.sandbox == {"seed": 42}
+    assert sandbox.sandbox == SandboxOptions(seed=42)
 
 
 def test_unknown_system_lists_the_known_ones(isolated: Path) -> None:

@@ -1,4 +1,4 @@
-"""Test helpers for the foundation tests: a respx fake of the Microsoft identity platform."""
+"""A respx fake of the Microsoft identity platform, for the auth and telemetry tests."""
 
 from __future__ import annotations
 

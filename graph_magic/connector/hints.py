@@ -1,0 +1,113 @@
+"""Hints: a one-line fix for Graph's well-known gotchas, and why retrying stopped.
+
+The errors in ``graph_magic.errors`` carry these texts; the rules that write them are about
+Graph (which permission a path needs, which header $search wants) and about the retry
+settings, so they live here, in the connector, next to the code that raises the errors.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from graph_magic.connector.retry_stop import RetryStop
+
+__all__ = ["hint_for", "retry_hint"]
+
+# Permission family to grant for a 403 Authorization_RequestDenied, by the path's first segment.
+_PERMISSION_BY_ROOT = {
+    "users": "User.Read.All",
+    "me": "User.Read",
+    "groups": "Group.Read.All",
+    "devices": "Device.Read.All",
+    "applications": "Application.Read.All",
+    "serviceprincipals": "Application.Read.All",
+    "orgcontacts": "OrgContact.Read.All",
+    "administrativeunits": "AdministrativeUnit.Read.All",
+    "directoryroles": "RoleManagement.Read.Directory",
+    "directoryobjects": "Directory.Read.All",
+    "subscribedskus": "Organization.Read.All",
+    "organization": "Organization.Read.All",
+    "auditlogs": "AuditLog.Read.All",
+    "reports": "Reports.Read.All",
+    "invitations": "User.Invite.All",
+}
+_WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+
+
+def hint_for(
+    status: int, code: str | None, message: str | None, method: str, path: str
+) -> str | None:
+    """A one-line fix for Graph's well-known gotchas, or None when none applies.
+
+    ``path`` is the request path relative to the version root (``/users/abc``); query strings
+    and a leading version segment are tolerated.
+    """
+    path_only = path.split("?", 1)[0]
+    segments = [s for s in path_only.split("/") if s]
+    if segments and segments[0] in ("v1.0", "beta"):
+        segments = segments[1:]
+    lowered = [s.lower() for s in segments]
+    root = lowered[0] if lowered else ""
+    text = (message or "").lower()
+    method = method.upper()
+
+    if status == 400 and "$search" in text and "consistencylevel" in text:
+        return (
+            "$search on directory objects needs the header 'ConsistencyLevel: eventual' "
+            "(and $count=true for most advanced queries); add it to the request."
+        )
+    if root == "devices" and len(lowered) >= 3 and lowered[2] == "owners":
+        return "Devices have no 'owners' relationship: use /devices/{id}/registeredOwners."
+    if "assignlicense" in lowered and (status == 400 and "usage location" in text):
+        return (
+            "The user has no usageLocation: PATCH /users/{id} with "
+            '{"usageLocation": "US"} (an ISO country code) first, then assign the license.'
+        )
+    if root == "auditlogs" and status == 403:
+        return "Reading audit and sign-in logs needs the AuditLog.Read.All permission."
+    if root == "invitations" and status in (401, 403):
+        return "Inviting guest users needs the User.Invite.All permission."
+    if status == 403 and code == "Authorization_RequestDenied":
+        family = _PERMISSION_BY_ROOT.get(root)
+        if family is None:
+            return "The app lacks the permission for this call; check the API's permission list."
+        if method in _WRITE_METHODS and family.endswith(".Read.All"):
+            family = family.replace(".Read.All", ".ReadWrite.All")
+        return f"The app lacks the permission for this call: grant {family} (or higher)."
+    return None
+
+
+def retry_hint(stop: RetryStop | None) -> str | None:
+    """Why retrying gave up and which ``retry`` setting to raise, or None when it did not.
+
+    Without this a budget that ran out reads like a server that never recovered: the user
+    could not tell whether more attempts or a longer time budget would have helped.
+    """
+    if stop is None:
+        return None
+    tries = f"{stop.attempts} attempt{'s' if stop.attempts != 1 else ''}"
+    if stop.reason == "max_attempts":
+        return (
+            f"Retries stopped after {tries} because retry.max_attempts ({stop.max_attempts}) "
+            "was reached; raise retry.max_attempts in the system config to try more times."
+        )
+    budget = _seconds(stop.max_total_seconds)
+    if stop.reason == "retry_after" and stop.retry_after is not None:
+        return (
+            f"Retries stopped after {tries} because the server asked to wait "
+            f"{_seconds(stop.retry_after)} (Retry-After), more than the {_seconds(stop.remaining)} "
+            f"left of the retry.max_total_seconds budget of {budget}; raise "
+            "retry.max_total_seconds in the system config to honour such waits."
+        )
+    return (
+        f"Retries stopped after {tries} because the retry.max_total_seconds budget of {budget} "
+        f"was used up ({_seconds(stop.waited)} waited, the next wait of "
+        f"{_seconds(stop.next_wait)} would pass it); raise retry.max_total_seconds in the "
+        "system config to keep retrying longer."
+    )
+
+
+def _seconds(value: float) -> str:
+    """``150 s``, ``1.5 s``: two decimals at most, no trailing zeros."""
+    return f"{value:.2f}".rstrip("0").rstrip(".") + " s"

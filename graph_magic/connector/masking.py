@@ -1,0 +1,106 @@
+"""Masking: the one rule for hiding secrets in text, URLs and headers before anyone sees them.
+
+A security rule, not a logging detail: the logger's filter, the spans' URLs, error messages,
+the notebook's history and its dry run all call these, so a secret shape added here is hidden
+everywhere at once. Covered: Authorization and cookie headers, bearer and basic credentials,
+JWTs, client secrets, tokens in token responses, passwords, and credential query parameters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["MASK", "mask_headers", "mask_text", "mask_url"]
+
+MASK = "***"
+
+_SECRET_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-ms-token",
+        "x-ms-client-secret",
+        "x-ms-refresh-token",
+        "x-ms-access-token",
+        "x-ms-authorization-auxiliary",
+        "x-ms-cpim-trans",
+        "api-key",
+        "x-api-key",
+        "ocp-apim-subscription-key",
+        "www-authenticate",
+    }
+)
+# A secret-bearing name: compound names by their ending (client_secret, refresh_token,
+# passwordProfile's password, x_api_key...), short ones only as the whole name, so that
+# skiptoken, deltatoken or error_codes stay readable.
+_COMPOUND = (
+    r"[A-Za-z0-9_\-]*(?:_token|accesstoken|refreshtoken|idtoken|secret|password|passwd"
+    r"|assertion|api_?key|device_code)"
+)
+_TEXT_NAME = rf"(?:{_COMPOUND}|token|pwd)"
+_TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    # "Bearer <token>" anywhere (Authorization values, logged headers, error texts).
+    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9\-._~+/]+=*"), rf"\1 {MASK}"),
+    # JWT-shaped strings: three base64url parts, the first starting like a JSON header.
+    (re.compile(r"\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"), MASK),
+    # JSON members: "access_token": "...", "password": "..."
+    (
+        re.compile(rf'(?i)("{_TEXT_NAME}"\s*:\s*)"(?:[^"\\]|\\.)*"'),
+        rf'\1"{MASK}"',
+    ),
+    # Form, query and "key=value" text: client_secret=..., access_token=..., &password=...
+    (
+        re.compile(rf"(?i)(?<![A-Za-z0-9_\-$])({_TEXT_NAME}\s*=\s*)[^&\s,;\"']+"),
+        rf"\1{MASK}",
+    ),
+)
+# Query parameters whose value is a credential (SAS signatures, auth codes) besides the above.
+_SECRET_PARAM = re.compile(rf"(?i)^(?:{_TEXT_NAME}|code|sig|signature|key)$")
+
+
+def mask_text(text: str) -> str:
+    """``text`` with every secret it may hold replaced by ``***``.
+
+    Covers bearer/basic credentials, JWT-shaped strings, ``client_secret=`` and other
+    ``key=value`` secrets in form bodies and query strings, and token/password members in JSON.
+    """
+    if not text:
+        return text
+    for pattern, replacement in _TEXT_RULES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def mask_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
+    """A copy of ``headers`` (a mapping or httpx.Headers) fit for a log line or a repr."""
+    items = headers.items() if hasattr(headers, "items") else headers
+    out: dict[str, str] = {}
+    for name, value in items:
+        lower = str(name).lower()
+        if lower in _SECRET_HEADERS or (lower.startswith("x-ms-") and "token" in lower):
+            out[str(name)] = MASK
+        else:
+            out[str(name)] = mask_text(str(value))
+    return out
+
+
+def mask_url(url: str | httpx.URL) -> str:
+    """``url`` with secret-looking query values (``sig``, ``token``, ``code``...) masked."""
+    text = str(url)
+    parts = urlsplit(text)
+    if not parts.query:
+        return mask_text(text)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if not any(_SECRET_PARAM.match(k) for k, _ in pairs):
+        return text
+    masked = [(k, MASK if _SECRET_PARAM.match(k) else v) for k, v in pairs]
+    query = urlencode(masked, safe="$,()':*/")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))

@@ -1,0 +1,213 @@
+"""System files: where ``NAME.yaml`` is searched, reading one, and reading its values by type.
+
+This is the half of loading that knows nothing of what the keys mean: the search order, YAML
+syntax errors with line and column, ``${VAR}`` interpolation, and typed reads whose errors name
+the key and the file. ``config.py`` says which keys there are and what they must hold;
+``config.load_system`` joins the two.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from graph_magic.errors import GraphConfigError
+
+__all__ = [
+    "ConfigReader",
+    "find_system_file",
+    "find_systems",
+    "join_key",
+    "read_system_file",
+    "system_dirs",
+]
+
+_PACKAGE_SYSTEMS = Path(__file__).resolve().parents[1] / "systems"
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def system_dirs(environ: Mapping[str, str] | None = None) -> list[Path]:
+    """The directories searched for ``NAME.yaml``, first match wins.
+
+    ``$GRAPH_MAGIC_SYSTEMS`` (one or more paths, ``os.pathsep``-separated), ``./systems/``,
+    ``~/.config/graph-magic/systems/``, then the package's shipped defaults.
+    """
+    env = os.environ if environ is None else environ
+    dirs: list[Path] = []
+    for part in (env.get("GRAPH_MAGIC_SYSTEMS") or "").split(os.pathsep):
+        if part.strip():
+            dirs.append(Path(part.strip()).expanduser())
+    dirs.append(Path.cwd() / "systems")
+    dirs.append(Path.home() / ".config" / "graph-magic" / "systems")
+    dirs.append(_PACKAGE_SYSTEMS)
+    return dirs
+
+
+def find_systems(environ: Mapping[str, str] | None = None) -> dict[str, Path]:
+    """Every system name visible from here and the file that defines it, in discovery order."""
+    found: dict[str, Path] = {}
+    for directory in system_dirs(environ):
+        if not directory.is_dir():
+            continue
+        for path in sorted(directory.iterdir()):
+            if path.suffix in (".yaml", ".yml") and path.is_file():
+                found.setdefault(path.stem, path)
+    return found
+
+
+def find_system_file(source: str | os.PathLike[str], env: Mapping[str, str]) -> Path:
+    """The file ``source`` names: a path to a YAML file, or a system name found in the dirs."""
+    text = os.fspath(source)
+    candidate = Path(text).expanduser()
+    looks_like_path = candidate.suffix in (".yaml", ".yml") or os.sep in text or "/" in text
+    if looks_like_path:
+        if candidate.is_file():
+            return candidate
+        raise GraphConfigError(f"system file '{text}' not found", file=text)
+    known = find_systems(env)
+    if text in known:
+        return known[text]
+    names = ", ".join(sorted(known)) or "none"
+    raise GraphConfigError(
+        f"unknown system '{text}'; known systems: {names} "
+        f"(searched {', '.join(str(d) for d in system_dirs(env))})"
+    )
+
+
+def _line_and_column(text: str, position: int) -> tuple[int, int]:
+    """1-based line and column of a character offset in ``text``."""
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
+
+
+def read_system_file(path: Path) -> dict[str, Any]:
+    """The mapping a system file holds; unreadable files and bad YAML say where, at once."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise GraphConfigError(
+            f"cannot read the system file: {exc.strerror}", file=str(path)
+        ) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.reader.ReaderError as exc:
+        # The reader refuses a character before any parsing, so it has no mark: locate it.
+        line, column = _line_and_column(text, exc.position)
+        raise GraphConfigError(
+            f"invalid YAML at line {line}, column {column}: "
+            f"character {exc.character!r} is not allowed in YAML",
+            file=str(path),
+        ) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise GraphConfigError(f"invalid YAML{where}: {problem}", file=str(path)) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise GraphConfigError(
+            f"a system file must hold a mapping of keys, not {type(data).__name__}",
+            file=str(path),
+        )
+    return data
+
+
+class ConfigReader:
+    """Reads typed values out of one config dict, raising errors that name the key and file."""
+
+    def __init__(self, file: str, env: Mapping[str, str]) -> None:
+        self.file = file
+        self.env = env
+
+    def error(self, message: str, key: str) -> GraphConfigError:
+        return GraphConfigError(message, key=key, file=self.file)
+
+    def interpolate(self, value: Any, key: str) -> Any:
+        if isinstance(value, str):
+            return _VAR.sub(lambda m: self._lookup(m.group(1), key), value)
+        if isinstance(value, list):
+            return [self.interpolate(v, f"{key}[{i}]") for i, v in enumerate(value)]
+        if isinstance(value, dict):
+            return {k: self.interpolate(v, join_key(key, str(k))) for k, v in value.items()}
+        return value
+
+    def _lookup(self, var: str, key: str) -> str:
+        if var not in self.env:
+            raise self.error(f"environment variable '{var}' is not set", key)
+        return self.env[var]
+
+    def check_keys(self, data: Mapping[str, Any], allowed: frozenset[str], prefix: str) -> None:
+        for k in data:
+            if not isinstance(k, str) or k not in allowed:
+                close = difflib.get_close_matches(str(k), sorted(allowed), n=1)
+                hint = f"did you mean '{close[0]}'? " if close else ""
+                raise self.error(
+                    f"unknown key; {hint}allowed here: {', '.join(sorted(allowed))}",
+                    join_key(prefix, str(k)),
+                )
+
+    def string(self, value: Any, key: str, *, optional: bool = True) -> str | None:
+        if value is None and optional:
+            return None
+        if not isinstance(value, str):
+            raise self.error(f"expected a string, got {_kind(value)}", key)
+        return value
+
+    def boolean(self, value: Any, key: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.error(f"expected true or false, got {_kind(value)}", key)
+        return value
+
+    def integer(self, value: Any, key: str, *, minimum: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(f"expected an integer, got {_kind(value)}", key)
+        if value < minimum:
+            raise self.error(f"must be at least {minimum}, got {value}", key)
+        return value
+
+    def number(self, value: Any, key: str, *, optional: bool = False) -> float | None:
+        if value is None and optional:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.error(f"expected a number, got {_kind(value)}", key)
+        if value < 0:
+            raise self.error(f"must not be negative, got {value}", key)
+        return float(value)
+
+    def choice(self, value: Any, key: str, choices: tuple[str, ...]) -> str:
+        if not isinstance(value, str) or value not in choices:
+            raise self.error(f"must be one of {', '.join(choices)}; got {value!r}", key)
+        return value
+
+    def mapping(self, value: Any, key: str) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise self.error(f"expected a mapping, got {_kind(value)}", key)
+        return dict(value)
+
+    def string_list(self, value: Any, key: str) -> tuple[str, ...]:
+        if isinstance(value, str):
+            return tuple(value.split())
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.error(f"expected a list of strings, got {_kind(value)}", key)
+        return tuple(value)
+
+
+def join_key(prefix: str, key: str) -> str:
+    return f"{prefix}.{key}" if prefix else key
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, (bool, int, float, str)):
+        return f"{type(value).__name__} {value!r}"
+    return type(value).__name__
