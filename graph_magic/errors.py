@@ -17,16 +17,15 @@ The tree, so a caller can catch at the level it cares about::
                                 (graph_magic.notebook.errors: gets past %config's handler)
 
 The two notebook-side errors need IPython, so they live in ``graph_magic.notebook.errors``;
-everything here imports neither IPython nor the connector's machinery. Each error carries the data
-a caller needs as attributes and a message a person can act on; the hint texts come from
-``graph_magic.connector.hints``.
+everything here imports neither IPython nor the connector's machinery (only the plain
+``RetryStop`` value, for its type). Each error carries the data a caller needs as attributes and
+a message a person can act on; the connector writes the hint texts (``connector.hints``,
+``RetryStop.hint``).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-
-from graph_magic.connector.hints import retry_hint
 
 if TYPE_CHECKING:
     from graph_magic.connector.retry_stop import RetryStop
@@ -114,7 +113,7 @@ class GraphTransportError(GraphMagicError):
         self.attempts = attempts
         self.partial = partial
         self.retry_stop = retry_stop
-        self.hint = retry_hint(retry_stop)
+        self.hint = retry_stop.hint if retry_stop else None
         super().__init__(f"{message}\nHint: {self.hint}" if self.hint else message)
 
 
@@ -154,7 +153,9 @@ class GraphAPIError(GraphMagicError):
         self.request_id = request_id
         self.client_request_id = client_request_id
         self.date = date
-        self.hint = " ".join(h for h in (hint, retry_hint(retry_stop)) if h) or None
+        self.hint = (
+            " ".join(h for h in (hint, retry_stop.hint if retry_stop else None) if h) or None
+        )
         self.attempts = attempts
         self.partial = partial
         self.retry_stop = retry_stop

@@ -1,18 +1,14 @@
-"""Hints: a one-line fix for Graph's well-known gotchas, and why retrying stopped.
+"""Hints: a one-line fix for Graph's well-known gotchas.
 
 The errors in ``graph_magic.errors`` carry these texts; the rules that write them are about
-Graph (which permission a path needs, which header $search wants) and about the retry
-settings, so they live here, in the connector, next to the code that raises the errors.
+Graph (which permission a path needs, which header $search wants), so they live here, in the
+connector, next to the code that raises the errors. Why retrying stopped is explained by
+``RetryStop.hint`` itself.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from graph_magic.connector.retry_stop import RetryStop
-
-__all__ = ["hint_for", "retry_hint"]
+__all__ = ["hint_for"]
 
 # Permission family to grant for a 403 Authorization_RequestDenied, by the path's first segment.
 _PERMISSION_BY_ROOT = {
@@ -76,38 +72,3 @@ def hint_for(
             family = family.replace(".Read.All", ".ReadWrite.All")
         return f"The app lacks the permission for this call: grant {family} (or higher)."
     return None
-
-
-def retry_hint(stop: RetryStop | None) -> str | None:
-    """Why retrying gave up and which ``retry`` setting to raise, or None when it did not.
-
-    Without this a budget that ran out reads like a server that never recovered: the user
-    could not tell whether more attempts or a longer time budget would have helped.
-    """
-    if stop is None:
-        return None
-    tries = f"{stop.attempts} attempt{'s' if stop.attempts != 1 else ''}"
-    if stop.reason == "max_attempts":
-        return (
-            f"Retries stopped after {tries} because retry.max_attempts ({stop.max_attempts}) "
-            "was reached; raise retry.max_attempts in the system config to try more times."
-        )
-    budget = _seconds(stop.max_total_seconds)
-    if stop.reason == "retry_after" and stop.retry_after is not None:
-        return (
-            f"Retries stopped after {tries} because the server asked to wait "
-            f"{_seconds(stop.retry_after)} (Retry-After), more than the {_seconds(stop.remaining)} "
-            f"left of the retry.max_total_seconds budget of {budget}; raise "
-            "retry.max_total_seconds in the system config to honour such waits."
-        )
-    return (
-        f"Retries stopped after {tries} because the retry.max_total_seconds budget of {budget} "
-        f"was used up ({_seconds(stop.waited)} waited, the next wait of "
-        f"{_seconds(stop.next_wait)} would pass it); raise retry.max_total_seconds in the "
-        "system config to keep retrying longer."
-    )
-
-
-def _seconds(value: float) -> str:
-    """``150 s``, ``1.5 s``: two decimals at most, no trailing zeros."""
-    return f"{value:.2f}".rstrip("0").rstrip(".") + " s"
