@@ -94,10 +94,14 @@ class Resolution:
 
 @dataclass(frozen=True)
 class SchemePermissions:
-    """One scheme's permissions for a request: the least-privileged first, then the others."""
+    """One scheme's permissions for a request: the least-privileged first, then the others.
+
+    ``also_requires`` pairs a permission with the ones it needs beside it (one of them).
+    """
 
     least: tuple[str, ...] = ()
     others: tuple[str, ...] = ()
+    also_requires: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def all(self) -> tuple[str, ...]:
@@ -111,7 +115,7 @@ class PermissionAnswer:
 
     ``template`` is the map's path that matched (None: the map does not know the request, so
     nothing can be said either way). ``personal`` is the delegated scheme for Microsoft
-    accounts. ``also_requires`` maps a permission to the ones it needs beside it.
+    accounts.
     """
 
     method: str
@@ -120,7 +124,6 @@ class PermissionAnswer:
     delegated: SchemePermissions
     application: SchemePermissions
     personal: SchemePermissions
-    also_requires: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def known(self) -> bool:

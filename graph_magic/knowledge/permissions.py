@@ -28,11 +28,11 @@ class Permissions:
 
     def __init__(self, index: Index) -> None:
         self._paths = cast(dict[str, dict[str, _Buckets]], index["paths"])
-        self._also: dict[tuple[str, str], dict[str, set[str]]] = {}
+        self._schemes = cast(list[str], index["schemes"])
+        self._also: dict[tuple[str, str, str], dict[str, tuple[str, ...]]] = {}
         for key, names in cast(dict[str, list[str]], index["also_requires"]).items():
-            method, template, permission, _scheme = key.split(" ")
-            slot = self._also.setdefault((method, template), {})
-            slot.setdefault(permission, set()).update(names)
+            method, template, permission, scheme = key.split(" ")
+            self._also.setdefault((method, template, scheme), {})[permission] = tuple(names)
 
     @cached_property
     def _trie(self) -> _Trie:
@@ -64,13 +64,14 @@ class Permissions:
             return PermissionAnswer(method, path, None, _NONE, _NONE, _NONE)
         buckets = self._paths[template][method]
         work, personal, application = (
-            SchemePermissions(tuple(buckets[i]), tuple(buckets[i + 1])) for i in (0, 2, 4)
+            SchemePermissions(
+                tuple(buckets[2 * i]),
+                tuple(buckets[2 * i + 1]),
+                tuple(sorted(self._also.get((method, template, scheme), {}).items())),
+            )
+            for i, scheme in enumerate(self._schemes)
         )
-        also = self._also.get((method, template), {})
-        return PermissionAnswer(
-            method, path, template, work, application, personal,
-            tuple((name, tuple(sorted(names))) for name, names in sorted(also.items())),
-        )  # fmt: skip
+        return PermissionAnswer(method, path, template, work, application, personal)
 
     def allows(
         self, method: str, path: str, roles: Iterable[str] = (), scopes: Iterable[str] = ()
@@ -85,14 +86,20 @@ class Permissions:
             return None
         held_roles = {role.lower() for role in roles}
         held_scopes = {scope.lower() for scope in scopes}
-        needs = {name.lower(): {n.lower() for n in names} for name, names in answer.also_requires}
-        candidates = [(name, held_roles) for name in answer.application.all] + [
-            (name, held_scopes) for name in answer.delegated.all + answer.personal.all
-        ]
-        return any(
-            name.lower() in held and (name.lower() not in needs or needs[name.lower()] & held)
-            for name, held in candidates
+        return (
+            _grants(answer.application, held_roles)
+            or _grants(answer.delegated, held_scopes)
+            or _grants(answer.personal, held_scopes)
         )
+
+
+def _grants(scheme: SchemePermissions, held: set[str]) -> bool:
+    """Whether a held permission allows it in ``scheme``, with what it also requires."""
+    needs = {name.lower(): {n.lower() for n in names} for name, names in scheme.also_requires}
+    return any(
+        name.lower() in held and (name.lower() not in needs or bool(needs[name.lower()] & held))
+        for name in scheme.all
+    )
 
 
 def _readings(tokens: list[str]) -> list[list[str]]:
