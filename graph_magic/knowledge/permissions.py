@@ -19,7 +19,6 @@ from .store import Index
 
 _END = "\0"
 _Trie = dict[str, "_Trie | str"]
-_Buckets = list[list[str]]
 _NONE = SchemePermissions()
 
 
@@ -27,8 +26,9 @@ class Permissions:
     """Query the permissions index (the same for every cloud)."""
 
     def __init__(self, index: Index) -> None:
-        self._paths = cast(dict[str, dict[str, _Buckets]], index["paths"])
+        self._paths = cast(dict[str, dict[str, str]], index["paths"])
         self._schemes = cast(list[str], index["schemes"])
+        self._names = cast(list[str], index["names"])
         self._also: dict[tuple[str, str, str], dict[str, tuple[str, ...]]] = {}
         for key, names in cast(dict[str, list[str]], index["also_requires"]).items():
             method, template, permission, scheme = key.split(" ")
@@ -62,11 +62,14 @@ class Permissions:
         template = self.match(path, method)
         if template is None:
             return PermissionAnswer(method, path, None, _NONE, _NONE, _NONE)
-        buckets = self._paths[template][method]
+        buckets = [
+            tuple(self._names[int(n)] for n in bucket.split(",") if n)
+            for bucket in self._paths[template][method].split(";")
+        ]
         work, personal, application = (
             SchemePermissions(
-                tuple(buckets[2 * i]),
-                tuple(buckets[2 * i + 1]),
+                buckets[2 * i],
+                buckets[2 * i + 1],
                 tuple(sorted(self._also.get((method, template, scheme), {}).items())),
             )
             for i, scheme in enumerate(self._schemes)
