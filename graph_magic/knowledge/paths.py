@@ -87,8 +87,10 @@ def _segment(text: str) -> Segment:
 
 
 def split_path(path: str) -> list[Segment]:
-    """The segments of ``path``: query string, leading slash and ``v1.0`` prefix dropped."""
+    """The segments of ``path``: query string, scheme and host, ``v1.0`` prefix dropped."""
     path = path.split("?", 1)[0].strip()
+    if "://" in path:
+        path = path.split("://", 1)[1].partition("/")[2]
     raw = _split_raw(path)
     if raw and raw[0].lower() == "v1.0":
         raw = raw[1:]

@@ -124,7 +124,7 @@ def _member(schema: Schema, current: str, segment: Segment) -> Step | None:
     lower = segment.name.lower()
     for navigation in schema.navigation(current):
         if navigation.name.lower() == lower:
-            if navigation.collection and segment.key is not None:
+            if navigation.collection and (segment.key is not None or segment.args):
                 return Step(segment.text, "key", navigation.type, False)
             return Step(segment.text, "navigation", navigation.type, navigation.collection)
     for prop in schema.properties(current):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from graph_magic.knowledge import Knowledge, UnknownCloudError, UnknownTypeError, split_path
@@ -153,3 +156,27 @@ def test_split_path_keeps_arguments_and_addresses_whole() -> None:
     assert segments[3].address
     assert segments[5].args == (("address", "'A1/B2'"),)
     assert split_path("users('x@y')")[0].key == "x@y"
+    assert [s.name for s in split_path("https://graph.microsoft.com/v1.0/me/")] == ["me"]
+
+
+def test_the_root_and_odd_input(knowledge: Knowledge) -> None:
+    assert knowledge.resolve("").known and knowledge.resolve("/").type is None
+    assert knowledge.children("") == knowledge.children("/")
+    assert knowledge.children("/users/") == knowledge.children("/users")
+    assert not knowledge.resolve("/me/messages(").known
+    assert knowledge.resolve("/me/messages('AAMk')/attachments").collection
+
+
+@pytest.mark.parametrize(
+    ("cloud", "csdl"),
+    [("global", "v1.0-Prod.csdl"), ("usgov", "v1.0-Fairfax.csdl"), ("china", "v1.0-Mooncake.csdl")],
+)
+def test_each_cloud_has_the_roots_and_functions_of_its_own_csdl(
+    source: Path, cloud: str, csdl: str
+) -> None:
+    text = (source / csdl).read_text(encoding="utf-8")
+    roots = set(re.findall(r'<(?:EntitySet|Singleton) Name="([^"]+)"', text))
+    knowledge = Knowledge.for_cloud(cloud)
+    assert {child.name for child in knowledge.children("/")} == roots
+    report = knowledge.resolve("/reports/getEmailActivityUserDetail(period='D7')")
+    assert report.known == ('Name="getEmailActivityUserDetail"' in text)
