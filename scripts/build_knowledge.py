@@ -26,7 +26,9 @@ import shutil
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -69,13 +71,13 @@ def _structured(element: ET.Element, names: _Names) -> dict[str, object]:
     entry: dict[str, object] = {"kind": "entity" if _tag(element) == "EntityType" else "complex"}
     if element.get("BaseType"):
         entry["base"] = names.qualify(element.get("BaseType", ""))[0]
-    for attribute, field in (
+    for attribute, flag in (
         ("Abstract", "abstract"),
         ("OpenType", "open"),
         ("HasStream", "stream"),
     ):
         if element.get(attribute) == "true":
-            entry[field] = 1
+            entry[flag] = 1
     keys = [ref.get("Name", "") for ref in element.iter(f"{EDM}PropertyRef")]
     if keys:
         entry["key"] = keys
@@ -95,9 +97,18 @@ def _structured(element: ET.Element, names: _Names) -> dict[str, object]:
     return entry
 
 
+@dataclass
+class _Bound:
+    """A bound operation's overloads, merged: one return type, one parameter list each."""
+
+    returns: str | None
+    many: int
+    params: list[list[str]] = field(default_factory=list)
+
+
 def _operations(schema: ET.Element, names: _Names) -> dict[str, list[list[object]]]:
     """Bound functions and actions per binding type; overloads merged into parameter lists."""
-    merged: dict[tuple[str, str, str, int], dict[str, object]] = {}
+    merged: dict[tuple[str, str, str, int], _Bound] = {}
     for element in schema:
         kind = _tag(element)
         if kind not in ("Function", "Action") or element.get("IsBound") != "true":
@@ -105,19 +116,17 @@ def _operations(schema: ET.Element, names: _Names) -> dict[str, list[list[object
         parameters = element.findall(f"{EDM}Parameter")
         binding, many = names.qualify(parameters[0].get("Type", ""))
         returned = element.find(f"{EDM}ReturnType")
-        result, result_many = (
-            names.qualify(returned.get("Type", "")) if returned is not None else ("", False)
-        )
+        result, result_many = ("", False)
+        if returned is not None:
+            result, result_many = names.qualify(returned.get("Type", ""))
         key = (binding, element.get("Name", ""), kind.lower(), int(many))
-        entry = merged.setdefault(
-            key, {"returns": result or None, "many": int(result_many), "params": []}
-        )
+        entry = merged.setdefault(key, _Bound(result or None, int(result_many)))
         params = [parameter.get("Name", "") for parameter in parameters[1:]]
-        if params not in entry["params"]:
-            entry["params"].append(params)  # type: ignore[union-attr]
+        if params not in entry.params:
+            entry.params.append(params)
     grouped: dict[str, list[list[object]]] = {}
     for (binding, name, kind, many), entry in sorted(merged.items()):
-        row = [name, kind, many, entry["returns"], entry["many"], sorted(entry["params"])]  # type: ignore[type-var]
+        row = [name, kind, many, entry.returns, entry.many, sorted(entry.params)]
         grouped.setdefault(binding, []).append(row)
     return grouped
 
@@ -151,7 +160,7 @@ def build_schema(path: Path) -> dict[str, object]:
                 }
         for binding, rows in _operations(schema, names).items():
             target = types.setdefault(binding, {"kind": "other"})
-            target.setdefault("operations", []).extend(rows)  # type: ignore[union-attr]
+            cast(list[list[object]], target.setdefault("operations", [])).extend(rows)
     return {
         "format": FORMAT,
         "source": _source(path),
@@ -170,21 +179,21 @@ def _least_schemes(value: str) -> tuple[set[str], list[str]]:
     least: set[str] = set()
     also: list[str] = []
     for part in value.split(";"):
-        field, _, listed = part.partition("=")
+        marker, _, listed = part.partition("=")
         items = [item.strip() for item in listed.split(",") if item.strip()]
-        if field.strip() == "least":
+        if marker.strip() == "least":
             least.update(items)
-        elif field.strip() == "AlsoRequires":
+        elif marker.strip() == "AlsoRequires":
             also.extend(items)
     return least, also
 
 
 def _grants(
-    permissions: dict[str, dict[str, object]],
+    permissions: dict[str, Any],
 ) -> Iterable[tuple[str, str, str, str, bool, int, list[str]]]:
     """(template, method, permission, scheme, least, methods in its path set, also-requires)."""
     for name, permission in permissions.items():
-        for path_set in permission.get("pathSets", []):  # type: ignore[union-attr]
+        for path_set in permission.get("pathSets", []):
             methods = path_set["methods"]
             for path, value in path_set["paths"].items():
                 if "?" in path:  # a grant for one query only: never widen it to the bare path

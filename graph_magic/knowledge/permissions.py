@@ -66,15 +66,24 @@ class Permissions:
             tuple(self._names[int(n)] for n in bucket.split(",") if n)
             for bucket in self._paths[template][method].split(";")
         ]
-        work, personal, application = (
-            SchemePermissions(
+        by_scheme = {
+            scheme: SchemePermissions(
                 buckets[2 * i],
                 buckets[2 * i + 1],
                 tuple(sorted(self._also.get((method, template, scheme), {}).items())),
             )
             for i, scheme in enumerate(self._schemes)
+        }
+        if template_key(path)[:1] == ("me",) and not template.startswith("me"):
+            by_scheme.pop("Application", None)  # read as /users/{id}: /me needs a signed-in user
+        return PermissionAnswer(
+            method,
+            path,
+            template,
+            delegated=by_scheme.get("DelegatedWork", _NONE),
+            application=by_scheme.get("Application", _NONE),
+            personal=by_scheme.get("DelegatedPersonal", _NONE),
         )
-        return PermissionAnswer(method, path, template, work, application, personal)
 
     def allows(
         self, method: str, path: str, roles: Iterable[str] = (), scopes: Iterable[str] = ()

@@ -91,3 +91,25 @@ def test_a_permission_that_needs_another_counts_only_with_it(
     alone = ["AgentCardManifest.Read.All"]
     assert knowledge.allows("GET", path, roles=alone) is False
     assert knowledge.allows("GET", path, roles=[*alone, needed[0]]) is True
+
+
+def test_a_me_path_the_map_lacks_is_read_as_users_id(
+    knowledge: Knowledge, permission_map: Map
+) -> None:
+    templates = {
+        path.lower()
+        for entry in permission_map.values()
+        for path_set in entry["pathSets"]  # type: ignore[attr-defined]
+        if "GET" in path_set["methods"]
+        for path in path_set["paths"]
+    }
+    rest = next(
+        t[len("/users/{id}/") :]
+        for t in sorted(templates)
+        if t.startswith("/users/{id}/")
+        and "{" not in t[len("/users/{id}/") :]
+        and f"/me/{t[len('/users/{id}/') :]}" not in templates
+    )
+    answer = knowledge.permissions("GET", f"/me/{rest}")
+    assert answer.template == f"users/{{id}}/{rest}"
+    assert answer.application.all == ()
