@@ -144,8 +144,10 @@ def report(results: dict[str, Any]) -> str:
         ]
         for f in results["clouds"]
     ]
-    headers = ["cloud", "schema disk", "cold schema", "in memory", "cold perms", "in memory",
-               "resolve", "children", "permissions"]  # fmt: skip
+    headers = [
+        *("cloud", "schema disk", "cold schema", "in memory", "cold perms", "in memory"),
+        *("resolve", "children", "permissions"),
+    ]
     files = [[name, f"{size:,} B"] for name, size in disk.items()]
     files.append(["total", f"{sum(disk.values()):,} B"])
     return h.table(headers, rows) + "\n\n" + h.table(["index file", "size on disk"], files)

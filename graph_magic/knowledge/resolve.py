@@ -34,8 +34,16 @@ def resolve(schema: Schema, path: str) -> Resolution:
         step = _step(schema, at, segment)
         if step is None:
             near = suggest(segment.name, _names(schema, at))
-            return Resolution(path, tuple(steps), at.type, at.collection, False, index,
-                              segment.text, near)  # fmt: skip
+            return Resolution(
+                path,
+                tuple(steps),
+                at.type,
+                at.collection,
+                known=False,
+                stopped_at=index,
+                unknown=segment.text,
+                suggestions=near,
+            )
         steps.append(step)
         at = _At(step.type, step.collection)
     return Resolution(path, tuple(steps), at.type, at.collection, True)

@@ -42,6 +42,7 @@ class Schema:
         self._properties: dict[str, tuple[Property, ...]] = {}
         self._navigation: dict[str, tuple[Navigation, ...]] = {}
         self._operations: dict[tuple[str, bool], tuple[Operation, ...]] = {}
+        self._derived: dict[str, tuple[str, ...]] = {}
 
     @cached_property
     def _by_lower(self) -> dict[str, str]:
@@ -135,13 +136,15 @@ class Schema:
 
     def derived(self, name: str) -> tuple[str, ...]:
         """Every type deriving from ``name``, at any depth: the casts a path may take."""
-        found: list[str] = []
-        pending = list(self._children_of.get(name, []))
-        while pending:
-            current = pending.pop(0)
-            found.append(current)
-            pending.extend(self._children_of.get(current, []))
-        return tuple(sorted(found))
+        if name not in self._derived:
+            found: list[str] = []
+            pending = list(self._children_of.get(name, []))
+            while pending:
+                current = pending.pop(0)
+                found.append(current)
+                pending.extend(self._children_of.get(current, []))
+            self._derived[name] = tuple(sorted(found))
+        return self._derived[name]
 
     def enum_members(self, name: str) -> tuple[str, ...]:
         """The members of enum ``name``; empty for a type that is not an enum."""
