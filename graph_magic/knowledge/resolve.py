@@ -26,14 +26,17 @@ class _At:
     root: bool = False
 
 
-def resolve(schema: Schema, path: str) -> Resolution:
-    """The Resolution of ``path``: the type it reaches, or where it stopped being known."""
+def resolve(schema: Schema, path: str, *, suggestions: bool = True) -> Resolution:
+    """The Resolution of ``path``: the type it reaches, or where it stopped being known.
+
+    ``suggestions=False`` skips the "did you mean" search, for callers that only need the type.
+    """
     at = _At(None, False, root=True)
     steps: list[Step] = []
     for index, segment in enumerate(split_path(path)):
         step = _step(schema, at, segment)
         if step is None:
-            near = suggest(segment.name, _names(schema, at))
+            near = suggest(segment.name, _names(schema, at)) if suggestions else ()
             return Resolution(
                 path,
                 tuple(steps),
@@ -51,7 +54,7 @@ def resolve(schema: Schema, path: str) -> Resolution:
 
 def children(schema: Schema, path: str) -> tuple[Child, ...]:
     """What may follow ``path`` (nothing when the path does not resolve)."""
-    resolution = resolve(schema, path)
+    resolution = resolve(schema, path, suggestions=False)
     if not resolution.known:
         return ()
     at = _At(resolution.type, resolution.collection, root=not resolution.steps)
