@@ -178,7 +178,7 @@ class GraphMagic(Magics, Configurable):
         ``%%graph [options]`` then one request per cell, or several separated by ``###`` lines
         (sent as one $batch). ``%graph [options] GET /users`` runs one request and returns what
         ``-o`` would assign (``users = %graph GET /users`` gives a DataFrame).
-        ``%graph connect|systems|status|logout|history|help`` are commands.
+        Any other first word is a command: ``%graph help`` lists them, generated from their parsers.
         """
         try:
             return self._dispatch(line, cell, local_ns)
@@ -196,7 +196,7 @@ class GraphMagic(Magics, Configurable):
                 session=self.session,
                 default_system=self.default_system,
                 show=self.session.show,
-                options=self.graph.parser,
+                magic_parser=self.graph.parser,
                 settings=self.trait_names(config=True),
             )
             return None

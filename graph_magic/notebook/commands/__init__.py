@@ -38,13 +38,13 @@ def run_command(
     session: GraphSession,
     default_system: str,
     show: Show,
-    options: argparse.ArgumentParser,
+    magic_parser: argparse.ArgumentParser,
     settings: Iterable[str],
 ) -> None:
     """Run the ``%graph`` command in ``text`` (its first word names it).
 
-    ``options`` (the magic's parser) and ``settings`` (its setting names) are what
-    ``%graph help`` lists besides the commands.
+    ``magic_parser`` (the magic's ``@argument`` options) and ``settings`` (its setting names)
+    are what ``%graph help`` lists besides the commands.
     """
     try:
         words = shlex.split(text)
@@ -57,7 +57,7 @@ def run_command(
             "with GET/POST/PATCH/PUT/DELETE, a /path or an https:// URL (%graph help)"
         )
     args = command.parser.parse_args(words[1:])
-    context = CommandContext(session, default_system, show, options, tuple(settings), COMMANDS)
+    context = CommandContext(session, default_system, show, magic_parser, tuple(settings), COMMANDS)
     command.run(args, context)
 
 

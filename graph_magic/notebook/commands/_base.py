@@ -61,14 +61,14 @@ def _usage_word(action: argparse.Action) -> str:
 class CommandContext:
     """What the commands may draw on; each command's ``run`` hands its function only its part.
 
-    ``options`` (the magic's parser), ``settings`` (the magic's setting names) and ``commands``
-    are what ``%graph help`` is generated from.
+    ``magic_parser`` (the magic's ``@argument`` options), ``settings`` (the magic's setting
+    names) and ``commands`` are what ``%graph help`` is generated from.
     """
 
     session: GraphSession
     default_system: str
     show: Show
-    options: argparse.ArgumentParser
+    magic_parser: argparse.ArgumentParser
     settings: tuple[str, ...]
     commands: Mapping[str, Command]
 

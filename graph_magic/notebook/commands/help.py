@@ -31,12 +31,12 @@ Several requests separated by '### ID' lines go out as one $batch ('### b after 
 
 
 def help_text(
-    options: argparse.ArgumentParser,
+    magic_parser: argparse.ArgumentParser,
     commands: Iterable[CommandParser],
     settings: Iterable[str],
 ) -> str:
-    """The help: grammar, ``options`` (the magic's parser), ``commands``, ``settings`` names."""
-    parts = [_GRAMMAR, "", "Options:", _arguments(options, "  "), "", "Commands:"]
+    """The help: grammar, ``magic_parser``'s options, ``commands``, ``settings`` names."""
+    parts = [_GRAMMAR, "", "Options:", _arguments(magic_parser, "  "), "", "Commands:"]
     for command in commands:
         parts.append(f"  {command.synopsis()}")
         parts.append(f"      {command.description}")
@@ -55,18 +55,18 @@ def _arguments(declared: argparse.ArgumentParser, indent: str) -> str:
 
 
 def show_help(
-    options: argparse.ArgumentParser,
+    magic_parser: argparse.ArgumentParser,
     commands: Mapping[str, Command],
     settings: Iterable[str],
     show: Show,
 ) -> None:
-    """Show :func:`help_text` for the magic's ``options`` and ``commands``."""
-    text = help_text(options, [command.parser for command in commands.values()], settings)
+    """Show :func:`help_text` for ``magic_parser``, ``commands``, ``settings``."""
+    text = help_text(magic_parser, [command.parser for command in commands.values()], settings)
     show(Panel("graph-magic: Microsoft Graph in Jupyter", note=text))
 
 
 def _run(args: argparse.Namespace, context: CommandContext) -> None:
-    show_help(context.options, context.commands, context.settings, context.show)
+    show_help(context.magic_parser, context.commands, context.settings, context.show)
 
 
 COMMAND = Command(parser, _run)

@@ -94,7 +94,7 @@ def _run(session: GraphSession, text: str, default_system: str = "sandbox") -> l
         session=session,
         default_system=default_system,
         show=shown.append,
-        options=GraphMagic.graph.parser,
+        magic_parser=GraphMagic.graph.parser,
         settings=GraphMagic.class_trait_names(config=True),
     )
     return shown
