@@ -140,3 +140,7 @@ def test_the_timeout_rule_is_the_settings_and_the_options() -> None:
         _parse("--timeout 0 GET /me")
     with pytest.raises(SettingRejected, match=r"^timeout must be a positive .* not 0.0$"):
         GraphMagic(shell=None).update_config(Config({"GraphMagic": {"timeout": 0}}))
+
+
+def test_settings_defaults_are_the_traits_defaults() -> None:
+    assert Settings.of(GraphMagic(shell=None)) == Settings()
