@@ -14,6 +14,7 @@ import functools
 import re
 from collections import ChainMap
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -28,11 +29,18 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Bool, Float, Int, List, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
+from graph_magic.connector.config import find_systems
 from graph_magic.errors import GraphMagicError
-from graph_magic.notebook.commands import check_system_name, run_command
+from graph_magic.notebook.commands import misplaced_option, run_command
 from graph_magic.notebook.display import render_error
 from graph_magic.notebook.errors import GraphUsageError, SettingRejected
-from graph_magic.notebook.options import RunOptions, Settings, is_request, split_line
+from graph_magic.notebook.options import (
+    RunOptions,
+    Settings,
+    check_timeout,
+    is_request,
+    split_line,
+)
 from graph_magic.notebook.run import NOTHING, run_cell
 from graph_magic.notebook.session import GraphSession
 
@@ -114,14 +122,11 @@ class GraphMagic(Magics, Configurable):
 
     @validate("timeout")
     def _check_timeout(self, proposal: Any) -> float:
-        value = proposal["value"]
-        if not value > 0:
-            raise TraitError(f"timeout must be a positive number of seconds, not {value!r}")
-        return value
+        return check_timeout(proposal["value"], "timeout", TraitError)
 
     @validate("default_system")
     def _check_default_system(self, proposal: Any) -> str:
-        return check_system_name(proposal["value"])
+        return _check_system_name(proposal["value"])
 
     @validate("masked_headers")
     def _check_masked_headers(self, proposal: Any) -> list[str]:
@@ -166,7 +171,6 @@ class GraphMagic(Magics, Configurable):
     @argument("--quiet", action="store_true", help="display nothing (still assigns -o)")
     @argument("--timeout", type=float, metavar="S", help="seconds each HTTP request may take")
     @argument("--expect", metavar="CODES", help="statuses that are results, e.g. 200,404")
-    @argument("--device-code", action="store_true", help="(connect) sign in with a device code")
     @line_cell_magic
     def graph(self, line: str, cell: str | None = None, local_ns: Any = None) -> Any:
         """Run Microsoft Graph requests, or a command (``%graph help``).
@@ -174,7 +178,7 @@ class GraphMagic(Magics, Configurable):
         ``%%graph [options]`` then one request per cell, or several separated by ``###`` lines
         (sent as one $batch). ``%graph [options] GET /users`` runs one request and returns what
         ``-o`` would assign (``users = %graph GET /users`` gives a DataFrame).
-        ``%graph connect|systems|status|logout|history|help`` are commands.
+        Any other first word is a command: ``%graph help`` lists them, generated from their parsers.
         """
         try:
             return self._dispatch(line, cell, local_ns)
@@ -184,13 +188,18 @@ class GraphMagic(Magics, Configurable):
             raise
 
     def _dispatch(self, line: str, cell: str | None, local_ns: Mapping[str, Any] | None) -> Any:
-        argv, rest = split_line(line)
+        argv, rest = split_line(line, self.graph.parser)
         options = self._parse_options(argv)
         if cell is None and not is_request(rest):
-            run_command(self.session, rest or "help", options, self.settings(), self.session.show)
+            run_command(
+                rest or "help",
+                session=self.session,
+                default_system=self.default_system,
+                show=self.session.show,
+                magic_parser=self.graph.parser,
+                settings=self.trait_names(config=True),
+            )
             return None
-        if options.device_code:
-            raise GraphUsageError("--device-code belongs to %graph connect NAME --device-code")
         if cell is not None and rest:
             raise GraphUsageError(
                 f"unexpected {rest.split()[0]!r} on the %%graph line; the request goes in the "
@@ -213,22 +222,12 @@ class GraphMagic(Magics, Configurable):
         try:
             args = self.graph.parser.parse_args(argv)
         except UsageError as exc:
-            raise GraphUsageError(str(exc)) from None
+            raise GraphUsageError(misplaced_option(argv) or str(exc)) from None
         return RunOptions.from_args(args)
 
     def settings(self) -> Settings:
         """A frozen copy of the settings, so a run sees one consistent set."""
-        return Settings(
-            auto_paginate=self.auto_paginate,
-            display_rows=self.display_rows,
-            progress=self.progress,
-            progress_delay=self.progress_delay,
-            default_system=self.default_system,
-            flatten_depth=self.flatten_depth,
-            masked_headers=tuple(self.masked_headers),
-            timeout=self.timeout,
-            bind=self._bind,
-        )
+        return Settings.of(self, bind=self._bind)
 
     def _bind(self, name: str, value: Any) -> None:
         """Rebind ``-o NAME`` after the result grew (pager's "next page" / "load all")."""
@@ -238,6 +237,22 @@ class GraphMagic(Magics, Configurable):
     def close(self) -> None:
         """Close every connector this magic opened (``%unload_ext``)."""
         self.session.close()
+
+
+def _check_system_name(value: str) -> str:
+    """Validate ``default_system``: a known system name or an existing YAML file."""
+    if not isinstance(value, str) or not value.strip():
+        raise TraitError("default_system must name a system (see %graph systems)")
+    if value.endswith((".yaml", ".yml")) or "/" in value:
+        if Path(value).expanduser().is_file():
+            return value
+        raise TraitError(f"default_system: no system file {value!r}")
+    known = find_systems()
+    if value not in known:
+        raise TraitError(
+            f"default_system: unknown system {value!r}; known systems: {', '.join(sorted(known))}"
+        )
+    return value
 
 
 def _at_least(proposal: Any, name: str, minimum: float) -> Any:

@@ -6,21 +6,21 @@ commands, so none of those needs the magic (or each other) to know what a run wa
 
 from __future__ import annotations
 
+import argparse
 import re
 import shlex
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
+
+from traitlets import HasTraits
 
 from graph_magic.notebook.errors import GraphUsageError
 
-__all__ = ["RunOptions", "Settings", "is_request", "split_line"]
+__all__ = ["RunOptions", "Settings", "check_timeout", "is_request", "split_line"]
 
+# The cell grammar (graph_magic.notebook.cell) keeps its own method list private for now.
 _HTTP_METHODS = frozenset({"GET", "POST", "PATCH", "PUT", "DELETE"})
-# Options that consume the next word; every other option is a flag.
-_VALUE_OPTIONS = frozenset(
-    {"-o", "--out", "--max-items", "--system", "--csv", "--timeout", "--expect"}
-)
 _TOKEN = re.compile(r"""(?:"[^"]*"|'[^']*'|\S)+""")
 
 
@@ -37,6 +37,20 @@ class Settings:
     masked_headers: tuple[str, ...] = ()
     timeout: float = 60.0
     bind: Callable[[str, Any], None] | None = None
+
+    @classmethod
+    def of(cls, traits: HasTraits, bind: Callable[[str, Any], None] | None = None) -> Settings:
+        """The snapshot of ``traits`` (the magic): every field named like a trait is read."""
+        values = {
+            field.name: getattr(traits, field.name)
+            for field in fields(cls)
+            if traits.has_trait(field.name)
+        }
+        return cls(**values, bind=bind)
+
+    def __post_init__(self) -> None:
+        # The trait is a list; a snapshot must not share (or let anyone change) it.
+        object.__setattr__(self, "masked_headers", tuple(self.masked_headers))
 
 
 @dataclass(frozen=True)
@@ -58,33 +72,34 @@ class RunOptions:
     quiet: bool = False
     timeout: float | None = None
     expect: tuple[int, ...] = ()
-    device_code: bool = False
 
     @classmethod
-    def from_args(cls, args: Any) -> RunOptions:
-        """Check what argparse cannot (combinations, ranges) and freeze the result."""
-        if args.all and args.no_paginate:
+    def from_args(cls, args: argparse.Namespace) -> RunOptions:
+        """Check what argparse cannot (combinations, ranges) and freeze the result.
+
+        The magic's ``@argument`` dests are this class's fields, but for ``--all`` /
+        ``--no-paginate`` (one ``paginate``) and ``--expect`` (text here, codes there).
+        """
+        values = dict(vars(args))
+        follow_all, no_paginate = values.pop("all"), values.pop("no_paginate")
+        if follow_all and no_paginate:
             raise GraphUsageError("--all and --no-paginate contradict each other; pick one")
         if args.out is not None and not args.out.isidentifier():
             raise GraphUsageError(f"-o/--out needs a Python variable name, not {args.out!r}")
         if args.max_items is not None and args.max_items < 1:
             raise GraphUsageError("--max-items must be at least 1")
-        if args.timeout is not None and not args.timeout > 0:
-            raise GraphUsageError("--timeout must be a positive number of seconds")
-        return cls(
-            out=args.out,
-            raw=args.raw,
-            paginate=True if args.all else (False if args.no_paginate else None),
-            max_items=args.max_items,
-            system=args.system,
-            beta=args.beta,
-            csv=args.csv,
-            dry_run=args.dry_run,
-            quiet=args.quiet,
-            timeout=args.timeout,
-            expect=_parse_expect(args.expect),
-            device_code=args.device_code,
-        )
+        if args.timeout is not None:
+            check_timeout(args.timeout, "--timeout", GraphUsageError)
+        values["paginate"] = True if follow_all else (False if no_paginate else None)
+        values["expect"] = _parse_expect(args.expect)
+        return cls(**values)
+
+
+def check_timeout(seconds: float, name: str, error: type[Exception]) -> float:
+    """The one ``timeout`` rule, for the setting (``TraitError``) and ``--timeout`` (usage)."""
+    if not seconds > 0:
+        raise error(f"{name} must be a positive number of seconds, not {seconds!r}")
+    return seconds
 
 
 def _parse_expect(text: str | None) -> tuple[int, ...]:
@@ -101,14 +116,16 @@ def _parse_expect(text: str | None) -> tuple[int, ...]:
     return tuple(codes)
 
 
-def split_line(line: str) -> tuple[list[str], str]:
+def split_line(line: str, parser: argparse.ArgumentParser) -> tuple[list[str], str]:
     """Split a magic line into its option words and the raw rest (request or command).
 
     The rest is kept exactly as typed: a request line such as
     ``GET /users?$filter=startswith(displayName,'A B')`` must reach the cell parser with its
     quotes and spaces intact, which a shell-style split of the whole line would destroy. Only
-    the leading options are split (shell quoting applies there: ``--csv "my file.csv"``).
+    the leading options are split (shell quoting applies there: ``--csv "my file.csv"``);
+    ``parser`` (the magic's) tells which of them take the next word.
     """
+    takes_value = _value_options(parser)
     argv: list[str] = []
     expect_value = False
     for match in _TOKEN.finditer(line):
@@ -118,10 +135,17 @@ def split_line(line: str) -> tuple[list[str], str]:
             expect_value = False
         elif word.startswith("-") and word != "-":
             argv.append(word)
-            expect_value = word in _VALUE_OPTIONS
+            expect_value = word in takes_value
         else:
             return argv, line[match.start() :].strip()
     return argv, ""
+
+
+def _value_options(parser: argparse.ArgumentParser) -> frozenset[str]:
+    """The option words that consume the next word; every other option is a flag."""
+    return frozenset(
+        word for action in parser._actions if action.nargs != 0 for word in action.option_strings
+    )
 
 
 def _unquote(word: str) -> list[str]:

@@ -74,7 +74,7 @@ def run_cell(
     (a 204), and the notes when more remained or rows went to a CSV file.
     """
     specs = parse_cell(text, namespace)
-    name = session.system_name(options.system, settings)
+    name = session.system_name(options.system, settings.default_system)
     system = session.system(name)
     session.last = []
     if options.dry_run:

@@ -20,7 +20,6 @@ from graph_magic.connector.masking import mask_url
 from graph_magic.errors import GraphAuthError
 from graph_magic.notebook import runtime
 from graph_magic.notebook.display import GraphResult
-from graph_magic.notebook.options import Settings
 
 __all__ = ["GraphSession", "HistoryEntry"]
 
@@ -71,9 +70,12 @@ class GraphSession:
 
     # -- systems and connectors -------------------------------------------------------------
 
-    def system_name(self, requested: str | None, settings: Settings) -> str:
-        """The system a run uses: ``--system``, else the connected one, else the default."""
-        return requested or self.current or settings.default_system
+    def system_name(self, requested: str | None, default: str) -> str:
+        """The system a run or command acts on: the one named, the connected one, or ``default``.
+
+        ``default`` is the ``default_system`` setting; this is the one place the rule is written.
+        """
+        return requested or self.current or default
 
     def system(self, name: str) -> SystemConfig:
         """The loaded system config for ``name`` (a system name or a YAML path), cached."""

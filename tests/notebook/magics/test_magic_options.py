@@ -6,14 +6,15 @@ from typing import Any
 
 import pytest
 from IPython.core.error import UsageError
+from traitlets.config import Config
 
-from graph_magic.notebook.errors import GraphUsageError
+from graph_magic.notebook.errors import GraphUsageError, SettingRejected
 from graph_magic.notebook.magic import GraphMagic
-from graph_magic.notebook.options import RunOptions, is_request, split_line
+from graph_magic.notebook.options import RunOptions, Settings, is_request, split_line
 
 
 def _parse(line: str) -> tuple[RunOptions, str]:
-    argv, rest = split_line(line)
+    argv, rest = split_line(line, GraphMagic.graph.parser)
     magic = GraphMagic(shell=None)
     return magic._parse_options(argv), rest
 
@@ -96,10 +97,50 @@ def test_other_first_words_are_commands(rest: str) -> None:
 def test_options_after_a_command_word_stay_with_the_command() -> None:
     options, rest = _parse("connect sandbox --device-code")
     assert rest == "connect sandbox --device-code"
-    assert options.device_code is False
+    assert options == RunOptions()  # nothing taken as the magic's own option
 
 
 def test_device_code_is_only_for_connect(shell: Any) -> None:
     magic = shell.magics_manager.registry["GraphMagic"]
     with pytest.raises(GraphUsageError, match="connect"):
         magic.graph("--device-code GET /me")
+
+
+_DECLARED = GraphMagic.graph.parser._actions
+
+
+@pytest.mark.parametrize(
+    "action", [a for a in _DECLARED if a.nargs != 0], ids=lambda action: action.dest
+)
+def test_every_option_declared_with_a_value_takes_the_next_word(action: Any) -> None:
+    for word in action.option_strings:
+        argv, rest = split_line(f"{word} 'a b' GET /me", GraphMagic.graph.parser)
+        assert (argv, rest) == ([word, "a b"], "GET /me")
+
+
+def test_every_declared_option_is_a_run_option_field() -> None:
+    fields = set(RunOptions.__dataclass_fields__)
+    dests = {action.dest for action in _DECLARED} - {"all", "no_paginate"}
+    assert dests == fields - {"paginate"}
+
+
+def test_settings_are_a_snapshot_of_the_traits_of_the_same_name() -> None:
+    magic = GraphMagic(shell=None, masked_headers=["X-Secret"], display_rows=7)
+    settings = magic.settings()
+    names = set(Settings.__dataclass_fields__) - {"bind"}
+    assert names <= set(magic.trait_names(config=True))
+    for name in names - {"masked_headers"}:
+        assert getattr(settings, name) == getattr(magic, name)
+    assert settings.masked_headers == ("X-Secret",)
+    assert settings.display_rows == 7
+
+
+def test_the_timeout_rule_is_the_settings_and_the_options() -> None:
+    with pytest.raises(GraphUsageError, match=r"--timeout must be a positive .* not 0.0"):
+        _parse("--timeout 0 GET /me")
+    with pytest.raises(SettingRejected, match=r"^timeout must be a positive .* not 0.0$"):
+        GraphMagic(shell=None).update_config(Config({"GraphMagic": {"timeout": 0}}))
+
+
+def test_settings_defaults_are_the_traits_defaults() -> None:
+    assert Settings.of(GraphMagic(shell=None)) == Settings()
