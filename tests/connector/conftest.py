@@ -1,4 +1,5 @@
-"""Fixtures for the connector tests: a fake token provider, a recording sleep, a system.
+"""Fixtures for the connector tests: a token provider, a recording sleep, a system (the fakes
+themselves are in tests/support).
 
 Also the identity platform's fake (``aad``), system files in tmp dirs (``write_system``), and a
 fresh msal cache registry per test, as a new process would have.
@@ -17,40 +18,10 @@ import respx
 from graph_magic.connector.client import GraphConnector
 from graph_magic.connector.config import SystemConfig, load_system
 from tests.connector.auth.identity_platform import FakeIdentityPlatform
+from tests.support.fakes import FakeTokenProvider, RecordingSleep
+from tests.support.graph import GRAPH
 
-GRAPH = "https://graph.microsoft.com/v1.0"
 _KEYS = itertools.count()
-
-
-class FakeTokenProvider:
-    """Hands out ``token-1``, ``token-2``... and counts forced refreshes."""
-
-    def __init__(self) -> None:
-        self.issued = 0
-        self.forced = 0
-
-    async def get_token(self, *, force_refresh: bool = False) -> str:
-        if force_refresh or self.issued == 0:
-            self.issued += 1
-        if force_refresh:
-            self.forced += 1
-        return f"token-{self.issued}"
-
-    def describe(self) -> dict[str, Any]:
-        return {"auth_type": "fake"}
-
-    async def logout(self) -> None:
-        self.issued = 0
-
-
-class RecordingSleep:
-    """An injectable sleep that records every wait instead of waiting."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
 
 
 def make_system(**overrides: Any) -> SystemConfig:

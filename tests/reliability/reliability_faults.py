@@ -29,7 +29,6 @@ from tests.reliability.reliability_kit import (
     Metrics,
     Outcome,
     Recorder,
-    RecordingSleep,
     app_token,
     azure_system,
     bearer_system,
@@ -41,6 +40,7 @@ from tests.reliability.reliability_kit import (
     options,
     served,
 )
+from tests.support.fakes import Clock, ClockSleep, RecordingSleep
 
 _RUNS = itertools.count()
 
@@ -126,28 +126,6 @@ async def _delta_and_follow(conn: GraphConnector) -> tuple[dict[str, Any], dict[
     return out, followed["response"]["data"]
 
 
-class _Clock:
-    """A settable epoch clock shared by the sandbox's token service and the token provider."""
-
-    def __init__(self, now: float = 1_800_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class ClockSleep(RecordingSleep):
-    """A recording sleep that moves a settable clock forward by each wait (time passes)."""
-
-    def __init__(self, clock: _Clock) -> None:
-        super().__init__()
-        self.clock = clock
-
-    async def __call__(self, seconds: float) -> None:
-        self.clock.now += seconds
-        await super().__call__(seconds)
-
-
 async def throttled_scan(pages: int, *, units_per_10s: int = 10) -> Outcome:
     """A /users scan against Graph's token-bucket throttle, on a clock the waits move.
 
@@ -161,7 +139,7 @@ async def throttled_scan(pages: int, *, units_per_10s: int = 10) -> Outcome:
     app = create_app(
         options(users=pages * top, throttle=True, throttle_units_per_10s=units_per_10s)
     )
-    clock = _Clock()
+    clock = Clock()
     injector(app).clock = clock
     sleep = ClockSleep(clock)
     expected = [u["id"] for u in app.state.tenant.users]
@@ -214,7 +192,7 @@ async def token_expiry_scan(
     top = 10
     opts = options(users=pages * top, lifetime=lifetime)
     app = create_app(opts)
-    clock = _Clock()
+    clock = Clock()
     app.state.tokens.clock = clock
     token_calls = Recorder(app)
     system = azure_system()
@@ -222,7 +200,7 @@ async def token_expiry_scan(
     ticking = _Ticking(asgi_transport(None, app=app), clock, step)
     provider = make_token_provider(
         system,
-        clock=_Clock() if client_clock_stopped else clock,
+        clock=Clock() if client_clock_stopped else clock,
         http_client=msal_http_client(None, app=token_calls),
     )
     expected = [u["id"] for u in app.state.tenant.users]
@@ -260,7 +238,7 @@ async def token_expiry_scan(
 class _Ticking(httpx.AsyncBaseTransport):
     """Advances the shared clock by ``step`` before each Graph request; notes each status."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, clock: _Clock, step: float) -> None:
+    def __init__(self, inner: httpx.AsyncBaseTransport, clock: Clock, step: float) -> None:
         self.inner = inner
         self.clock = clock
         self.step = step

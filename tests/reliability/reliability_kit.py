@@ -33,8 +33,9 @@ from graph_magic.sandbox.faults import FaultMiddleware
 from graph_magic.sandbox.inprocess import asgi_transport, msal_http_client
 from graph_magic.sandbox.options import FaultOptions, SandboxOptions
 from graph_magic.sandbox.serve import make_server
+from tests.support.fakes import RecordingSleep
+from tests.support.graph import GRAPH
 
-GRAPH = "https://graph.microsoft.com/v1.0"
 SANDBOX_SECRETS = ("sandbox-secret", "sandbox-limited-secret")
 DELTA_PAGE = 100  # the sandbox's /users/delta page size, as Graph's
 RETRY_AFTER_FORMS = ("seconds", "fractional", "http-date", "ms")
@@ -45,17 +46,6 @@ _KEYS = itertools.count()
 
 
 # --------------------------------------------------------------------------- probes
-
-
-class RecordingSleep:
-    """The connector's injected sleep: records each wait, never waits."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        await asyncio.sleep(0)
 
 
 class Metrics:
