@@ -40,6 +40,16 @@ Decisions worth knowing:
   token pasted into a notebook is a leaked token.
 
 Pure: no I/O. Every failure is a GraphSyntaxError with 1-based line and column in the cell.
+
+Where each part lives (the driver, ``_parser``, reads a cell request by request through them):
+
+- ``_spec``: RequestSpec, and the HTTP methods (``METHODS``, ``BODYLESS_METHODS``).
+- ``_lines``: the cell's lines; every error is made there, so it quotes its source line.
+- ``_pieces``: spans of a line, the ``{{...}}`` slots in them, and the one ``render``.
+- ``_template``: ``{{...}}`` found in a line and looked up in the namespace.
+- ``_ids``: ``###`` lines, request ids and ``after``.
+- ``_head``: the request line (method, target, path, query), ``$options`` and headers.
+- ``_body``: JSON with stand-ins; ``_yaml``: YAML with holes; ``_plain``: plain JSON values.
 """
 
 from graph_magic.notebook.cell._parser import parse_cell

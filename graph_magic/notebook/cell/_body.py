@@ -32,7 +32,11 @@ class BodyReader:
         self.values = values
 
     def body(self, method: str, numbers: list[int]) -> Any:
-        """The body the lines after the blank line hold, or None when they hold nothing."""
+        """The body the lines after the blank line hold, or None when they hold nothing.
+
+        The structure is checked as JSON with stand-ins first, so a JSON error points at the
+        cell's own columns; a body that is not JSON is then tried as YAML.
+        """
         content = [n for n in numbers if not self.cell.skippable(n)]
         if not content:
             return None
@@ -49,6 +53,10 @@ class BodyReader:
             raise self.cell.error("the body nests too deeply", first_line, 1) from None
         except ValueError as exc:
             return self._not_json(exc, structure, lines, contexts, first_line)
+        return self._json_body(lines, contexts, first_line)
+
+    def _json_body(self, lines: list[Piece], contexts: list[_InString], first_line: int) -> Any:
+        """A body whose structure is JSON, with the values put in (its checks passed already)."""
         text = _rendered(lines, contexts, partial(json_text, self.cell, self.values))
         try:
             body = json.loads(text)
@@ -128,6 +136,7 @@ def _rendered(
 
 
 def _rendered_line(piece: Piece, in_string: _InString, part: Callable[[Slot, bool], str]) -> str:
+    """One line of ``_rendered``; a function of its own so the lambda binds this line's flags."""
     return render(piece, lambda slot: part(slot, in_string[slot.start]))
 
 
