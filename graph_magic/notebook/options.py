@@ -15,12 +15,11 @@ from typing import Any
 
 from traitlets import HasTraits
 
+from graph_magic.notebook.cell import METHODS
 from graph_magic.notebook.errors import GraphUsageError
 
 __all__ = ["RunOptions", "Settings", "check_timeout", "is_request", "split_line"]
 
-# The cell grammar (graph_magic.notebook.cell) keeps its own method list private for now.
-_HTTP_METHODS = frozenset({"GET", "POST", "PATCH", "PUT", "DELETE"})
 _TOKEN = re.compile(r"""(?:"[^"]*"|'[^']*'|\S)+""")
 
 
@@ -159,7 +158,7 @@ def is_request(rest: str) -> bool:
     """True when the line's first word starts a request: a method, a ``/`` path or a URL."""
     first = rest.split(None, 1)[0] if rest.strip() else ""
     return (
-        first.upper() in _HTTP_METHODS
+        first.upper() in METHODS
         or first.startswith("/")
         or first.lower().startswith(("https://", "http://"))
     )

@@ -12,6 +12,7 @@ import argparse
 import shlex
 from collections.abc import Iterable
 
+from graph_magic.notebook.cell import METHODS
 from graph_magic.notebook.commands import connect, help, history, logout, status, systems
 from graph_magic.notebook.commands._base import Command, CommandContext, CommandParser, Show
 from graph_magic.notebook.errors import GraphUsageError
@@ -54,7 +55,7 @@ def run_command(
     if command is None:
         raise GraphUsageError(
             f"unknown command {words[0]!r}. Commands: {', '.join(COMMANDS)}; a request starts "
-            "with GET/POST/PATCH/PUT/DELETE, a /path or an https:// URL (%graph help)"
+            f"with {'/'.join(METHODS)}, a /path or an https:// URL (%graph help)"
         )
     args = command.parser.parse_args(words[1:])
     context = CommandContext(session, default_system, show, magic_parser, tuple(settings), COMMANDS)
