@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Iterable
 
 from graph_magic.notebook.commands._base import Command, CommandContext, CommandParser, Show
+from graph_magic.notebook.display._text import plural
 from graph_magic.notebook.display.blocks import Panel
 from graph_magic.notebook.session import HistoryEntry
 
@@ -21,7 +22,7 @@ def history(entries: Iterable[HistoryEntry], show: Show) -> None:
         size = (
             ""
             if entry.rows is None
-            else f"{_plural(entry.rows, 'row')}, {_plural(entry.pages, 'page')}"
+            else f"{plural(entry.rows, 'row')}, {plural(entry.pages, 'page')}"
         )
         status = "" if entry.status is None else str(entry.status)
         rows.append(
@@ -30,10 +31,6 @@ def history(entries: Iterable[HistoryEntry], show: Show) -> None:
     title = f"Last {len(rows)} requests" if rows else "No requests yet"
     header = ("#", "system", "method", "url", "status", "outcome", "size") if rows else ()
     show(Panel(title, tuple(rows), header=header))
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}" + ("" if count == 1 else "s")
 
 
 def _run(args: argparse.Namespace, context: CommandContext) -> None:
