@@ -67,8 +67,6 @@ _ADVANCED_OPTIONS = frozenset({"$search", "$filter", "$count", "$orderby"})
 # every server treats it alike. Everything else (space, &, =, +, #, %, quotes) is escaped.
 _SAFE_IN_VALUE = "$'(),:/@*!;"
 
-ADVANCED_MODES = ("auto", "always", "never")
-
 
 @dataclass(frozen=True)
 class AdvancedPlan:

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from graph_magic.connector.client import Page
+from graph_magic.connector.paging import Page
 
 
 def page(number: int, items: list[dict[str, Any]], next_link: str | None = None) -> Page:
@@ -22,18 +22,11 @@ def page(number: int, items: list[dict[str, Any]], next_link: str | None = None)
     if next_link:
         body["@odata.nextLink"] = next_link
     return Page(
-        number=number,
-        url=f"https://graph.microsoft.com/v1.0/users?page={number}",
-        status_code=200,
-        headers=httpx.Headers({"content-type": "application/json", "request-id": f"r{number}"}),
-        json=body,
-        items=list(items),
-        next_link=next_link,
-        delta_link=None,
-        count=None,
-        content_type="application/json",
-        content=b"",
-        advanced_query=False,
+        number,
+        f"https://graph.microsoft.com/v1.0/users?page={number}",
+        200,
+        httpx.Headers({"content-type": "application/json", "request-id": f"r{number}"}),
+        body,
     )
 
 
