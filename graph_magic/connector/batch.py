@@ -250,16 +250,7 @@ async def run_batches(
             return_exceptions=True,
         )
         sent += len(chunks)
-        merged: dict[str, dict[str, Any]] = {}
-        failure: BaseException | None = None
-        for answer in answers:
-            if isinstance(answer, BaseException):
-                failure = failure or answer
-            else:
-                merged.update(answer)
-        if failure is not None:
-            raise _with_answers(failure, items, results, merged)
-
+        merged = _merge_round(answers, items, results)
         retry: dict[str, BatchItem] = {}
         wait = 0.0
         for item in pending:
@@ -281,6 +272,24 @@ async def run_batches(
             await sleep(wait)
             waited += wait
     return results, sent
+
+
+def _merge_round(
+    answers: Sequence[dict[str, dict[str, Any]] | BaseException],
+    items: Sequence[BatchItem],
+    earlier: Mapping[str, dict[str, Any]],
+) -> dict[str, dict[str, Any]]:
+    """One round's sub-responses by id; a failed envelope raises, with every answer so far."""
+    merged: dict[str, dict[str, Any]] = {}
+    failure: BaseException | None = None
+    for answer in answers:
+        if isinstance(answer, BaseException):
+            failure = failure or answer
+        else:
+            merged.update(answer)
+    if failure is not None:
+        raise _with_answers(failure, items, earlier, merged)
+    return merged
 
 
 def _with_answers(

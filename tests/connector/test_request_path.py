@@ -161,3 +161,13 @@ def test_a_page_set_can_count_without_keeping_everything() -> None:
     found = PageSet(keep=2)
     found.add(_page(1, ["1", "2", "3"]))
     assert found.items == [{"id": "1"}, {"id": "2"}] and found.total == 3 and not found.kept_all
+
+
+def test_build_batch_takes_decoded_params_like_build_request() -> None:
+    connector = GraphConnector(make_system())
+    (item,) = connector.build_batch(
+        [{"id": "a", "url": "/users", "params": {"$filter": "endsWith(mail,'@x.com')"}}]
+    )
+    assert item.url == "/users?$filter=endsWith(mail,'@x.com')&$count=true"
+    assert item.headers == {"ConsistencyLevel": "eventual"}
+    assert connector.base_url == GRAPH
