@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from graph_magic.connector import telemetry
+from graph_magic.connector.advanced import plan_advanced_query
 from graph_magic.connector.responses import batch_error
 from graph_magic.connector.retry import (
     BATCH_RETRY_STATUSES,
@@ -27,12 +28,7 @@ from graph_magic.connector.retry import (
     backoff_delay,
     parse_retry_after,
 )
-from graph_magic.connector.urls import (
-    encode_query,
-    ensure_same_origin,
-    parse_query,
-    plan_advanced_query,
-)
+from graph_magic.connector.urls import encode_query, ensure_same_origin, parse_query
 from graph_magic.errors import GraphAPIError, GraphBatchError, GraphTransportError
 
 MAX_BATCH_SIZE = 20

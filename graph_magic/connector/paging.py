@@ -16,11 +16,12 @@ from typing import Any
 
 import httpx
 
+from graph_magic.connector.advanced import asks_for_consistency
 from graph_magic.connector.prepare import PreparedRequest, with_advanced_query
 from graph_magic.connector.responses import api_error, data_of, json_of, response_error
 from graph_magic.connector.retry import RetryPolicy
 from graph_magic.connector.send import Sender
-from graph_magic.connector.urls import asks_for_consistency, ensure_same_origin
+from graph_magic.connector.urls import ensure_same_origin
 
 __all__ = ["Page", "PageSet", "scan"]
 

@@ -16,14 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from graph_magic.connector.advanced import plan_advanced_query
 from graph_magic.connector.config import SystemConfig
-from graph_magic.connector.urls import (
-    join_url,
-    parse_query,
-    plan_advanced_query,
-    relative_path,
-    split_endpoint,
-)
+from graph_magic.connector.urls import join_url, parse_query, relative_path, split_endpoint
 
 __all__ = ["PreparedRequest", "prepare", "with_advanced_query"]
 
