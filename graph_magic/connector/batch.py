@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from graph_magic.connector import telemetry
+import graph_magic.connector.telemetry as telemetry
 from graph_magic.connector.advanced import plan_advanced_query
 from graph_magic.connector.responses import batch_error
 from graph_magic.connector.retry import (

@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from graph_magic.connector import telemetry
+import graph_magic.connector.telemetry as telemetry
 from graph_magic.connector.auth import TokenProvider, make_token_provider
 from graph_magic.connector.batch import (
     BatchItem,

@@ -38,8 +38,17 @@ class Page(Mapping[str, Any]):
     contributes to the scan: its ``value``, cut to fit ``max_items`` on the last page.
     """
 
-    __slots__ = ("_body", "advanced_query", "content", "headers", "items", "json", "number")
-    __slots__ += ("status_code", "url")
+    __slots__ = (
+        "_body",
+        "advanced_query",
+        "content",
+        "headers",
+        "items",
+        "json",
+        "number",
+        "status_code",
+        "url",
+    )
 
     def __init__(
         self,

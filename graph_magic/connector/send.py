@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 
 import httpx
 
-from graph_magic.connector import telemetry
+import graph_magic.connector.telemetry as telemetry
 from graph_magic.connector.auth import TokenProvider
 from graph_magic.connector.config import SystemConfig
 from graph_magic.connector.prepare import PreparedRequest
