@@ -110,3 +110,30 @@ def test_the_dry_run_is_the_wire_but_the_token(cell: str, system_file: str) -> N
         )
         assert sent.content == built.content  # the bytes the builder made are the bytes sent
     session.close()
+
+
+def test_a_batch_dry_run_is_what_the_batch_envelope_carries(system_file: str) -> None:
+    cell = (
+        "### a\nGET /users\n$filter: endsWith(mail,'@contoso.com')\nX-Trace: abc\n"
+        '### b after a\nPATCH /users/x\n\n{"jobTitle": "Boss"}'
+    )
+    shown: list[Any] = []
+    session = _session(shown)
+    settings = Settings(progress=False)
+    run_cell(session, cell, {}, RunOptions(system=system_file, dry_run=True), settings)
+    (dry,) = [item for item in shown if isinstance(item, DryRun)]
+    blocks = dry.text.rpartition("\n\n")[0].split("\n\n### ")  # the footer left out
+    answers = {"responses": [{"id": "a", "status": 200, "body": {"value": []}}]}
+    answers["responses"].append({"id": "b", "status": 204, "body": None})
+    with respx.mock(assert_all_mocked=True) as graph:
+        route = graph.post(f"{GRAPH}/$batch").mock(return_value=httpx.Response(200, json=answers))
+        run_cell(session, cell, {}, RunOptions(system=system_file, quiet=True), settings)
+    wire = json.loads(route.calls.last.request.content)["requests"]
+    assert len(blocks) == len(wire) == 2
+    for block, item in zip(blocks, wire, strict=True):
+        item_id, _, text = block.removeprefix("### ").partition("\n")
+        method, url, headers, body = _parse(text + "\n\n(footer)")
+        assert (item_id, method, url) == (item["id"], item["method"], GRAPH + item["url"])
+        assert headers.pop("Authorization") == "***"  # the envelope carries the token
+        assert headers == item.get("headers", {}) and body == item.get("body")
+    session.close()
