@@ -12,12 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from graph_magic.connector.auth import TokenProvider, make_token_provider
-    from graph_magic.connector.client import GraphConnector, Page
+    from graph_magic.connector.client import GraphConnector
     from graph_magic.connector.config import SystemConfig, find_systems, load_system
+    from graph_magic.connector.paging import Page, PageSet
+    from graph_magic.connector.prepare import PreparedRequest
 
 __all__ = [
     "GraphConnector",
     "Page",
+    "PageSet",
+    "PreparedRequest",
     "SystemConfig",
     "TokenProvider",
     "find_systems",
@@ -27,7 +31,9 @@ __all__ = [
 
 _LAZY = {
     "GraphConnector": "graph_magic.connector.client",
-    "Page": "graph_magic.connector.client",
+    "Page": "graph_magic.connector.paging",
+    "PageSet": "graph_magic.connector.paging",
+    "PreparedRequest": "graph_magic.connector.prepare",
     "SystemConfig": "graph_magic.connector.config",
     "find_systems": "graph_magic.connector.config",
     "load_system": "graph_magic.connector.config",

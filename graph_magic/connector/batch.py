@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import graph_magic.connector.telemetry as telemetry
+from graph_magic.connector.advanced import plan_advanced_query
+from graph_magic.connector.responses import batch_error
 from graph_magic.connector.retry import (
     BATCH_RETRY_STATUSES,
     NON_IDEMPOTENT,
@@ -25,8 +28,8 @@ from graph_magic.connector.retry import (
     backoff_delay,
     parse_retry_after,
 )
-from graph_magic.connector.urls import ensure_same_origin, parse_query, plan_advanced_query
-from graph_magic.errors import GraphAPIError, GraphTransportError
+from graph_magic.connector.urls import encode_query, ensure_same_origin, parse_query
+from graph_magic.errors import GraphAPIError, GraphBatchError, GraphTransportError
 
 MAX_BATCH_SIZE = 20
 
@@ -110,6 +113,8 @@ def _normalize_one(
 ) -> BatchItem:
     method = str(request.get("method") or "GET").upper()
     url = _relative_url(str(request["url"]), base_url)
+    if request.get("params"):
+        url += ("&" if "?" in url else "?") + encode_query(request["params"])
     headers = {str(k): str(v) for k, v in (request.get("headers") or {}).items()}
     body = request.get("body")
     depends = request.get("dependsOn", request.get("depends_on")) or ()
@@ -241,16 +246,7 @@ async def run_batches(
             return_exceptions=True,
         )
         sent += len(chunks)
-        merged: dict[str, dict[str, Any]] = {}
-        failure: BaseException | None = None
-        for answer in answers:
-            if isinstance(answer, BaseException):
-                failure = failure or answer
-            else:
-                merged.update(answer)
-        if failure is not None:
-            raise _with_answers(failure, items, results, merged)
-
+        merged = _merge_round(answers, items, results)
         retry: dict[str, BatchItem] = {}
         wait = 0.0
         for item in pending:
@@ -272,6 +268,24 @@ async def run_batches(
             await sleep(wait)
             waited += wait
     return results, sent
+
+
+def _merge_round(
+    answers: Sequence[dict[str, dict[str, Any]] | BaseException],
+    items: Sequence[BatchItem],
+    earlier: Mapping[str, dict[str, Any]],
+) -> dict[str, dict[str, Any]]:
+    """One round's sub-responses by id; a failed envelope raises, with every answer so far."""
+    merged: dict[str, dict[str, Any]] = {}
+    failure: BaseException | None = None
+    for answer in answers:
+        if isinstance(answer, BaseException):
+            failure = failure or answer
+        else:
+            merged.update(answer)
+    if failure is not None:
+        raise _with_answers(failure, items, earlier, merged)
+    return merged
 
 
 def _with_answers(
@@ -340,3 +354,30 @@ def _carry_failed_dependents(
                 retry[key] = item
                 item.attempts -= 1  # a 424 is not this item's own failure
                 changed = True
+
+
+def first_failure(items: Sequence[BatchItem], data: list[dict[str, Any]]) -> GraphBatchError:
+    """The error for the first failed sub-response, carrying every answer on ``.partial``."""
+    for item, entry in zip(items, data, strict=True):
+        if not 200 <= entry["status"] < 300:
+            return batch_error(
+                entry["status"],
+                entry["body"],
+                item_id=item.id,
+                method=item.method,
+                url=item.url,
+                path=item.url,
+                attempts=max(item.attempts, 1),
+                partial=data,
+            )
+    raise AssertionError("no failed sub-request")  # pragma: no cover - callers check first
+
+
+def record_item_retry(item_id: str, attempt: int, delay: float, status: int) -> None:
+    """Telemetry for a sub-request scheduled again (an OnItemRetry)."""
+    if status == 429:
+        telemetry.record_http_429(batch_item=True)
+    telemetry.record_retry(delay, attempt + 1, status)
+    telemetry.logger.info(
+        "batch item %s: retry %d in %.2fs after %s", item_id, attempt + 1, delay, status
+    )

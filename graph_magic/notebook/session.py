@@ -13,8 +13,10 @@ import dataclasses
 from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from graph_magic.connector.auth import DeviceCodePrompt, DeviceCodeProvider, TokenProvider
+from graph_magic.connector.client import GraphConnector
 from graph_magic.connector.config import SystemConfig, load_system
 from graph_magic.connector.masking import mask_url
 from graph_magic.errors import GraphAuthError
@@ -51,8 +53,8 @@ class GraphSession:
         self,
         *,
         history_size: int = 100,
-        connector_factory: Callable[..., Any] | None = None,
-        token_provider_factory: Callable[[SystemConfig], Any] | None = None,
+        connector_factory: Callable[..., GraphConnector] | None = None,
+        token_provider_factory: Callable[[SystemConfig], TokenProvider] | None = None,
         show: Callable[[Any], None] | None = None,
         run: Callable[[Coroutine[Any, Any, Any]], Any] | None = None,
     ) -> None:
@@ -65,8 +67,8 @@ class GraphSession:
         self._connector_factory = connector_factory or _default_connector
         self._provider_factory = token_provider_factory or _default_provider
         self._systems: dict[str, SystemConfig] = {}
-        self._providers: dict[str, Any] = {}
-        self._connectors: dict[tuple[str, str], Any] = {}
+        self._providers: dict[str, TokenProvider] = {}
+        self._connectors: dict[tuple[str, str], GraphConnector] = {}
 
     # -- systems and connectors -------------------------------------------------------------
 
@@ -83,13 +85,13 @@ class GraphSession:
             self._systems[name] = load_system(name)
         return self._systems[name]
 
-    def provider(self, name: str) -> Any:
+    def provider(self, name: str) -> TokenProvider:
         """The token provider shared by every connector (v1.0, beta) of system ``name``."""
         if name not in self._providers:
             self._providers[name] = self._provider_factory(self.system(name))
         return self._providers[name]
 
-    def connector(self, name: str, version: str | None = None) -> Any:
+    def connector(self, name: str, version: str | None = None) -> GraphConnector:
         """The connector for ``name`` at ``version`` (the system's own version when None)."""
         system = self.system(name)
         version = version or system.version
@@ -109,7 +111,7 @@ class GraphSession:
         *,
         device_code: bool = False,
         approve_as: str | None = None,
-        on_prompt: Callable[[Any], None] | None = None,
+        on_prompt: Callable[[DeviceCodePrompt], None] | None = None,
     ) -> SystemConfig:
         """Sign in to ``name`` now (so a bad secret fails here) and make it the current system.
 
@@ -128,12 +130,13 @@ class GraphSession:
             )
         provider = self._provider_factory(system)
         if system.auth_type == "device_code":
-            prompt = provider.start()
+            device = cast(DeviceCodeProvider, provider)
+            prompt = device.start()
             if on_prompt is not None:
                 on_prompt(prompt)
             if approve_as:
                 _approve_in_sandbox(system, prompt.user_code, approve_as)
-            self.run_sync(provider.complete())
+            self.run_sync(device.complete())
         else:
             self.run_sync(provider.get_token())
         self._forget(name)
@@ -215,13 +218,13 @@ def _approve_in_sandbox(system: SystemConfig, user_code: str, upn: str) -> None:
     approve_device_code(system.sandbox, user_code, upn)
 
 
-def _default_connector(system: SystemConfig, *, token_provider: Any = None) -> Any:
-    from graph_magic.connector.client import GraphConnector
-
+def _default_connector(
+    system: SystemConfig, *, token_provider: TokenProvider | None = None
+) -> GraphConnector:
     return GraphConnector(system, token_provider=token_provider)
 
 
-def _default_provider(system: SystemConfig) -> Any:
+def _default_provider(system: SystemConfig) -> TokenProvider:
     from graph_magic.connector.auth import make_token_provider
 
     return make_token_provider(system)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from graph_magic.connector.urls import plan_advanced_query
+from graph_magic.connector.advanced import plan_advanced_query
 
 from .conftest import GRAPH, make_connector
 
@@ -254,6 +254,6 @@ async def test_unsupported_query_400_not_retried_under_never(graph, tokens, slee
     ],
 )
 def test_directory_paths(path, expected):
-    from graph_magic.connector.urls import is_directory_path
+    from graph_magic.connector.advanced import is_directory_path
 
     assert is_directory_path(path) is expected

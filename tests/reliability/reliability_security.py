@@ -25,6 +25,7 @@ from graph_magic.connector.auth import make_token_provider
 from graph_magic.connector.client import GraphConnector
 from graph_magic.connector.config import LoggingSettings, SystemConfig
 from graph_magic.errors import GraphAPIError
+from graph_magic.notebook.dry_run import command_config
 from graph_magic.sandbox import create_app, shared_app
 from graph_magic.sandbox.inprocess import msal_http_client
 from graph_magic.sandbox.options import SandboxOptions
@@ -90,19 +91,6 @@ class Wire(httpx.AsyncBaseTransport):
         if request.method == "POST":
             return httpx.Response(201, json={"id": "new"})
         return httpx.Response(200, json={"value": []})
-
-
-def command_config(spec: Any) -> dict[str, Any]:
-    """What the magic hands the connector for one parsed request."""
-    config: dict[str, Any] = {
-        "method": spec.method,
-        "endpoint": spec.path,
-        "params": dict(spec.params),
-        "headers": dict(spec.headers),
-    }
-    if spec.body is not None:
-        config["body"] = spec.body
-    return config
 
 
 def path_query_problems(value: str, request: httpx.Request) -> list[str]:

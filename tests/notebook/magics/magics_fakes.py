@@ -13,7 +13,10 @@ from typing import Any
 
 import httpx
 
-from graph_magic.connector.client import Page
+from graph_magic.connector.batch import BatchItem
+from graph_magic.connector.client import GraphConnector
+from graph_magic.connector.paging import Page
+from graph_magic.connector.prepare import PreparedRequest
 
 
 def page(number: int, items: list[dict[str, Any]], next_link: str | None = None) -> Page:
@@ -22,18 +25,11 @@ def page(number: int, items: list[dict[str, Any]], next_link: str | None = None)
     if next_link:
         body["@odata.nextLink"] = next_link
     return Page(
-        number=number,
-        url=f"https://graph.microsoft.com/v1.0/users?page={number}",
-        status_code=200,
-        headers=httpx.Headers({"content-type": "application/json", "request-id": f"r{number}"}),
-        json=body,
-        items=list(items),
-        next_link=next_link,
-        delta_link=None,
-        count=None,
-        content_type="application/json",
-        content=b"",
-        advanced_query=False,
+        number,
+        f"https://graph.microsoft.com/v1.0/users?page={number}",
+        200,
+        httpx.Headers({"content-type": "application/json", "request-id": f"r{number}"}),
+        body,
     )
 
 
@@ -118,6 +114,20 @@ class FakeConnector:
                 yield self.pages[index]
         finally:
             self.generators_closed += 1
+
+    def build_request(self, command_config: Any, **kwargs: Any) -> PreparedRequest:
+        """What the real connector would build for this system (nothing is sent)."""
+        return self._builder().build_request(command_config, **kwargs)
+
+    def build_batch(self, requests: Any, **kwargs: Any) -> list[BatchItem]:
+        return self._builder().build_batch(requests, **kwargs)
+
+    @property
+    def base_url(self) -> str:
+        return self._builder().base_url
+
+    def _builder(self) -> GraphConnector:
+        return GraphConnector(self.system, token_provider=FakeProvider())
 
     async def close(self) -> None:
         self.closed = True

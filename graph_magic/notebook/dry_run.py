@@ -1,0 +1,108 @@
+"""``--dry-run``: a cell's requests as the connector builds them, secrets masked, nothing sent.
+
+The text comes from the connector's own builders (``GraphConnector.build_request`` for one
+request, ``build_batch`` for the sub-requests of a ``$batch``), so it shows what would go on
+the wire, advanced-query additions included, and cannot drift from it. Left out: the
+``client-request-id`` every request carries (a fresh one per send) and a bodiless request's
+default Content-Type; the token is shown as ``Authorization: ***``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from graph_magic.connector.client import GraphConnector
+from graph_magic.connector.masking import mask_headers, mask_text, mask_url
+from graph_magic.notebook.cell import RequestSpec
+
+__all__ = ["batch_request", "command_config", "describe_requests", "request_url"]
+
+# What the token line shows; mask_headers turns the value into ***.
+_AUTHORIZATION = {"Authorization": "Bearer <token>"}
+
+
+def command_config(spec: RequestSpec) -> dict[str, Any]:
+    """The connector's command_config for one request of a cell."""
+    config: dict[str, Any] = {
+        "method": spec.method,
+        "endpoint": spec.path,
+        "params": dict(spec.params),
+        "headers": dict(spec.headers),
+    }
+    if spec.body is not None:
+        config["body"] = spec.body
+    return config
+
+
+def batch_request(spec: RequestSpec) -> dict[str, Any]:
+    """The connector's $batch request for one request of a cell."""
+    request: dict[str, Any] = {"id": spec.id, "method": spec.method, "url": spec.path}
+    if spec.params:
+        request["params"] = dict(spec.params)
+    if spec.headers:
+        request["headers"] = dict(spec.headers)
+    if spec.body is not None:
+        request["body"] = spec.body
+    if spec.depends_on:
+        request["dependsOn"] = list(spec.depends_on)
+    return request
+
+
+def request_url(connector: GraphConnector, spec: RequestSpec) -> str:
+    """The request's URL as results and history name it: as asked, secret-looking values masked."""
+    return mask_url(connector.build_request(command_config(spec)).target)
+
+
+def describe_requests(
+    specs: list[RequestSpec], connector: GraphConnector, masked_headers: tuple[str, ...]
+) -> str:
+    """The requests as HTTP text; several go out as one $batch through ``connector``."""
+    masked = {name.lower() for name in masked_headers}
+    if len(specs) == 1:
+        request = connector.build_request(command_config(specs[0]))
+        shown = {k: v for k, v in request.headers.items() if k.lower() not in request.implicit}
+        body = None if request.content is None else _body_text(request.content)
+        blocks = [_block(request.method, request.url, shown, body, masked)]
+    else:
+        items = connector.build_batch([batch_request(spec) for spec in specs])
+        blocks = [
+            f"### {item.id}\n"
+            + _block(
+                item.method,
+                connector.base_url + item.url,
+                item.headers,
+                None if item.body is None else _pretty(item.body),
+                masked,
+            )
+            for item in items
+        ]
+    count = f"{len(specs)} request{'s' if len(specs) != 1 else ''}"
+    batch = " as one $batch" if len(specs) > 1 else ""
+    system = connector.system.name
+    footer = f"(dry run: {count}{batch} to system '{system}'; nothing was sent)"
+    return "\n\n".join([*blocks, footer])
+
+
+def _block(
+    method: str, url: str, headers: Mapping[str, str], body: str | None, masked: set[str]
+) -> str:
+    lines = [f"{method} {mask_url(url)}"]
+    for key, value in mask_headers({**_AUTHORIZATION, **headers}).items():
+        lines.append(f"{key}: {'***' if key.lower() in masked else value}")
+    if body is not None:
+        lines += ["", mask_text(body)]
+    return "\n".join(lines)
+
+
+def _body_text(content: bytes) -> str:
+    """A body as a person reads it: JSON indented, anything else as its text."""
+    try:
+        return _pretty(json.loads(content))
+    except ValueError:
+        return content.decode("utf-8", errors="replace")
+
+
+def _pretty(body: Any) -> str:
+    return json.dumps(body, indent=2, ensure_ascii=False, default=str)

@@ -1,0 +1,254 @@
+"""A GET in the notebook: the connector's pages pulled through the loop thread, into a result.
+
+Pages come from ``GraphConnector.iter_pages`` one at a time, pulled from the caller's thread, so
+progress, CSV writing and Ctrl-C all happen where the user is: an interrupted scan closes the
+page generator, aborts the CSV file and assigns nothing. The pages add up in the connector's
+:class:`~graph_magic.connector.paging.PageSet` (the ``max_items`` cut and what it left over);
+the pager's loader fetches what a nextLink left, the same way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Final
+
+from graph_magic.connector.client import GraphConnector
+from graph_magic.connector.paging import Page, PageSet
+from graph_magic.errors import GraphAPIError, GraphMagicError
+from graph_magic.notebook.cell import RequestSpec
+from graph_magic.notebook.csv_export import CsvExporter
+from graph_magic.notebook.display import GraphResult, ProgressReporter, make_result
+from graph_magic.notebook.frames import items_to_frame
+from graph_magic.notebook.options import RunOptions, Settings
+from graph_magic.notebook.session import GraphSession
+
+__all__ = ["Job", "Loader", "make_loader", "pull_pages", "run_get", "select_of"]
+
+# Rows kept for the on-screen preview when --csv streams a scan that nobody assigns.
+_CSV_PREVIEW_ROWS = 50
+
+Loader = Callable[[str, int | None], tuple[list[dict[str, Any]], str | None, int]]
+"""The pager's "next page" / "load all": (next link, limit) -> (items, next link, pages)."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run's options and settings, and what follows from them (decided once)."""
+
+    options: RunOptions
+    settings: Settings
+    keeps_value: bool
+    paginate: bool
+    line_form: bool = False
+
+    @property
+    def timeout(self) -> float:
+        return self.options.timeout or self.settings.timeout
+
+    def rebind(self, value: Any) -> None:
+        """After the pager fetched more: the ``-o`` variable follows the grown result."""
+        if self.options.out is not None and self.settings.bind is not None:
+            self.settings.bind(self.options.out, value)
+
+
+def run_get(
+    session: GraphSession, connector: GraphConnector, spec: RequestSpec, url: str, job: Job
+) -> tuple[GraphResult, list[dict[str, Any]]]:
+    """Page through a GET; returns the result and the items --max-items cut off."""
+    options, s = job.options, job.settings
+    select = select_of(spec)
+    exporter = None
+    if options.csv:
+        exporter = CsvExporter(options.csv, select=select, flatten_depth=s.flatten_depth)
+    keep = None if exporter is None or job.keeps_value else _CSV_PREVIEW_ROWS
+    found = PageSet(options.max_items, keep=keep)
+    pages = connector.iter_pages(
+        spec.path,
+        headers=dict(spec.headers) or None,
+        timeout=job.timeout,
+        params=dict(spec.params) or None,
+    )
+    try:
+        _consume(session, pages, found, exporter, job)
+    except BaseException as exc:
+        if exporter is not None:
+            exporter.abort()
+        if isinstance(exc, GraphAPIError) and exc.status_code in options.expect:
+            return _expected(spec, url, exc, s), []
+        if isinstance(exc, GraphMagicError):
+            _keep_received(exc, found, select, s.flatten_depth)
+        raise
+    rows_written = exporter.close() if exporter is not None else None
+    result = _result(found, spec, url, select, job)
+    if exporter is not None:
+        result.csv_path = str(exporter.path)
+        result.rows_written = rows_written
+    return result, found.leftover
+
+
+def _consume(
+    session: GraphSession,
+    pages: AsyncIterator[Page],
+    found: PageSet,
+    exporter: CsvExporter | None,
+    job: Job,
+) -> None:
+    """Add pages up (writing and reporting each) until the scan ends, is full, or not paging."""
+    options, s = job.options, job.settings
+    reporter: ProgressReporter | None = None
+    try:
+        for page in pull_pages(session, pages):
+            fresh = found.add(page)
+            if exporter is not None:
+                exporter.write_items(fresh)
+            if reporter is None and s.progress and not options.quiet:
+                reporter = ProgressReporter(page.count, delay=s.progress_delay)
+            if reporter is not None:
+                reporter.update(found.total, found.pages)
+            if not job.paginate or found.full:
+                break
+    finally:
+        if reporter is not None:
+            reporter.close()
+
+
+def _expected(spec: RequestSpec, url: str, exc: GraphAPIError, s: Settings) -> GraphResult:
+    """An error status listed in --expect, as a result."""
+    return make_result(
+        method=spec.method,
+        url=url,
+        status_code=exc.status_code,
+        data=exc.detail.get("upstream", {}).get("detail"),
+        request_id=exc.request_id,
+        display_rows=s.display_rows,
+        pages=0,
+    )
+
+
+def _keep_received(
+    exc: GraphMagicError, found: PageSet, select: list[str] | None, flatten_depth: int
+) -> None:
+    """Put the items of the pages that arrived before ``exc`` on it, as a DataFrame.
+
+    A scan that fails on page 40 has 39 pages a user may not want to fetch again. The cell
+    still fails and ``-o`` is left alone (a partial result must not pass for the whole), but
+    ``exc.received`` holds what came, and the error block says so and how many pages it was.
+    """
+    if found.pages == 0 or not found.kept_all:  # nothing came, or --csv without -o kept none
+        return
+    exc.received = items_to_frame(found.items, select=select, flatten_depth=flatten_depth)
+    exc.received_pages = found.pages
+
+
+def _result(
+    found: PageSet, spec: RequestSpec, url: str, select: list[str] | None, job: Job
+) -> GraphResult:
+    options, s = job.options, job.settings
+    first = found.first
+    common: dict[str, Any] = {
+        "method": spec.method,
+        "url": url,
+        "select": select,
+        "flatten_depth": s.flatten_depth,
+        "display_rows": s.display_rows,
+    }
+    if first is None or not first.is_collection:
+        return make_result(
+            status_code=first.status_code if first is not None else 204,
+            data=first.data if first is not None else None,
+            content_type=first.content_type if first is not None else None,
+            raw=options.raw,
+            request_id=first.headers.get("request-id") if first is not None else None,
+            **common,
+        )
+    more = found.more
+    return GraphResult.from_items(
+        found.items,
+        raw=options.raw,
+        count=first.count,
+        next_link=found.next_link,
+        status_code=first.status_code,
+        pages=found.pages,
+        more=more,
+        truncated_reason=("max_items" if found.full else "no_paginate") if more else None,
+        max_items=found.max_items,
+        request_id=first.headers.get("request-id"),
+        content_type="application/json",
+        **common,
+    )
+
+
+def make_loader(
+    session: GraphSession,
+    connector: GraphConnector,
+    spec: RequestSpec,
+    timeout: float,
+    leftover: list[dict[str, Any]],
+) -> Loader:
+    """The pager's "next page" / "load all": up to ``limit`` items (all with None).
+
+    Items cut off a page (by ``--max-items`` or an earlier ``limit``) are kept and handed
+    out first, so loading more never skips any.
+    """
+    headers = dict(spec.headers)
+    pending = list(leftover)
+
+    def load(next_link: str, limit: int | None) -> tuple[list[dict[str, Any]], str | None, int]:
+        items, fetched, link = pending[:], 0, next_link
+        pending.clear()
+        if limit is None or len(items) < limit:
+            more = PageSet()
+            scan = connector.iter_pages(next_link, headers=headers or None, timeout=timeout)
+            for page in pull_pages(session, scan):
+                more.add(page)
+                if limit is not None and len(items) + more.total >= limit:
+                    break
+            items += more.items
+            fetched, link = more.pages, more.next_link
+        if limit is not None and len(items) > limit and link is not None:
+            # Keep the surplus for the next call: the link points past it.
+            pending.extend(items[limit:])
+            items = items[:limit]
+        return items, link, fetched
+
+    return load
+
+
+def pull_pages(session: GraphSession, pages: AsyncIterator[Page]) -> Iterator[Page]:
+    """Pull pages one at a time through the loop thread; close the generator however we stop."""
+    try:
+        while True:
+            page = session.run_sync(_anext(pages))
+            if page is _END:
+                return
+            yield page
+    finally:
+        with contextlib.suppress(Exception):
+            session.run_sync(_aclose(pages))
+
+
+_END: Final = object()
+
+
+async def _anext(pages: AsyncIterator[Page]) -> Page | object:
+    """The next page, or ``_END``: StopAsyncIteration must not cross the thread boundary."""
+    try:
+        return await pages.__anext__()
+    except StopAsyncIteration:
+        return _END
+
+
+async def _aclose(pages: AsyncIterator[Page]) -> None:
+    close = getattr(pages, "aclose", None)
+    if close is not None:
+        await close()
+
+
+def select_of(spec: RequestSpec) -> list[str] | None:
+    """The ``$select`` columns of a request, in the order asked."""
+    for name, value in spec.params.items():
+        if name.lower() == "$select":
+            return [part.strip() for part in value.split(",") if part.strip()]
+    return None
