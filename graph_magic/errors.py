@@ -15,6 +15,10 @@ The tree, so a caller can catch at the level it cares about::
     BaseException
     └── SettingRejected         a refused ``%config GraphMagic.x = value``
                                 (graph_magic.notebook.errors: gets past %config's handler)
+    KeyError
+    └── UnknownTypeError        a type Graph's metadata does not define (graph_magic.knowledge)
+    ValueError
+    └── UnknownCloudError       a cloud the knowledge has no metadata for (graph_magic.knowledge)
 
 The two notebook-side errors need IPython, so they live in ``graph_magic.notebook.errors``;
 everything here imports neither IPython nor the connector's machinery (only the plain
