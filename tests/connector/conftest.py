@@ -7,33 +7,16 @@ fresh msal cache registry per test, as a new process would have.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import respx
 
 from graph_magic.connector.client import GraphConnector
-from graph_magic.connector.config import SystemConfig, load_system
 from tests.connector.auth.identity_platform import FakeIdentityPlatform
+from tests.connector.connector_kit import make_system
 from tests.support.fakes import FakeTokenProvider, RecordingSleep
-from tests.support.graph import GRAPH
-
-_KEYS = itertools.count()
-
-
-def make_system(**overrides: Any) -> SystemConfig:
-    """A bearer system on graph.microsoft.com with its own rate-limit key per call."""
-    data: dict[str, Any] = {
-        "base_url": GRAPH,
-        "auth_type": "bearer",
-        "token": "static-token",
-        "rate_limit_key": f"test-{next(_KEYS)}",
-    }
-    data.update(overrides)
-    return load_system(data, environ={})
 
 
 @pytest.fixture
@@ -58,10 +41,6 @@ async def connector(tokens, sleeper):
     conn = GraphConnector(make_system(), sleep=sleeper, token_provider=tokens)
     yield conn
     await conn.close()
-
-
-def make_connector(tokens, sleeper, **overrides: Any) -> GraphConnector:
-    return GraphConnector(make_system(**overrides), sleep=sleeper, token_provider=tokens)
 
 
 def _write_system(directory: Path, name: str, text: str) -> Path:

@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from graph_magic.connector.advanced import plan_advanced_query
-
-from .conftest import GRAPH, make_connector
+from tests.connector.connector_kit import make_connector
+from tests.support.graph import GRAPH
 
 EVENTUAL = {"ConsistencyLevel": "eventual"}
 

@@ -10,8 +10,7 @@ import pytest
 
 from graph_magic.connector.batch import chunk_requests, normalize_requests
 from graph_magic.errors import GraphBatchError
-
-from .conftest import GRAPH
+from tests.support.graph import GRAPH
 
 
 class FakeBatchEndpoint:
@@ -144,7 +143,7 @@ async def test_continue_on_error_true_returns_everything(graph, connector):
 
 
 async def test_throttled_item_gives_up_after_max_attempts(graph, tokens, sleeper):
-    from .conftest import make_connector
+    from tests.connector.connector_kit import make_connector
 
     conn = make_connector(tokens, sleeper, retry={"max_attempts": 2})
     fake = FakeBatchEndpoint(fail={"1": [(429, {"Retry-After": "1"})] * 5})

@@ -10,8 +10,9 @@ import pytest
 
 from graph_magic.connector import telemetry
 from graph_magic.connector.client import GraphConnector
-
-from .conftest import GRAPH, RecordingSleep, make_system
+from tests.connector.connector_kit import make_system
+from tests.support.fakes import RecordingSleep
+from tests.support.graph import GRAPH
 
 
 class InFlightCounter:

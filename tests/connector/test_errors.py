@@ -7,8 +7,7 @@ import pytest
 
 from graph_magic.connector.hints import hint_for
 from graph_magic.errors import GraphAPIError
-
-from .conftest import GRAPH
+from tests.support.graph import GRAPH
 
 EXPIRED = "Access token has expired or is not yet valid."
 

@@ -6,8 +6,7 @@ import httpx
 import pytest
 
 from graph_magic.errors import GraphSecurityError
-
-from .conftest import GRAPH
+from tests.support.graph import GRAPH
 
 FOREIGN = "https://evil.example.com/v1.0/users?$skiptoken=p3"
 

@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from graph_magic.errors import GraphAPIError, GraphSecurityError
-
-from .conftest import GRAPH, make_connector
+from tests.connector.connector_kit import make_connector
+from tests.support.graph import GRAPH
 
 
 def _page(items, next_token=None, **extra):

@@ -9,8 +9,8 @@ from graph_magic.connector.client import GraphConnector
 from graph_magic.connector.paging import Page, PageSet
 from graph_magic.connector.prepare import PreparedRequest
 from graph_magic.connector.responses import data_of, error_fields, json_of
-
-from .conftest import GRAPH, make_system
+from tests.connector.connector_kit import make_system
+from tests.support.graph import GRAPH
 
 # ---------------------------------------------------------------------------- build_request
 

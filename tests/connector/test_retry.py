@@ -12,8 +12,8 @@ from graph_magic.connector import retry
 from graph_magic.connector.config import RetrySettings
 from graph_magic.connector.retry import backoff_delay, parse_retry_after
 from graph_magic.errors import GraphAPIError, GraphTransportError
-
-from .conftest import GRAPH, make_connector
+from tests.connector.connector_kit import make_connector
+from tests.support.graph import GRAPH
 
 NAMES = RetrySettings().retry_after_header_names
 OK = httpx.Response(200, json={"id": "me"})

@@ -11,8 +11,8 @@ import pytest
 
 from graph_magic.errors import GraphAPIError, GraphTransportError
 from graph_magic.notebook.display import render_error
-
-from .conftest import GRAPH, make_connector
+from tests.connector.connector_kit import make_connector
+from tests.support.graph import GRAPH
 
 
 def _unavailable(**headers: str) -> httpx.Response:

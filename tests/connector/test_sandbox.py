@@ -10,8 +10,7 @@ from graph_magic.connector.client import GraphConnector
 from graph_magic.connector.config import load_system
 from graph_magic.errors import GraphAPIError
 from graph_magic.sandbox.options import FaultOptions
-
-from .conftest import RecordingSleep
+from tests.support.fakes import RecordingSleep
 
 
 @pytest.fixture

@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 
 from graph_magic.connector.client import GraphConnector
-
-from .conftest import RecordingSleep
+from tests.support.fakes import RecordingSleep
 
 USERS = {"method": "GET", "endpoint": "/users", "params": {"$top": 20, "$select": "id"}}
 

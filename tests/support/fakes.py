@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 
 # An epoch in 2027, after the sandbox's data end, so tokens and dates compare sensibly.
@@ -61,3 +62,19 @@ class FakeTokenProvider:
 
     async def logout(self) -> None:
         self.issued = 0
+
+
+@dataclass
+class FixedTokenProvider:
+    """A signed-in bearer provider that always hands out the same token."""
+
+    token: str = "fake-token-value"
+
+    async def get_token(self, *, force_refresh: bool = False) -> str:
+        return self.token
+
+    def describe(self) -> dict[str, Any]:
+        return {"auth_type": "bearer", "signed_in": True, "expires_on": None}
+
+    async def logout(self) -> None:
+        return None

@@ -18,13 +18,13 @@ from graph_magic.notebook.display.blocks import Panel
 from graph_magic.notebook.errors import GraphUsageError
 from graph_magic.notebook.magic import GraphMagic
 from graph_magic.notebook.session import GraphSession, HistoryEntry
-from tests.notebook.magics.magics_fakes import FakeProvider
+from tests.support.fakes import FixedTokenProvider
 
 
 @pytest.fixture
 def session(isolated: Path) -> GraphSession:
     """A session signing in with a fixed token; only the package's built-in systems exist."""
-    return GraphSession(token_provider_factory=lambda system: FakeProvider(), run=asyncio.run)
+    return GraphSession(token_provider_factory=lambda system: FixedTokenProvider(), run=asyncio.run)
 
 
 def _rows(panel: Panel) -> dict[str, str]:

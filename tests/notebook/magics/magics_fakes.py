@@ -17,6 +17,7 @@ from graph_magic.connector.batch import BatchItem
 from graph_magic.connector.client import GraphConnector
 from graph_magic.connector.paging import Page
 from graph_magic.connector.prepare import PreparedRequest
+from tests.support.fakes import FixedTokenProvider
 
 
 def page(number: int, items: list[dict[str, Any]], next_link: str | None = None) -> Page:
@@ -44,22 +45,6 @@ def user_pages(pages: int, per_page: int) -> list[Page]:
         link = f"https://graph.microsoft.com/v1.0/users?$skiptoken=p{number + 1}"
         out.append(page(number, items, link if number < pages else None))
     return out
-
-
-@dataclass
-class FakeProvider:
-    """A token provider that hands out a fixed token."""
-
-    token: str = "fake-token-value"
-
-    async def get_token(self, *, force_refresh: bool = False) -> str:
-        return self.token
-
-    def describe(self) -> dict[str, Any]:
-        return {"auth_type": "bearer", "signed_in": True, "expires_on": None}
-
-    async def logout(self) -> None:
-        return None
 
 
 async def ctrl_c_at(number: int, wanted: int) -> None:
@@ -127,7 +112,7 @@ class FakeConnector:
         return self._builder().base_url
 
     def _builder(self) -> GraphConnector:
-        return GraphConnector(self.system, token_provider=FakeProvider())
+        return GraphConnector(self.system, token_provider=FixedTokenProvider())
 
     async def close(self) -> None:
         self.closed = True
@@ -147,6 +132,6 @@ def scripted_session(magic: Any, pages: int = 4, per_page: int = 3) -> list[Fake
         return made[-1]
 
     magic.session = GraphSession(
-        connector_factory=factory, token_provider_factory=lambda system: FakeProvider()
+        connector_factory=factory, token_provider_factory=lambda system: FixedTokenProvider()
     )
     return made

@@ -11,7 +11,8 @@ from graph_magic.notebook import runtime
 from graph_magic.notebook.errors import SettingRejected
 from graph_magic.notebook.magic import GraphMagic
 from graph_magic.notebook.session import GraphSession
-from tests.notebook.magics.magics_fakes import FakeConnector, FakeProvider, user_pages
+from tests.notebook.magics.magics_fakes import FakeConnector, user_pages
+from tests.support.fakes import FixedTokenProvider
 
 
 def test_config_sets_a_setting_and_the_next_request_obeys_it(run: Any, magic: GraphMagic) -> None:
@@ -20,7 +21,7 @@ def test_config_sets_a_setting_and_the_next_request_obeys_it(run: Any, magic: Gr
         connector_factory=lambda system, **_: (
             made.append(FakeConnector(system, user_pages(3, 2))) or made[-1]
         ),
-        token_provider_factory=lambda system: FakeProvider(),
+        token_provider_factory=lambda system: FixedTokenProvider(),
     )
     ran = run("%config GraphMagic.auto_paginate = False")
     assert not ran.failed
@@ -123,7 +124,7 @@ def test_unload_closes_connectors_stops_the_loop_and_unregisters(shell: Any, run
         connector_factory=lambda system, **_: (
             made.append(FakeConnector(system, user_pages(1, 1))) or made[-1]
         ),
-        token_provider_factory=lambda system: FakeProvider(),
+        token_provider_factory=lambda system: FixedTokenProvider(),
     )
     run("%graph GET /users")
     run("%graph --beta GET /users")
