@@ -600,8 +600,7 @@ async def test_cancelling_complete_stops_polling(aad: FakeIdentityPlatform) -> N
 
 async def test_device_code_against_the_sandbox(isolated: Path) -> None:
     inprocess = pytest.importorskip("graph_magic.sandbox.inprocess")
-    from graph_magic.sandbox.data import Tenant
-    from graph_magic.sandbox.options import SandboxOptions
+    from graph_magic.sandbox import SandboxOptions, Tenant
 
     options = {"users": 5, "groups": 1, "devices": 1, "sign_ins": 1, "directory_audits": 1}
     upn = Tenant(SandboxOptions.from_dict(options)).users[0]["userPrincipalName"]

@@ -11,9 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from graph_magic.sandbox import create_app, shared_app
-from graph_magic.sandbox.data import Tenant
-from graph_magic.sandbox.options import SandboxOptions
+from graph_magic.sandbox import SandboxOptions, Tenant, create_app, shared_app
 from tests.sandbox.conftest import GRAPH, bearer
 
 SEQUENCE = [
@@ -72,8 +70,8 @@ def test_shared_app_is_one_per_options():
 def test_data_does_not_depend_on_the_process_hash_seed():
     code = (
         "import hashlib, json\n"
-        "from graph_magic.sandbox.data import Tenant\n"
-        "from graph_magic.sandbox.options import SandboxOptions\n"
+        "from graph_magic.sandbox import Tenant\n"
+        "from graph_magic.sandbox import SandboxOptions\n"
         "t = Tenant(SandboxOptions(seed=11, users=80, sign_ins=50, directory_audits=20))\n"
         "blob = json.dumps([t.users, t.groups, t.members, t.sign_ins], sort_keys=True)\n"
         "print(hashlib.sha256(blob.encode()).hexdigest())\n"

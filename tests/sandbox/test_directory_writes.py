@@ -5,8 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from graph_magic.sandbox import create_app
-from graph_magic.sandbox.tokens import APPS
+from graph_magic.sandbox import APPS, create_app
 from tests.sandbox.conftest import EVENTUAL, GRAPH, bearer, delegated, error_of
 
 NEW_GROUP = {

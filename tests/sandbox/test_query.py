@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph_magic.sandbox.search import tokenize
+from graph_magic.sandbox.odata.search import tokenize
 from tests.sandbox.conftest import EVENTUAL, error_of
 
 ADVANCED = {"$count": "true"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from graph_magic.sandbox.reports import download_origin
+from graph_magic.sandbox.routes.reports import download_origin
 from tests.sandbox.conftest import GRAPH
 
 

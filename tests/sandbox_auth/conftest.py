@@ -7,9 +7,7 @@ from typing import Any
 
 import pytest
 
-from graph_magic.sandbox.faults import FaultMiddleware
-from graph_magic.sandbox.options import SandboxOptions
-from graph_magic.sandbox.tokens import TokenService
+from graph_magic.sandbox import FaultMiddleware, SandboxOptions, TokenService
 from tests.sandbox_auth.sandbox_auth_helpers import Clock, Sleeps, tiny_app
 
 

@@ -9,10 +9,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from graph_magic.sandbox import identity
-from graph_magic.sandbox.faults import FaultMiddleware
-from graph_magic.sandbox.options import SandboxOptions
-from graph_magic.sandbox.tokens import TokenRejected, TokenService
+from graph_magic.sandbox import FaultMiddleware, SandboxOptions, TokenRejected, TokenService
+from graph_magic.sandbox.entra import endpoints as identity
 
 AUTHORITY = "https://login.microsoftonline.com/contoso.onmicrosoft.com"
 GRAPH_SCOPE = ["https://graph.microsoft.com/.default"]

@@ -6,7 +6,7 @@ import pytest
 
 import graph_magic.sandbox.serve as serve_module
 from graph_magic.__main__ import build_parser, main, options_from_args, parse_faults
-from graph_magic.sandbox.options import FaultOptions, SandboxOptions
+from graph_magic.sandbox import FaultOptions, SandboxOptions
 
 
 def _options(*argv: str) -> SandboxOptions:

@@ -8,10 +8,15 @@ import time
 import httpx
 import msal
 
-from graph_magic.sandbox import create_app
-from graph_magic.sandbox.inprocess import approve_device_code, asgi_transport, msal_http_client
-from graph_magic.sandbox.options import SandboxOptions
-from graph_magic.sandbox.serve import LoopbackHttpClient, make_server
+from graph_magic.sandbox import (
+    LoopbackHttpClient,
+    SandboxOptions,
+    approve_device_code,
+    asgi_transport,
+    create_app,
+    make_server,
+    msal_http_client,
+)
 from tests.sandbox_auth.sandbox_auth_helpers import AUTHORITY, GRAPH_SCOPE
 
 GRAPH = "https://graph.microsoft.com"

@@ -7,9 +7,14 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from graph_magic.sandbox.faults import FaultMiddleware, batch_item_fault, resource_units
-from graph_magic.sandbox.inprocess import asgi_transport
-from graph_magic.sandbox.tokens import TENANT_ID, TokenService
+from graph_magic.sandbox import (
+    TENANT_ID,
+    FaultMiddleware,
+    TokenService,
+    asgi_transport,
+    batch_item_fault,
+    resource_units,
+)
 from tests.sandbox_auth.sandbox_auth_helpers import GRAPH_SCOPE, START, Clock, Sleeps
 
 Build = Callable[..., tuple[FaultMiddleware, TokenService]]

@@ -10,10 +10,14 @@ from collections.abc import Callable
 import msal
 import pytest
 
-from graph_magic.sandbox.faults import FaultMiddleware
-from graph_magic.sandbox.inprocess import approve_device_code, msal_http_client
-from graph_magic.sandbox.options import SandboxOptions
-from graph_magic.sandbox.tokens import TENANT_ID, TokenService
+from graph_magic.sandbox import (
+    TENANT_ID,
+    FaultMiddleware,
+    SandboxOptions,
+    TokenService,
+    approve_device_code,
+    msal_http_client,
+)
 from tests.sandbox_auth.sandbox_auth_helpers import AUTHORITY, GRAPH_SCOPE, START, USERS, Clock
 
 Build = Callable[..., tuple[FaultMiddleware, TokenService]]

@@ -15,9 +15,13 @@ from starlette.middleware import Middleware
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from graph_magic.sandbox.faults import FaultMiddleware, batch_item_fault
-from graph_magic.sandbox.options import SandboxOptions
-from graph_magic.sandbox.serve import LoopbackHttpClient, make_server
+from graph_magic.sandbox import (
+    FaultMiddleware,
+    LoopbackHttpClient,
+    SandboxOptions,
+    batch_item_fault,
+    make_server,
+)
 from tests.sandbox_auth.sandbox_auth_helpers import AUTHORITY, GRAPH_SCOPE, Clock, tiny_app
 
 

@@ -7,8 +7,7 @@ import json
 
 import pytest
 
-from graph_magic.sandbox.options import SandboxOptions
-from graph_magic.sandbox.tokens import TENANT_ID, TokenRejected, TokenService
+from graph_magic.sandbox import TENANT_ID, SandboxOptions, TokenRejected, TokenService
 from tests.sandbox_auth.sandbox_auth_helpers import START, USERS, Clock, find_user
 
 

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from graph_magic.sandbox.entra.tokens import Principal
 from graph_magic.sandbox.graph_errors import METHOD_NOT_ALLOWED, GraphError, bad_request
-from graph_magic.sandbox.tokens import Principal
 
 ODATA_JSON = (
     "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;"

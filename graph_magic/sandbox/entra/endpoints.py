@@ -10,29 +10,33 @@ by the ``device_code_auto_approve`` option.
 
 from __future__ import annotations
 
-import base64
 import json
 import secrets
-import threading
-import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, unquote_plus, urlparse
+from urllib.parse import parse_qsl, urlparse
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from graph_magic.sandbox.tokens import (
-    DELEGATED_SCOPES,
-    GRAPH_APP_ID,
-    GRAPH_RESOURCE,
-    LOGIN_HOST,
-    OIDC_SCOPES,
-    TokenService,
+from graph_magic.sandbox._clock import entra_timestamp
+from graph_magic.sandbox.entra._oauth import (
+    AuthError,
+    DeviceCode,
+    DeviceCodes,
+    app_not_found,
+    client_credentials_of,
+    delegated_scopes,
+    missing_parameter,
+    read_form,
+    sandbox_error,
+    tenant_not_found,
+    user_not_found,
 )
+from graph_magic.sandbox.entra.tokens import LOGIN_HOST, TokenService
+from graph_magic.sandbox.tenant.constants import GRAPH_APP_ID, GRAPH_RESOURCE
 
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 DEVICE_CODE_LIFETIME = 900
@@ -41,63 +45,7 @@ VERIFICATION_URI = "https://microsoft.com/devicelogin"
 APPROVE_PATH = "/sandbox/devicecode/approve"
 
 _USER_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-_RESOURCE_PREFIXES = (GRAPH_RESOURCE + "/", GRAPH_APP_ID + "/")
 _NO_STORE = {"Cache-Control": "no-store, no-cache", "Pragma": "no-cache"}
-
-
-class _AuthError(Exception):
-    """An OAuth error answer: status, ``error`` and the AADSTS code and text."""
-
-    def __init__(self, status: int, error: str, code: int, text: str) -> None:
-        super().__init__(text)
-        self.status, self.error, self.code, self.text = status, error, code, text
-
-
-@dataclass
-class _DeviceCode:
-    client_id: str
-    user_code: str
-    scopes: frozenset[str]
-    oidc: frozenset[str]
-    expires_at: float
-    upn: str | None = None
-
-
-@dataclass
-class _DeviceCodes:
-    """Pending device authorizations of one tenant, shared by the token and approval routes."""
-
-    by_device_code: dict[str, _DeviceCode] = field(default_factory=dict)
-    by_user_code: dict[str, str] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def add(self, entry: _DeviceCode) -> str:
-        device_code = secrets.token_urlsafe(48)
-        with self.lock:
-            self.by_device_code[device_code] = entry
-            self.by_user_code[entry.user_code] = device_code
-        return device_code
-
-    def find_user_code(self, user_code: str) -> _DeviceCode | None:
-        with self.lock:
-            device_code = self.by_user_code.get(user_code.strip().upper())
-            return self.by_device_code.get(device_code) if device_code else None
-
-    def approve(self, entry: _DeviceCode, upn: str) -> None:
-        with self.lock:
-            entry.upn = upn
-
-    def redeem(self, device_code: str, client_id: str) -> _DeviceCode | None:
-        """The code's entry if ``client_id`` asked for it; an approved one is taken out (single
-        use), a pending one stays for the next poll."""
-        with self.lock:
-            entry = self.by_device_code.get(device_code)
-            if entry is None or entry.client_id != client_id:
-                return None
-            if entry.upn is not None:
-                del self.by_device_code[device_code]
-                self.by_user_code.pop(entry.user_code, None)
-            return entry
 
 
 def routes(token_service: TokenService) -> list[Route]:
@@ -121,7 +69,7 @@ class _IdentityEndpoints:
 
     def __init__(self, tokens: TokenService) -> None:
         self.tokens = tokens
-        self.codes = _DeviceCodes()
+        self.codes = DeviceCodes()
 
     # -- discovery -------------------------------------------------------------------------
 
@@ -147,7 +95,7 @@ class _IdentityEndpoints:
     async def openid_configuration(self, request: Request) -> JSONResponse:
         tenant = request.path_params["tenant"]
         if not self.tokens.is_tenant(tenant):
-            return self._error_response(request, _tenant_not_found(tenant))
+            return self._error_response(request, tenant_not_found(tenant))
         base = f"https://{self._login_host(request)}/{self.tokens.tenant_id}"
         return JSONResponse(
             {
@@ -180,10 +128,10 @@ class _IdentityEndpoints:
     async def token(self, request: Request) -> JSONResponse:
         try:
             self._check_tenant(request)
-            form = await _form(request)
+            form = await read_form(request)
             grant_type = form.get("grant_type")
             if not grant_type:
-                raise _missing_parameter("grant_type")
+                raise missing_parameter("grant_type")
             if grant_type == "client_credentials":
                 body = self._client_credentials(request, form)
             elif grant_type == DEVICE_CODE_GRANT:
@@ -191,25 +139,25 @@ class _IdentityEndpoints:
             elif grant_type == "refresh_token":
                 body = self._refresh_token_grant(form)
             else:
-                raise _AuthError(
+                raise AuthError(
                     400,
                     "unsupported_grant_type",
                     70003,
                     f"The app requested an unsupported grant type '{grant_type}'.",
                 )
-        except _AuthError as exc:
+        except AuthError as exc:
             return self._error_response(request, exc)
         return JSONResponse(body, headers=_NO_STORE)
 
     def _client_credentials(self, request: Request, form: Mapping[str, str]) -> dict[str, Any]:
-        client_id, secret = _client_credentials_of(request, form)
+        client_id, secret = client_credentials_of(request, form)
         if not client_id:
-            raise _missing_parameter("client_id")
+            raise missing_parameter("client_id")
         app = self.tokens.app(client_id)
         if app is None:
-            raise _app_not_found(client_id)
+            raise app_not_found(client_id)
         if not secret:
-            raise _AuthError(
+            raise AuthError(
                 401,
                 "invalid_client",
                 7000218,
@@ -217,7 +165,7 @@ class _IdentityEndpoints:
                 "'client_secret'.",
             )
         if app.secret is None or not secrets.compare_digest(secret, app.secret):
-            raise _AuthError(
+            raise AuthError(
                 401,
                 "invalid_client",
                 7000215,
@@ -227,7 +175,7 @@ class _IdentityEndpoints:
             )
         scope = form.get("scope", "")
         if scope.split() not in ([f"{GRAPH_RESOURCE}/.default"], [f"{GRAPH_APP_ID}/.default"]):
-            raise _AuthError(
+            raise AuthError(
                 400,
                 "invalid_scope",
                 1002012,
@@ -246,17 +194,17 @@ class _IdentityEndpoints:
     def _device_code_grant(self, form: Mapping[str, str]) -> dict[str, Any]:
         device_code = form.get("device_code")
         if not device_code:
-            raise _missing_parameter("device_code")
+            raise missing_parameter("device_code")
         entry = self.codes.redeem(device_code, form.get("client_id", ""))
         if entry is None:
-            raise _AuthError(
+            raise AuthError(
                 400,
                 "invalid_grant",
                 70000,
                 "The provided value for the input parameter 'device_code' is not valid.",
             )
         if self.tokens.clock() >= entry.expires_at:
-            raise _AuthError(
+            raise AuthError(
                 400,
                 "expired_token",
                 70020,
@@ -264,7 +212,7 @@ class _IdentityEndpoints:
                 "device code has expired.",
             )
         if entry.upn is None:
-            raise _AuthError(
+            raise AuthError(
                 400,
                 "authorization_pending",
                 70016,
@@ -272,17 +220,17 @@ class _IdentityEndpoints:
             )
         user = self.tokens.resolve_user(entry.upn)
         if user is None:
-            raise _user_not_found(entry.upn)
+            raise user_not_found(entry.upn)
         return self._delegated_answer(entry.client_id, user, entry.scopes, entry.oidc)
 
     def _refresh_token_grant(self, form: Mapping[str, str]) -> dict[str, Any]:
         refresh_token = form.get("refresh_token")
         if not refresh_token:
-            raise _missing_parameter("refresh_token")
+            raise missing_parameter("refresh_token")
         claims = self.tokens.read_refresh_token(refresh_token)
         client_id = form.get("client_id", "")
         if claims is None or claims.get("aud") != client_id:
-            raise _AuthError(
+            raise AuthError(
                 400,
                 "invalid_grant",
                 9002313,
@@ -290,11 +238,11 @@ class _IdentityEndpoints:
             )
         granted = frozenset(claims["scp"].split())
         if form.get("scope"):
-            scopes, oidc = _delegated_scopes(form["scope"])
+            scopes, oidc = delegated_scopes(form["scope"])
         else:
             scopes, oidc = granted, frozenset({"offline_access"})
         if not scopes <= granted:
-            raise _AuthError(
+            raise AuthError(
                 400,
                 "invalid_grant",
                 65001,
@@ -304,7 +252,7 @@ class _IdentityEndpoints:
             )
         user = self.tokens.resolve_user(claims["oid"])
         if user is None:
-            raise _user_not_found(claims["oid"])
+            raise user_not_found(claims["oid"])
         return self._delegated_answer(client_id, user, scopes, oidc)
 
     def _delegated_answer(
@@ -331,15 +279,15 @@ class _IdentityEndpoints:
     async def device_code(self, request: Request) -> JSONResponse:
         try:
             self._check_tenant(request)
-            form = await _form(request)
+            form = await read_form(request)
             client_id = form.get("client_id")
             if not client_id:
-                raise _missing_parameter("client_id")
-            scopes, oidc = _delegated_scopes(form.get("scope", ""))
-        except _AuthError as exc:
+                raise missing_parameter("client_id")
+            scopes, oidc = delegated_scopes(form.get("scope", ""))
+        except AuthError as exc:
             return self._error_response(request, exc)
         user_code = "".join(secrets.choice(_USER_CODE_ALPHABET) for _ in range(9))
-        entry = _DeviceCode(
+        entry = DeviceCode(
             client_id=client_id,
             user_code=user_code,
             scopes=scopes,
@@ -374,20 +322,20 @@ class _IdentityEndpoints:
             except ValueError:
                 data = None
             if not isinstance(data, dict):
-                return _sandbox_error(400, "invalid_request", "The body must be a JSON object.")
+                return sandbox_error(400, "invalid_request", "The body must be a JSON object.")
         else:
             data = dict(parse_qsl(raw.decode("utf-8", "replace")))
         user_code, upn = str(data.get("user_code") or ""), str(data.get("upn") or "")
         if not user_code or not upn:
-            return _sandbox_error(400, "invalid_request", "Both user_code and upn are required.")
+            return sandbox_error(400, "invalid_request", "Both user_code and upn are required.")
         entry = self.codes.find_user_code(user_code)
         if entry is None:
-            return _sandbox_error(404, "invalid_user_code", f"No device code '{user_code}'.")
+            return sandbox_error(404, "invalid_user_code", f"No device code '{user_code}'.")
         if self.tokens.clock() >= entry.expires_at:
-            return _sandbox_error(400, "expired_token", f"Device code '{user_code}' expired.")
+            return sandbox_error(400, "expired_token", f"Device code '{user_code}' expired.")
         user = self.tokens.resolve_user(upn)
         if user is None:
-            return _sandbox_error(404, "user_not_found", f"No user '{upn}' in the sandbox.")
+            return sandbox_error(404, "user_not_found", f"No user '{upn}' in the sandbox.")
         self.codes.approve(entry, str(user.get("userPrincipalName") or upn))
         return JSONResponse({"approved": True, "user_code": entry.user_code, "upn": entry.upn})
 
@@ -396,16 +344,15 @@ class _IdentityEndpoints:
     def _check_tenant(self, request: Request) -> None:
         tenant = request.path_params["tenant"]
         if not self.tokens.is_tenant(tenant):
-            raise _tenant_not_found(tenant)
+            raise tenant_not_found(tenant)
 
     @staticmethod
     def _login_host(request: Request) -> str:
         """The host msal should come back to: the one it asked, when that is https."""
         return request.url.netloc if request.url.scheme == "https" else LOGIN_HOST
 
-    def _error_response(self, request: Request, error: _AuthError) -> JSONResponse:
-        now = self.tokens.clock()
-        stamp = time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime(now))
+    def _error_response(self, request: Request, error: AuthError) -> JSONResponse:
+        stamp = entra_timestamp(self.tokens.clock())
         trace_id = str(uuid.uuid4())
         correlation_id = request.headers.get("client-request-id") or str(uuid.uuid4())
         description = (
@@ -425,93 +372,3 @@ class _IdentityEndpoints:
             status_code=error.status,
             headers=_NO_STORE,
         )
-
-
-async def _form(request: Request) -> dict[str, str]:
-    """The url-encoded form body (parsed here, so the sandbox needs no multipart package)."""
-    return dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
-
-
-def _client_credentials_of(request: Request, form: Mapping[str, str]) -> tuple[str, str]:
-    """(client_id, secret) from the form, or from HTTP Basic as RFC 6749 2.3.1 allows."""
-    client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "basic" and value:
-        try:
-            basic_id, _, basic_secret = base64.b64decode(value).decode().partition(":")
-        except ValueError:
-            basic_id = basic_secret = ""
-        client_id = client_id or unquote_plus(basic_id)
-        secret = secret or unquote_plus(basic_secret)
-    return client_id, secret
-
-
-def _delegated_scopes(scope: str) -> tuple[frozenset[str], frozenset[str]]:
-    """(Graph scopes, OpenID scopes) a delegated request asks for; ``.default`` means all."""
-    canonical = {name.lower(): name for name in DELEGATED_SCOPES}
-    graph: set[str] = set()
-    oidc: set[str] = set()
-    for raw in scope.split():
-        name = raw
-        for prefix in _RESOURCE_PREFIXES:
-            if name.lower().startswith(prefix.lower()):
-                name = name[len(prefix) :]
-        if name.lower() in OIDC_SCOPES:
-            oidc.add(name.lower())
-        elif name == ".default":
-            graph |= DELEGATED_SCOPES
-        elif name.lower() in canonical:
-            graph.add(canonical[name.lower()])
-        else:
-            raise _AuthError(
-                400,
-                "invalid_scope",
-                70011,
-                f"The provided value for the input parameter 'scope' is not valid. The scope "
-                f"'{raw}' does not exist.",
-            )
-    return frozenset(graph or {"User.Read"}), frozenset(oidc)
-
-
-def _missing_parameter(name: str) -> _AuthError:
-    return _AuthError(
-        400,
-        "invalid_request",
-        900144,
-        f"The request body must contain the following parameter: '{name}'.",
-    )
-
-
-def _app_not_found(client_id: str) -> _AuthError:
-    return _AuthError(
-        400,
-        "unauthorized_client",
-        700016,
-        f"Application with identifier '{client_id}' was not found in the directory 'Contoso'. "
-        "This can happen if the application has not been installed by the administrator of the "
-        "tenant or consented to by any user in the tenant. You may have sent your "
-        "authentication request to the wrong tenant.",
-    )
-
-
-def _tenant_not_found(tenant: str) -> _AuthError:
-    return _AuthError(
-        400,
-        "invalid_tenant",
-        90002,
-        f"Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are "
-        "signing into the correct cloud.",
-    )
-
-
-def _user_not_found(upn: str) -> _AuthError:
-    return _AuthError(
-        400,
-        "invalid_grant",
-        50034,
-        f"The user account {upn} does not exist in the contoso.onmicrosoft.com directory.",
-    )
-
-
-def _sandbox_error(status: int, error: str, description: str) -> JSONResponse:
-    return JSONResponse({"error": error, "error_description": description}, status_code=status)

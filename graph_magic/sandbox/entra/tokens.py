@@ -1,4 +1,4 @@
-"""The sandbox's identity provider core: the fixed tenant and apps, and its signed tokens.
+"""The sandbox's token service: issuing, signing and verifying its JWT-shaped tokens.
 
 Tokens are JWT-shaped (``header.payload.signature``, base64url JSON) so clients that peek at
 claims (``exp``, ``roles``, ``scp``) see what Entra ID would give them, and are signed with
@@ -8,10 +8,6 @@ from one seed is rejected by a sandbox with another seed, as a token from anothe
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
 import json
 import threading
 import time
@@ -20,95 +16,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from graph_magic.sandbox._signing import Signer, b64url_decode, b64url_encode
+from graph_magic.sandbox.entra.apps import APPS, SandboxApp
 from graph_magic.sandbox.options import SandboxOptions
+from graph_magic.sandbox.tenant.constants import GRAPH_RESOURCE, INITIAL_DOMAIN, TENANT_ID
 
-TENANT_DOMAIN = "contoso.onmicrosoft.com"
-TENANT_ID = str(uuid.uuid5(uuid.NAMESPACE_DNS, TENANT_DOMAIN))
-GRAPH_RESOURCE = "https://graph.microsoft.com"
-GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 LOGIN_HOST = "login.microsoftonline.com"
 REFRESH_TOKEN_LIFETIME = 90 * 24 * 3600
-
-_ALL_APP_ROLES = frozenset(
-    {
-        "User.ReadWrite.All",
-        "User.Read.All",
-        "Group.ReadWrite.All",
-        "Group.Read.All",
-        "Group.Create",
-        "GroupMember.Read.All",
-        "GroupMember.ReadWrite.All",
-        "Directory.ReadWrite.All",
-        "Directory.Read.All",
-        "Device.Read.All",
-        "Device.ReadWrite.All",
-        "Application.Read.All",
-        "AuditLog.Read.All",
-        "User.Invite.All",
-        "Reports.Read.All",
-        "Organization.Read.All",
-    }
-)
-_LIMITED_WITHOUT = frozenset(
-    {
-        "AuditLog.Read.All",
-        "User.Invite.All",
-        "Group.Create",
-        "GroupMember.ReadWrite.All",
-        "Device.ReadWrite.All",
-    }
-)
-"""What ``sandbox-limited`` lacks: the two its 403s demonstrate, and the write permissions added
-since, which it was never meant to gain."""
-
-DELEGATED_SCOPES = frozenset(
-    {
-        "User.Read",
-        "User.ReadBasic.All",
-        "User.Read.All",
-        "User.ReadWrite.All",
-        "Group.Read.All",
-        "Group.ReadWrite.All",
-        "GroupMember.Read.All",
-        "Directory.Read.All",
-        "Directory.ReadWrite.All",
-        "Device.Read.All",
-        "Application.Read.All",
-        "AuditLog.Read.All",
-        "User.Invite.All",
-        "Reports.Read.All",
-        "Organization.Read.All",
-    }
-)
-"""Every delegated permission a sandbox user may consent to; ``.default`` grants them all."""
-
-OIDC_SCOPES = frozenset({"openid", "profile", "offline_access", "email"})
-
-
-@dataclass(frozen=True)
-class SandboxApp:
-    """An app registration of the sandbox tenant: confidential when it has a secret."""
-
-    client_id: str
-    display_name: str
-    secret: str | None
-    roles: frozenset[str]
-
-
-APPS: Mapping[str, SandboxApp] = {
-    app.client_id: app
-    for app in (
-        SandboxApp("sandbox-app", "Graph Magic Sandbox", "sandbox-secret", _ALL_APP_ROLES),
-        SandboxApp(
-            "sandbox-limited",
-            "Graph Magic Sandbox (limited)",
-            "sandbox-limited-secret",
-            _ALL_APP_ROLES - _LIMITED_WITHOUT,
-        ),
-        SandboxApp("sandbox-public", "Graph Magic Sandbox (public client)", None, frozenset()),
-    )
-}
-"""The fixed app registrations (read-only). Device code accepts any client id besides these."""
 
 
 @dataclass(frozen=True)
@@ -147,16 +61,22 @@ _EXPIRED = "Access token has expired or is not yet valid."
 _MALFORMED = "CompactToken parsing failed with error code: 80049217"
 
 
-def _b64encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _b64decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def _json_part(value: Mapping[str, Any]) -> str:
-    return _b64encode(json.dumps(value, separators=(",", ":"), sort_keys=True).encode())
+    return b64url_encode(json.dumps(value, separators=(",", ":"), sort_keys=True).encode())
+
+
+def unverified_claims(authorization: str | None) -> dict[str, Any]:
+    """The claims of a bearer token, unverified: for keying (throttling by app and tenant),
+    never for trust. Empty when the header holds no JWT-shaped token."""
+    _, _, token = (authorization or "").partition(" ")
+    parts = token.strip().split(".")
+    if len(parts) != 3:
+        return {}
+    try:
+        claims = json.loads(b64url_decode(parts[1]))
+    except ValueError:
+        return {}
+    return claims if isinstance(claims, dict) else {}
 
 
 def principal_object_id(client_id: str) -> str:
@@ -178,14 +98,14 @@ class TokenService:
         clock: Callable[[], float] = time.time,
         *,
         tenant_id: str = TENANT_ID,
-        domain: str = TENANT_DOMAIN,
+        domain: str = INITIAL_DOMAIN,
     ) -> None:
         self.options = options
         self.resolve_user = resolve_user
         self.clock = clock
         self.tenant_id = tenant_id
         self.domain = domain
-        self._key = hashlib.sha256(f"graph-magic-sandbox/{options.seed}".encode()).digest()
+        self._signer = Signer(options.seed, "sandbox")
         self._serial = 0
         self._serial_lock = threading.Lock()
 
@@ -347,7 +267,7 @@ class TokenService:
         with self._serial_lock:
             self._serial += 1
             serial = self._serial
-        return _b64encode(hashlib.sha256(self._key + serial.to_bytes(8, "big")).digest()[:16])
+        return b64url_encode(self._signer.derive(serial.to_bytes(8, "big"))[:16])
 
     def _sign(self, claims: Mapping[str, Any]) -> str:
         signing_input = (
@@ -355,22 +275,21 @@ class TokenService:
             + "."
             + (_json_part(claims))
         )
-        signature = hmac.new(self._key, signing_input.encode(), hashlib.sha256).digest()
-        return signing_input + "." + _b64encode(signature)
+        return signing_input + "." + b64url_encode(self._signer.sign(signing_input.encode()))
 
     def _decode(self, token: str) -> dict[str, Any]:
         parts = token.split(".")
         if len(parts) != 3:
             raise TokenRejected(_MALFORMED, "malformed")
         try:
-            header = json.loads(_b64decode(parts[0]))
-            claims = json.loads(_b64decode(parts[1]))
-            signature = _b64decode(parts[2])
-        except (ValueError, binascii.Error) as exc:
+            header = json.loads(b64url_decode(parts[0]))
+            claims = json.loads(b64url_decode(parts[1]))
+            signature = b64url_decode(parts[2])
+        except ValueError as exc:  # binascii.Error is one
             raise TokenRejected(_MALFORMED, "malformed") from exc
         if not isinstance(header, dict) or not isinstance(claims, dict):
             raise TokenRejected(_MALFORMED, "malformed")
-        expected = hmac.new(self._key, f"{parts[0]}.{parts[1]}".encode(), hashlib.sha256).digest()
-        if header.get("alg") != "HS256" or not hmac.compare_digest(signature, expected):
+        signed = self._signer.verify(f"{parts[0]}.{parts[1]}".encode(), signature)
+        if header.get("alg") != "HS256" or not signed:
             raise TokenRejected(_INVALID, "invalid")
         return claims

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from graph_magic.sandbox import graph_errors as ge
 from graph_magic.sandbox.graph_errors import GraphError, bad_request
-from graph_magic.sandbox.routing import ODATA_JSON, GraphRequest, GraphResponse, compact_json
+from graph_magic.sandbox.http import ODATA_JSON, GraphRequest, GraphResponse, compact_json
 
 MAX_REQUESTS = 20
 

@@ -1,10 +1,10 @@
-"""The OData query engine: $filter/$search/$orderby compiled to Python over plain dicts.
+"""The $filter compiler: Graph-style filters compiled to Python closures over plain dicts.
 
 Graph-style filters are normalised (camelCase functions, ``not(``, ``/$count``, one-item ``in``)
 so the ``odata-query`` grammar accepts them, then the AST is compiled once into closures, so a
 filter costs one Python call per item rather than one AST walk. Compiling also records what the
 filter uses (``ne``, ``not``, ``endsWith``, ``$count``, null, properties), which the advanced-query
-rules in query.py check before anything runs.
+rules in odata/options.py check before anything runs.
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from odata_query import ast
 from odata_query.exceptions import ODataException
 from odata_query.grammar import ODataLexer, ODataParser
 
+from graph_magic.sandbox._clock import odata_datetime
 from graph_magic.sandbox.graph_errors import GraphError, bad_request
 
 Predicate = Callable[[dict[str, Any]], bool]
@@ -79,9 +80,7 @@ def _literal_dt(node: ast._Node) -> str:
     if isinstance(node, ast.Date):
         return node.val + "T00:00:00.0000000"
     moment = datetime.fromisoformat(node.val.replace("Z", "+00:00").replace("z", "+00:00"))
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond * 10:07d}"
+    return odata_datetime(moment)
 
 
 def _fold(value: Any) -> Any:

@@ -8,29 +8,29 @@ Only the page being served is projected, so a 200,000-user round stays cheap per
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
 import json
 from typing import Any
 
+from graph_magic.sandbox._signing import Signer
 from graph_magic.sandbox.graph_errors import bad_request
-from graph_magic.sandbox.query import Engine, context_url, parse_select, project
-from graph_magic.sandbox.resources import require_user_read
-from graph_magic.sandbox.routing import GraphRequest, GraphResponse, Router, json_response
+from graph_magic.sandbox.http import GraphRequest, GraphResponse, Router, json_response
+from graph_magic.sandbox.odata.engine import Engine, project
+from graph_magic.sandbox.odata.options import context_url, parse_select
+from graph_magic.sandbox.routes._common import require_user_read
+from graph_magic.sandbox.tenant.store import Tenant
 
 PAGE_SIZE = 100
+_SIGNATURE_BYTES = 12
 _REMOVED = {"reason": "changed"}  # DELETE is Graph's soft delete: restorable, so "changed"
 
 
 class Delta:
     """The /users/delta route of one tenant."""
 
-    def __init__(self, tenant: Any, engine: Engine) -> None:
+    def __init__(self, tenant: Tenant, engine: Engine) -> None:
         self.tenant = tenant
         self.engine = engine
-        self._key = hashlib.sha256(f"graph-magic-delta/{tenant.seed}".encode()).digest()
+        self._signer = Signer(tenant.seed, "delta")
 
     def register(self, router: Router) -> None:
         """Add GET /users/delta (register before /users/{id}, which would also match)."""
@@ -96,17 +96,14 @@ class Delta:
 
     def _sign(self, state: dict[str, Any]) -> str:
         raw = json.dumps(state, separators=(",", ":"), sort_keys=True).encode()
-        mac = hmac.new(self._key, raw, hashlib.sha256).digest()[:12]
-        return base64.urlsafe_b64encode(raw + mac).decode().rstrip("=")
+        return self._signer.seal(raw, _SIGNATURE_BYTES)
 
     def _read(self, token: str) -> dict[str, Any]:
+        raw = self._signer.unseal(token, _SIGNATURE_BYTES)
         try:
-            blob = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-            raw, mac = blob[:-12], blob[-12:]
-            good = hmac.new(self._key, raw, hashlib.sha256).digest()[:12]
-            if len(blob) <= 12 or not hmac.compare_digest(mac, good):
+            if raw is None:
                 raise ValueError("bad signature")
             state = json.loads(raw)
-        except (ValueError, binascii.Error) as exc:
+        except ValueError as exc:
             raise bad_request("The delta token or skip token is not valid.") from exc
         return dict(state)

@@ -9,19 +9,16 @@ machine. The CSV is derived from the tenant, so it is deterministic.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-from datetime import timedelta
-from typing import Any
-
-from graph_magic.sandbox.data import DATA_END
+from graph_magic.sandbox._clock import day_before_end
+from graph_magic.sandbox._signing import Signer, b64url_decode, b64url_encode
 from graph_magic.sandbox.graph_errors import bad_request
-from graph_magic.sandbox.resources import require
-from graph_magic.sandbox.routing import GraphRequest, GraphResponse, Router
+from graph_magic.sandbox.http import GraphRequest, GraphResponse, Router
+from graph_magic.sandbox.routes._common import require
+from graph_magic.sandbox.tenant.store import Tenant
 
 DOWNLOAD_HOST = "https://reportsncu.office.com"
 DOWNLOAD_PREFIX = "/data/download/"
+_SIGNATURE_BYTES = 9
 _PERIODS = {"D7": 7, "D30": 30, "D90": 90, "D180": 180}
 _COLUMNS = (
     "Report Refresh Date", "User Principal Name", "Display Name", "Is Deleted", "Deleted Date",
@@ -55,9 +52,9 @@ def download_origin(origin: str) -> str:
 class Reports:
     """The report redirect and its CSV download for one tenant."""
 
-    def __init__(self, tenant: Any) -> None:
+    def __init__(self, tenant: Tenant) -> None:
         self.tenant = tenant
-        self._key = hashlib.sha256(f"graph-magic-reports/{tenant.seed}".encode()).digest()
+        self._signer = Signer(tenant.seed, "reports")
 
     def register(self, router: Router) -> None:
         """Add the report route (the download is served by the app outside /v1.0)."""
@@ -81,24 +78,22 @@ class Reports:
         return GraphResponse(302, b"", None, {"Location": location})
 
     def _token(self, what: str) -> str:
-        mac = hmac.new(self._key, what.encode(), hashlib.sha256).digest()[:9]
-        return base64.urlsafe_b64encode(what.encode() + b"|" + mac).decode().rstrip("=")
+        mac = self._signer.sign(what.encode(), _SIGNATURE_BYTES)
+        return b64url_encode(what.encode() + b"|" + mac)
 
     def download(self, token: str) -> tuple[bytes, str] | None:
         """The CSV body and file name for a download token, or None when it is not ours."""
         try:
-            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-            what, mac = raw.rsplit(b"|", 1)
+            what, mac = b64url_decode(token).rsplit(b"|", 1)
         except ValueError:
             return None
-        good = hmac.new(self._key, what, hashlib.sha256).digest()[:9]
-        if not hmac.compare_digest(mac, good):
+        if not self._signer.verify(what, mac, _SIGNATURE_BYTES):
             return None
         period = what.decode().split(":", 1)[1]
         return self._csv(period), f"Office365ActiveUserDetail{period}.csv"
 
     def _csv(self, period: str) -> bytes:
-        refresh = (DATA_END - timedelta(days=1)).strftime("%Y-%m-%d")
+        refresh = day_before_end(1)
         lines = [",".join(_COLUMNS)]
         for user in self.tenant.users:
             skus = [lic["skuId"] for lic in user.get("assignedLicenses") or ()]
