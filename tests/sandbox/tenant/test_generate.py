@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 from graph_magic.sandbox import SandboxOptions, Tenant, create_app, shared_app
-from tests.sandbox.conftest import GRAPH, bearer
+from tests.sandbox.sandbox_kit import GRAPH, bearer
 
 SEQUENCE = [
     ("GET", "/v1.0/users?$top=5&$select=id,displayName,createdDateTime,assignedLicenses"),
@@ -70,13 +70,12 @@ def test_shared_app_is_one_per_options():
 def test_data_does_not_depend_on_the_process_hash_seed():
     code = (
         "import hashlib, json\n"
-        "from graph_magic.sandbox import Tenant\n"
-        "from graph_magic.sandbox import SandboxOptions\n"
+        "from graph_magic.sandbox import SandboxOptions, Tenant\n"
         "t = Tenant(SandboxOptions(seed=11, users=80, sign_ins=50, directory_audits=20))\n"
         "blob = json.dumps([t.users, t.groups, t.members, t.sign_ins], sort_keys=True)\n"
         "print(hashlib.sha256(blob.encode()).hexdigest())\n"
     )
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     digests = set()
     for hash_seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(root)}

@@ -1,9 +1,16 @@
-"""Helpers for the sandbox auth and fault tests: a tiny tenant app, a settable clock."""
+"""Shared helpers of the sandbox tests: token headers, Graph error parts, a settable clock, a
+recording sleep and a tiny tenant app for the auth and fault tests.
+
+Plain functions and classes, imported as ``tests.sandbox.sandbox_kit``; ``conftest.py`` turns
+the ones tests want as fixtures into fixtures.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -12,6 +19,8 @@ from starlette.routing import Route
 from graph_magic.sandbox import FaultMiddleware, SandboxOptions, TokenRejected, TokenService
 from graph_magic.sandbox.entra import endpoints as identity
 
+GRAPH = "https://graph.microsoft.com"
+EVENTUAL = {"ConsistencyLevel": "eventual"}
 AUTHORITY = "https://login.microsoftonline.com/contoso.onmicrosoft.com"
 GRAPH_SCOPE = ["https://graph.microsoft.com/.default"]
 START = 1_800_000_000.0
@@ -93,3 +102,21 @@ def tiny_app(
     )
     middleware = FaultMiddleware(app, options, sleep or Sleeps(), clock=clock)
     return middleware, tokens
+
+
+def bearer(app: Any, client_id: str = "sandbox-app") -> dict[str, str]:
+    """An Authorization header with an app-only token from the sandbox's own token service."""
+    token, _ = app.state.tokens.issue_app_token(client_id)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def delegated(app: Any, user: dict[str, Any], scopes: tuple[str, ...] = ("User.Read",)) -> dict:
+    """An Authorization header with a delegated token for ``user``."""
+    token, _ = app.state.tokens.issue_delegated_token("sandbox-public", user, scopes)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def error_of(response: httpx.Response) -> tuple[int, str, str]:
+    """(status, Graph code, message) of an error answer."""
+    error = response.json()["error"]
+    return response.status_code, error["code"], error["message"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.sandbox.conftest import EVENTUAL, GRAPH, delegated, error_of
+from tests.sandbox.sandbox_kit import EVENTUAL, GRAPH, delegated, error_of
 
 ADVANCED = {"$count": "true"}
 CONTEXT = "https://graph.microsoft.com/v1.0/$metadata#"

@@ -18,7 +18,7 @@ from graph_magic.sandbox import (
     approve_device_code,
     msal_http_client,
 )
-from tests.sandbox_auth.sandbox_auth_helpers import AUTHORITY, GRAPH_SCOPE, START, USERS, Clock
+from tests.sandbox.sandbox_kit import AUTHORITY, GRAPH_SCOPE, START, USERS, Clock
 
 Build = Callable[..., tuple[FaultMiddleware, TokenService]]
 
@@ -229,7 +229,7 @@ def test_msal_client_works_while_an_event_loop_runs() -> None:
     """The sync client is usable from a coroutine's thread (a notebook cell calling msal)."""
     import asyncio
 
-    from tests.sandbox_auth.sandbox_auth_helpers import tiny_app
+    from tests.sandbox.sandbox_kit import tiny_app
 
     app, tokens = tiny_app(SandboxOptions(), Clock())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from graph_magic.sandbox import create_app
-from tests.sandbox.conftest import GRAPH, bearer, error_of
+from tests.sandbox.sandbox_kit import GRAPH, bearer, error_of
 
 
 async def test_batch_runs_each_item_through_the_routes(client, app):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from tests.sandbox.conftest import EVENTUAL, error_of
+from tests.sandbox.sandbox_kit import EVENTUAL, error_of
 
 DEFAULT = [
     "businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone",

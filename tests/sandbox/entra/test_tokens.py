@@ -8,7 +8,7 @@ import json
 import pytest
 
 from graph_magic.sandbox import TENANT_ID, SandboxOptions, TokenRejected, TokenService
-from tests.sandbox_auth.sandbox_auth_helpers import START, USERS, Clock, find_user
+from tests.sandbox.sandbox_kit import START, USERS, Clock, find_user
 
 
 def _claims(token: str) -> dict:

@@ -6,7 +6,7 @@ import csv
 import io
 
 from graph_magic.sandbox.routes.reports import download_origin
-from tests.sandbox.conftest import GRAPH
+from tests.sandbox.sandbox_kit import GRAPH
 
 
 async def test_report_redirects_to_csv_on_another_host(client, app):

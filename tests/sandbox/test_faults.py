@@ -15,7 +15,7 @@ from graph_magic.sandbox import (
     batch_item_fault,
     resource_units,
 )
-from tests.sandbox_auth.sandbox_auth_helpers import GRAPH_SCOPE, START, Clock, Sleeps
+from tests.sandbox.sandbox_kit import GRAPH_SCOPE, START, Clock, Sleeps
 
 Build = Callable[..., tuple[FaultMiddleware, TokenService]]
 GRAPH = "https://graph.microsoft.com"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from graph_magic.sandbox.odata.search import tokenize
-from tests.sandbox.conftest import EVENTUAL, error_of
+from tests.sandbox.sandbox_kit import EVENTUAL, error_of
 
 ADVANCED = {"$count": "true"}
 E5 = "c7df2760-2c81-4ef7-b578-5b5392b571df"

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from graph_magic.sandbox import APPS, create_app
-from tests.sandbox.conftest import EVENTUAL, GRAPH, bearer, delegated, error_of
+from tests.sandbox.sandbox_kit import EVENTUAL, GRAPH, bearer, delegated, error_of
 
 NEW_GROUP = {
     "description": "Self help community for library",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.sandbox.conftest import GRAPH, delegated, error_of
+from tests.sandbox.sandbox_kit import GRAPH, delegated, error_of
 
 
 async def test_missing_and_malformed_tokens_are_401(app):

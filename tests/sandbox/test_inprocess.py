@@ -17,7 +17,7 @@ from graph_magic.sandbox import (
     make_server,
     msal_http_client,
 )
-from tests.sandbox_auth.sandbox_auth_helpers import AUTHORITY, GRAPH_SCOPE
+from tests.sandbox.sandbox_kit import AUTHORITY, GRAPH_SCOPE
 
 GRAPH = "https://graph.microsoft.com"
 SMALL = {"users": 30, "groups": 5, "devices": 5, "sign_ins": 20, "directory_audits": 10}

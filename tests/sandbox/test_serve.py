@@ -22,7 +22,7 @@ from graph_magic.sandbox import (
     batch_item_fault,
     make_server,
 )
-from tests.sandbox_auth.sandbox_auth_helpers import AUTHORITY, GRAPH_SCOPE, Clock, tiny_app
+from tests.sandbox.sandbox_kit import AUTHORITY, GRAPH_SCOPE, Clock, tiny_app
 
 
 class Served:

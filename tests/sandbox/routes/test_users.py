@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sandbox.conftest import EVENTUAL, error_of
+from tests.sandbox.sandbox_kit import EVENTUAL, error_of
 
 NEW_USER = {
     "accountEnabled": True,
