@@ -8,6 +8,7 @@ object, what a write body may hold), written once so every entity's routes answe
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from graph_magic.sandbox import graph_errors as ge
@@ -121,6 +122,26 @@ class ObjectIds:
         self._serial += 1
         h = hashlib.sha256(f"{self._seed}:object:{self._serial}".encode()).hexdigest()
         return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:32]}"
+
+
+class TenantRoutes:
+    """Handlers over one tenant and its query engine; each entity module adds ``register``."""
+
+    def __init__(self, tenant: Tenant, engine: Engine) -> None:
+        self.tenant = tenant
+        self.engine = engine
+
+
+class WritingRoutes(TenantRoutes):
+    """Handlers that also create objects: ids from the shared ``ids``, dates from the fixed
+    clock's ``clock_iso``."""
+
+    def __init__(
+        self, tenant: Tenant, engine: Engine, ids: ObjectIds, clock_iso: Callable[[], str]
+    ) -> None:
+        super().__init__(tenant, engine)
+        self.ids = ids
+        self.clock_iso = clock_iso
 
 
 def json_object(req: GraphRequest) -> dict[str, Any]:

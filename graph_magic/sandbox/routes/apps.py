@@ -7,17 +7,11 @@ allow only $select, as on Graph.
 from __future__ import annotations
 
 from graph_magic.sandbox.http import GraphRequest, GraphResponse, Router
-from graph_magic.sandbox.odata.engine import Engine
-from graph_magic.sandbox.routes._common import ID, directory_object, require
-from graph_magic.sandbox.tenant.store import Tenant
+from graph_magic.sandbox.routes._common import ID, TenantRoutes, directory_object, require
 
 
-class AppRoutes:
+class AppRoutes(TenantRoutes):
     """The application, service principal and SKU handlers of one tenant."""
-
-    def __init__(self, tenant: Tenant, engine: Engine) -> None:
-        self.tenant = tenant
-        self.engine = engine
 
     def register(self, router: Router) -> None:
         """Add the app routes."""

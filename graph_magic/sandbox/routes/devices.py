@@ -12,17 +12,17 @@ from typing import Any
 from graph_magic.sandbox import graph_errors as ge
 from graph_magic.sandbox.graph_errors import bad_request
 from graph_magic.sandbox.http import GraphRequest, GraphResponse, Router, json_response
-from graph_magic.sandbox.odata.engine import Engine, project
+from graph_magic.sandbox.odata.engine import project
 from graph_magic.sandbox.odata.options import context_url
 from graph_magic.sandbox.routes._common import (
     ID,
+    TenantRoutes,
     declared_body,
     directory_object,
     invalid_value,
     require,
 )
 from graph_magic.sandbox.tenant.constants import TENANT_ID
-from graph_magic.sandbox.tenant.store import Tenant
 
 _DEVICE_WRITABLE = frozenset(
     {
@@ -40,12 +40,8 @@ _EXTENSION_ATTRIBUTE = re.compile(r"^extensionAttribute(?:[1-9]|1[0-5])$")
 """A device's fifteen extensionAttributes; a PATCH sets the ones it names, keeping the rest."""
 
 
-class DeviceRoutes:
+class DeviceRoutes(TenantRoutes):
     """The /devices handlers of one tenant."""
-
-    def __init__(self, tenant: Tenant, engine: Engine) -> None:
-        self.tenant = tenant
-        self.engine = engine
 
     def register(self, router: Router) -> None:
         """Add the device routes (relationships before ``{id}``)."""

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
 from typing import Any
 
 from graph_magic.sandbox import graph_errors as ge
 from graph_magic.sandbox.graph_errors import bad_request, not_found, unsupported_query
 from graph_magic.sandbox.http import GraphRequest, GraphResponse, Router, json_response
-from graph_magic.sandbox.odata.engine import Engine, project
+from graph_magic.sandbox.odata.engine import project
 from graph_magic.sandbox.odata.options import context_url
 from graph_magic.sandbox.routes._common import (
     ID,
-    ObjectIds,
+    WritingRoutes,
     cast_count,
     cast_list,
     declared_body,
@@ -30,7 +29,6 @@ from graph_magic.sandbox.routes._common import (
     require,
 )
 from graph_magic.sandbox.tenant.constants import DOMAIN, INITIAL_DOMAIN
-from graph_magic.sandbox.tenant.store import Tenant
 
 _GROUP_REQUIRED = ("displayName", "mailEnabled", "mailNickname", "securityEnabled")
 _GROUP_READ_ONLY = frozenset(
@@ -65,16 +63,8 @@ _MEMBER_KINDS = frozenset({"users", "groups", "devices", "servicePrincipals"})
 _CAST_MEMBER = r"/microsoft\.graph\.(?P<cast>user|group)"
 
 
-class GroupRoutes:
+class GroupRoutes(WritingRoutes):
     """The /groups handlers of one tenant; created groups take ids from ``ids``."""
-
-    def __init__(
-        self, tenant: Tenant, engine: Engine, ids: ObjectIds, clock_iso: Callable[[], str]
-    ) -> None:
-        self.tenant = tenant
-        self.engine = engine
-        self.ids = ids
-        self.clock_iso = clock_iso
 
     def register(self, router: Router) -> None:
         """Add the group routes (order matters: literal segments before ``{id}``)."""

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from graph_magic.sandbox.graph_errors import not_found
 from graph_magic.sandbox.http import GraphRequest, GraphResponse, Router
-from graph_magic.sandbox.odata.engine import Engine
-from graph_magic.sandbox.routes._common import ID, require
-from graph_magic.sandbox.tenant.store import Tenant
+from graph_magic.sandbox.routes._common import ID, TenantRoutes, require
 
 
-class LogRoutes:
+class LogRoutes(TenantRoutes):
     """The audit log handlers of one tenant (newest first, as Graph lists them)."""
-
-    def __init__(self, tenant: Tenant, engine: Engine) -> None:
-        self.tenant = tenant
-        self.engine = engine
 
     def register(self, router: Router) -> None:
         """Add the audit log routes."""

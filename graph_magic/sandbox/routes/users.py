@@ -11,17 +11,16 @@ conflicts, each a 400 with Graph's message (and ``details`` where Graph sends th
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from graph_magic.sandbox import graph_errors as ge
 from graph_magic.sandbox.graph_errors import GraphError, bad_request, not_found
 from graph_magic.sandbox.http import GraphRequest, GraphResponse, Router, json_response
-from graph_magic.sandbox.odata.engine import Engine, project
+from graph_magic.sandbox.odata.engine import project
 from graph_magic.sandbox.odata.options import context_url
 from graph_magic.sandbox.routes._common import (
     ID,
-    ObjectIds,
+    WritingRoutes,
     cast_count,
     cast_list,
     find_user,
@@ -33,7 +32,6 @@ from graph_magic.sandbox.routes._common import (
 from graph_magic.sandbox.tenant.constants import DOMAIN, INITIAL_DOMAIN
 from graph_magic.sandbox.tenant.names import SKUS
 from graph_magic.sandbox.tenant.schema import USER_SPEC
-from graph_magic.sandbox.tenant.store import Tenant
 
 _REQUIRED = (
     "accountEnabled",
@@ -48,16 +46,8 @@ _SKU_IDS = frozenset(s[0] for s in SKUS)
 _CAST_GROUP = r"/microsoft\.graph\.(?P<cast>group)"
 
 
-class UserRoutes:
+class UserRoutes(WritingRoutes):
     """The /users handlers of one tenant; created users take ids from ``ids``."""
-
-    def __init__(
-        self, tenant: Tenant, engine: Engine, ids: ObjectIds, clock_iso: Callable[[], str]
-    ) -> None:
-        self.tenant = tenant
-        self.engine = engine
-        self.ids = ids
-        self.clock_iso = clock_iso
 
     def register(self, router: Router) -> None:
         """Add the user routes (order matters: literal segments before ``{id}``)."""
