@@ -2,7 +2,7 @@
 
 :class:`GraphService` owns one tenant and everything derived from it (query engine, routes,
 tokens, a deterministic clock and request-id sequence). Its Starlette endpoint turns each HTTP
-request into a ``GraphRequest``, authenticates it with sandbox-auth's ``TokenService``, runs the
+request into a ``GraphRequest``, authenticates it with entra's ``TokenService``, runs the
 route and writes Graph's response headers (request-id, client-request-id, Date, OData-Version,
 content type). Request ids and dates come from the seed and a request counter on a fixed clock,
 so the same seed and the same request sequence give byte-identical answers.
@@ -28,7 +28,7 @@ from starlette.routing import Route
 from graph_magic.sandbox import graph_errors as ge
 from graph_magic.sandbox._clock import at_tick, http_date, iso_seconds
 from graph_magic.sandbox.entra.endpoints import routes as identity_routes
-from graph_magic.sandbox.entra.tokens import TokenRejected, TokenService
+from graph_magic.sandbox.entra.tokens import LOGIN_HOST, TokenRejected, TokenService
 from graph_magic.sandbox.faults import FaultMiddleware, batch_item_fault
 from graph_magic.sandbox.graph_errors import GraphError
 from graph_magic.sandbox.http import GraphRequest, GraphResponse, Router, compact_json
@@ -45,6 +45,7 @@ from graph_magic.sandbox.routes.logs import LogRoutes
 from graph_magic.sandbox.routes.me import MeRoutes
 from graph_magic.sandbox.routes.reports import DOWNLOAD_PREFIX, Reports
 from graph_magic.sandbox.routes.users import UserRoutes
+from graph_magic.sandbox.tenant.constants import GRAPH_APP_ID
 from graph_magic.sandbox.tenant.store import Tenant
 
 _log = logging.getLogger("graph_magic.sandbox")
@@ -57,8 +58,8 @@ _DIAGNOSTIC = (
     '"RoleInstance":"SANDBOX000001"}}'
 )
 _WWW_AUTH = (
-    'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/'
-    'authorize", client_id="00000003-0000-0000-c000-000000000000"'
+    f'Bearer realm="", authorization_uri="https://{LOGIN_HOST}/common/oauth2/authorize", '
+    f'client_id="{GRAPH_APP_ID}"'
 )
 
 
@@ -258,7 +259,7 @@ def create_app(
     *,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
 ) -> FaultMiddleware:
-    """A fresh sandbox tenant as an ASGI app (Starlette, wrapped in sandbox-auth's faults).
+    """A fresh sandbox tenant as an ASGI app (Starlette, wrapped in the fault middleware).
 
     ``app.state.service`` is the :class:`GraphService`, ``app.state.tenant`` its data and
     ``app.state.tokens`` the TokenService (tests issue tokens with it).

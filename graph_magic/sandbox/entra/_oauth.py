@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from graph_magic.sandbox.entra.apps import DELEGATED_SCOPES, OIDC_SCOPES
-from graph_magic.sandbox.tenant.constants import GRAPH_APP_ID, GRAPH_RESOURCE
+from graph_magic.sandbox.tenant.constants import GRAPH_APP_ID, GRAPH_RESOURCE, INITIAL_DOMAIN
 
 _RESOURCE_PREFIXES = (GRAPH_RESOURCE + "/", GRAPH_APP_ID + "/")
 
@@ -160,7 +160,7 @@ def user_not_found(upn: str) -> AuthError:
         400,
         "invalid_grant",
         50034,
-        f"The user account {upn} does not exist in the contoso.onmicrosoft.com directory.",
+        f"The user account {upn} does not exist in the {INITIAL_DOMAIN} directory.",
     )
 
 
