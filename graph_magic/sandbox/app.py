@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from graph_magic.sandbox import graph_errors as ge
+import graph_magic.sandbox.graph_errors as ge
 from graph_magic.sandbox._clock import at_tick, http_date, iso_seconds
 from graph_magic.sandbox.entra.endpoints import routes as identity_routes
 from graph_magic.sandbox.entra.tokens import LOGIN_HOST, TokenRejected, TokenService

@@ -28,7 +28,7 @@ from typing import Any
 from starlette.datastructures import State
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from graph_magic.sandbox import graph_errors as ge
+import graph_magic.sandbox.graph_errors as ge
 from graph_magic.sandbox._clock import http_date_at, iso_seconds_at
 from graph_magic.sandbox.entra.tokens import unverified_claims
 from graph_magic.sandbox.http import compact_json

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graph_magic.sandbox import graph_errors as ge
+import graph_magic.sandbox.graph_errors as ge
 from graph_magic.sandbox.graph_errors import bad_request, unsupported_query
 from graph_magic.sandbox.http import ODATA_JSON, GraphRequest, GraphResponse, compact_json
 from graph_magic.sandbox.odata.filter import compile_filter
@@ -134,6 +134,7 @@ class CollectionResult:
     count: int | None
     next_link: str | None
     select: tuple[str, ...]
+    expansion: Expansion | None = None
 
 
 class Engine:
@@ -203,7 +204,7 @@ class Engine:
         link = None
         if offset + top < len(items):
             link = next_link(req, self.tokens.make(page_scope(req), offset + top))
-        return CollectionResult(page, count, link, select)
+        return CollectionResult(page, count, link, select, expansion)
 
     def collection_response(
         self,
@@ -217,7 +218,7 @@ class Engine:
     ) -> GraphResponse:
         """The JSON page for a collection read, Graph's envelope around cached fragments."""
         result = self.run_collection(spec, req, items)
-        expansion = parse_expand(spec, req) if "$expand" in req.params else None
+        expansion = result.expansion
         head: dict[str, Any] = {
             "@odata.context": context_url(req, context or spec.name, result.select)
         }

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from graph_magic.sandbox import graph_errors as ge
+import graph_magic.sandbox.graph_errors as ge
 from graph_magic.sandbox._signing import Signer, b64url_decode, b64url_encode
 from graph_magic.sandbox.graph_errors import GraphError, bad_request, unsupported_query
 from graph_magic.sandbox.http import GraphRequest

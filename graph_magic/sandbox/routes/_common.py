@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from graph_magic.sandbox import graph_errors as ge
+import graph_magic.sandbox.graph_errors as ge
 from graph_magic.sandbox.graph_errors import GraphError, bad_request, forbidden, not_found
 from graph_magic.sandbox.http import GraphRequest, GraphResponse
 from graph_magic.sandbox.odata.engine import Engine

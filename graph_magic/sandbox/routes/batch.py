@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from graph_magic.sandbox import graph_errors as ge
+import graph_magic.sandbox.graph_errors as ge
 from graph_magic.sandbox.graph_errors import GraphError, bad_request
 from graph_magic.sandbox.http import ODATA_JSON, GraphRequest, GraphResponse, compact_json
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from graph_magic.sandbox import graph_errors as ge
+import graph_magic.sandbox.graph_errors as ge
 from graph_magic.sandbox.graph_errors import bad_request
 from graph_magic.sandbox.http import GraphRequest, GraphResponse, Router, json_response
 from graph_magic.sandbox.odata.engine import project

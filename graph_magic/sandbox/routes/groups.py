@@ -13,7 +13,7 @@ import hashlib
 import re
 from typing import Any
 
-from graph_magic.sandbox import graph_errors as ge
+import graph_magic.sandbox.graph_errors as ge
 from graph_magic.sandbox.graph_errors import bad_request, not_found, unsupported_query
 from graph_magic.sandbox.http import GraphRequest, GraphResponse, Router, json_response
 from graph_magic.sandbox.odata.engine import project

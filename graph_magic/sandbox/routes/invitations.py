@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from graph_magic.sandbox import graph_errors as ge
+import graph_magic.sandbox.graph_errors as ge
 from graph_magic.sandbox.graph_errors import bad_request
 from graph_magic.sandbox.http import GraphRequest, GraphResponse, Router, json_response
 from graph_magic.sandbox.odata.options import context_url

@@ -5,7 +5,7 @@ An app-only token has no user, so /me answers it Graph's 400.
 
 from __future__ import annotations
 
-from graph_magic.sandbox import graph_errors as ge
+import graph_magic.sandbox.graph_errors as ge
 from graph_magic.sandbox.graph_errors import bad_request
 from graph_magic.sandbox.http import GraphRequest, GraphResponse, Router
 from graph_magic.sandbox.routes.users import UserRoutes

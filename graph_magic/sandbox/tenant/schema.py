@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from graph_magic.sandbox import graph_errors as ge
+import graph_magic.sandbox.graph_errors as ge
 from graph_magic.sandbox.graph_errors import bad_request
 
 USER_DEFAULT = (
