@@ -143,9 +143,7 @@ class ServedSandbox:
 
 def _serve_child(options: dict[str, Any]) -> None:
     """Child process: build the tenant, serve it, answer stdin commands until stdin closes."""
-    from graph_magic.sandbox import create_app
-    from graph_magic.sandbox.options import SandboxOptions
-    from graph_magic.sandbox.serve import make_server
+    from graph_magic.sandbox import SandboxOptions, create_app, make_server
 
     sandbox_options = SandboxOptions.from_dict(options)
     app = create_app(sandbox_options)
@@ -401,7 +399,7 @@ class MagicShell:
 def msgraph_client(base_url: str, token: str) -> tuple[Any, Any, httpx.AsyncClient]:
     """Microsoft's GraphServiceClient, its request adapter and httpx client, at ``base_url``
     (the sandbox's own builder: msgraph-sdk's default middleware, 127.0.0.1 allowed)."""
-    from graph_magic.sandbox.serve import msgraph_sdk_client
+    from graph_magic.sandbox import msgraph_sdk_client
 
     return msgraph_sdk_client(base_url, token, timeout=120)
 

@@ -122,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, TypeError) as exc:
         parser.error(str(exc))
     from graph_magic.sandbox.serve import HOST, serve
-    from graph_magic.sandbox.tokens import TENANT_DOMAIN
+    from graph_magic.sandbox.tenant.constants import INITIAL_DOMAIN as TENANT_DOMAIN
 
     print(
         f"graph-magic sandbox: tenant {TENANT_DOMAIN} on http://{HOST}:{args.port} "

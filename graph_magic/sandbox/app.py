@@ -2,7 +2,7 @@
 
 :class:`GraphService` owns one tenant and everything derived from it (query engine, routes,
 tokens, a deterministic clock and request-id sequence). Its Starlette endpoint turns each HTTP
-request into a ``GraphRequest``, authenticates it with sandbox-auth's ``TokenService``, runs the
+request into a ``GraphRequest``, authenticates it with entra's ``TokenService``, runs the
 route and writes Graph's response headers (request-id, client-request-id, Date, OData-Version,
 content type). Request ids and dates come from the seed and a request counter on a fixed clock,
 so the same seed and the same request sequence give byte-identical answers.
@@ -12,41 +12,45 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 import threading
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
-from email.utils import format_datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
+from starlette.datastructures import State
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from graph_magic.sandbox import graph_errors as ge
-from graph_magic.sandbox.batch import run_batch
-from graph_magic.sandbox.data import DATA_END, Tenant
-from graph_magic.sandbox.delta import Delta
+import graph_magic.sandbox.graph_errors as ge
+from graph_magic.sandbox._clock import at_tick, http_date, iso_seconds
+from graph_magic.sandbox.entra.endpoints import routes as identity_routes
+from graph_magic.sandbox.entra.tokens import LOGIN_HOST, TokenRejected, TokenService
 from graph_magic.sandbox.faults import FaultMiddleware, batch_item_fault
 from graph_magic.sandbox.graph_errors import GraphError
-from graph_magic.sandbox.identity import routes as identity_routes
+from graph_magic.sandbox.http import GraphRequest, GraphResponse, Router, compact_json
+from graph_magic.sandbox.odata.engine import Engine
 from graph_magic.sandbox.options import SandboxOptions
-from graph_magic.sandbox.query import Engine
-from graph_magic.sandbox.reports import DOWNLOAD_PREFIX, Reports
-from graph_magic.sandbox.resources import Reads
-from graph_magic.sandbox.routing import GraphRequest, GraphResponse, Router
-from graph_magic.sandbox.tokens import TokenRejected, TokenService
-from graph_magic.sandbox.writes import Writes
+from graph_magic.sandbox.routes._common import ObjectIds
+from graph_magic.sandbox.routes.apps import AppRoutes
+from graph_magic.sandbox.routes.batch import run_batch
+from graph_magic.sandbox.routes.delta import Delta
+from graph_magic.sandbox.routes.devices import DeviceRoutes
+from graph_magic.sandbox.routes.groups import GroupRoutes
+from graph_magic.sandbox.routes.invitations import InvitationRoutes
+from graph_magic.sandbox.routes.logs import LogRoutes
+from graph_magic.sandbox.routes.me import MeRoutes
+from graph_magic.sandbox.routes.reports import DOWNLOAD_PREFIX, Reports
+from graph_magic.sandbox.routes.users import UserRoutes
+from graph_magic.sandbox.tenant.constants import GRAPH_APP_ID
+from graph_magic.sandbox.tenant.store import Tenant
 
 _log = logging.getLogger("graph_magic.sandbox")
 
 VERSIONS = ("v1.0", "beta")
-CLOCK_START = DATA_END + timedelta(days=1, hours=9)
-"""The fixed clock's first instant; each Graph request advances it by one second."""
-_ISO_SECONDS = "%Y-%m-%dT%H:%M:%S"
 
 _METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE", "HEAD", "OPTIONS"]
 _DIAGNOSTIC = (
@@ -54,8 +58,8 @@ _DIAGNOSTIC = (
     '"RoleInstance":"SANDBOX000001"}}'
 )
 _WWW_AUTH = (
-    'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/'
-    'authorize", client_id="00000003-0000-0000-c000-000000000000"'
+    f'Bearer realm="", authorization_uri="https://{LOGIN_HOST}/common/oauth2/authorize", '
+    f'client_id="{GRAPH_APP_ID}"'
 )
 
 
@@ -75,12 +79,12 @@ class _Stamp:
     @property
     def iso(self) -> str:
         """``2024-06-01T09:00:05``, as Graph's innerError dates."""
-        return self.moment.strftime(_ISO_SECONDS)
+        return iso_seconds(self.moment)
 
     @property
     def http_date(self) -> str:
         """The HTTP ``Date`` header's form."""
-        return format_datetime(self.moment, True)
+        return http_date(self.moment)
 
 
 class GraphService:
@@ -91,31 +95,40 @@ class GraphService:
         self.tenant = Tenant(options)
         self.engine = Engine(self.tenant)
         self.router = Router()
-        self.reads = Reads(self.tenant, self.engine)
-        self.delta = Delta(self.tenant, self.engine)
-        self.writes = Writes(self.tenant, self.engine, self._now_iso)
         self.reports = Reports(self.tenant)
-        self.writes.register(self.router)
-        self.reports.register(self.router)
-        self.delta.register(self.router)
-        self.reads.register(self.router)
+        self._register_routes()
         self.token_service = TokenService(options, self.tenant.find_user)
-        self.state: Any = None
+        self.state: State | None = None
         self._counter = 0
         self._lock = threading.Lock()
         self._run_lock = threading.RLock()  # handlers mutate the tenant; $batch re-enters run()
 
-    # ----- the fixed clock and request ids ---------------------------------------------------
+    def _register_routes(self) -> None:
+        """Every entity's routes; /me and delta before /users, whose ``{id}`` would match."""
+        tenant, engine = self.tenant, self.engine
+        ids = ObjectIds(tenant.seed)
+        users = UserRoutes(tenant, engine, ids, self._now_iso)
+        for routes in (
+            MeRoutes(users),
+            Delta(tenant, engine),
+            users,
+            InvitationRoutes(tenant, ids, self._now_iso),
+            GroupRoutes(tenant, engine, ids, self._now_iso),
+            DeviceRoutes(tenant, engine),
+            AppRoutes(tenant, engine),
+            LogRoutes(tenant, engine),
+            self.reports,
+        ):
+            routes.register(self.router)
 
-    def _clock(self) -> datetime:
-        return CLOCK_START + timedelta(seconds=self._counter)
+    # ----- the fixed clock and request ids ---------------------------------------------------
 
     def fixed_now(self) -> float:
         """The fixed clock as epoch seconds (for answers made outside the routes: faults)."""
-        return self._clock().timestamp()
+        return at_tick(self._counter).timestamp()
 
     def _now_iso(self) -> str:
-        return self._clock().strftime(_ISO_SECONDS)
+        return iso_seconds(at_tick(self._counter))
 
     def stamp(self) -> _Stamp:
         """The next request's id and dates (seed + counter; the clock ticks once per request)."""
@@ -124,7 +137,7 @@ class GraphService:
             counter = self._counter
         h = hashlib.sha256(f"{self.options.seed}:request:{counter}".encode()).hexdigest()
         request_id = f"{h[:8]}-{h[8:12]}-4{h[13:16]}-8{h[17:20]}-{h[20:32]}"
-        return _Stamp(request_id, CLOCK_START + timedelta(seconds=counter))
+        return _Stamp(request_id, at_tick(counter))
 
     # ----- running one request ---------------------------------------------------------------
 
@@ -159,7 +172,7 @@ class GraphService:
     def error_response(self, exc: GraphError, stamp: _Stamp, client_id: str) -> GraphResponse:
         """Graph's error body with innerError (date, request-id, client-request-id)."""
         body = exc.body(date=stamp.iso, request_id=stamp.request_id, client_request_id=client_id)
-        raw = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        raw = compact_json(body).encode()
         return GraphResponse(exc.status, raw, "application/json", dict(exc.headers))
 
     def _failed_dependency(self, item_id: str) -> GraphResponse:
@@ -245,8 +258,8 @@ def create_app(
     options: SandboxOptions | dict[str, Any] | None = None,
     *,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-) -> Any:
-    """A fresh sandbox tenant as an ASGI app (Starlette, wrapped in sandbox-auth's faults).
+) -> FaultMiddleware:
+    """A fresh sandbox tenant as an ASGI app (Starlette, wrapped in the fault middleware).
 
     ``app.state.service`` is the :class:`GraphService`, ``app.state.tenant`` its data and
     ``app.state.tokens`` the TokenService (tests issue tokens with it).
@@ -267,13 +280,13 @@ def create_app(
     return FaultMiddleware(starlette, options, sleep, dates=service.fixed_now)
 
 
-_SHARED: dict[SandboxOptions, Any] = {}
+_SHARED: dict[SandboxOptions, FaultMiddleware] = {}
 _SHARED_LOCK = threading.Lock()
 """Process-wide: one app per distinct options, so every system on the same sandbox sees the same
 writes (documented in DESIGN's sandbox section)."""
 
 
-def shared_app(options: SandboxOptions | dict[str, Any] | None = None) -> Any:
+def shared_app(options: SandboxOptions | dict[str, Any] | None = None) -> FaultMiddleware:
     """The process's app for these options (created on first use, then reused)."""
     if not isinstance(options, SandboxOptions):
         options = SandboxOptions.from_dict(options)

@@ -16,9 +16,6 @@ Retry-After).
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
-import math
 import random
 import threading
 import time
@@ -26,17 +23,25 @@ import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
-from email.utils import formatdate
 from typing import Any
-from urllib.parse import parse_qsl
 
+from starlette.datastructures import State
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+import graph_magic.sandbox.graph_errors as ge
+from graph_magic.sandbox._clock import http_date_at, iso_seconds_at
+from graph_magic.sandbox.entra.tokens import unverified_claims
+from graph_magic.sandbox.http import compact_json
 from graph_magic.sandbox.options import SandboxOptions
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+from graph_magic.sandbox.throttle import (
+    RU_WINDOW_SECONDS,
+    WRITE_UNITS_PER_WINDOW,
+    WRITE_WINDOW_SECONDS,
+    Bucket,
+    full_bucket,
+    resource_units,
+    retry_after_headers,
+)
 
 BATCH_ITEM_SCOPE_KEY = "graph_magic.batch_item"
 """Set this key (truthy) in the scope of a $batch sub-request run through the whole app: the
@@ -45,32 +50,6 @@ middleware then leaves it alone, since $batch items get their faults from ``batc
 TRANSPORT_SCOPE_KEY = "graph_magic.transport"
 """Scope key under which the served sandbox passes the connection's asyncio transport, so a
 drop can close the socket however deep in the middleware stack this middleware sits."""
-
-WRITE_UNITS_PER_WINDOW = 3000
-WRITE_WINDOW_SECONDS = 150.0
-RU_WINDOW_SECONDS = 10.0
-
-_THROTTLE_MESSAGE = "Please retry again later."
-_STATUS_BODIES = {
-    503: (
-        "serviceNotAvailable",
-        "The service is not available. Try the request again after a delay.",
-    ),
-    504: ("gatewayTimeout", "The gateway did not receive a timely response from the service."),
-}
-_BASE_COSTS: tuple[tuple[tuple[str, ...], int], ...] = (
-    (("groups", "*", "transitivemembers"), 5),
-    (("groups", "*", "members"), 3),
-    (("me", "memberof"), 2),
-    (("users",), 2),
-    (("users", "*"), 2),
-    (("applications",), 2),
-    (("applications", "*"), 2),
-    (("subscribedskus",), 3),
-    (("contracts",), 3),
-    (("directoryobjects", "getbyids"), 5),
-    (("getobjectsbyid",), 5),
-)
 
 
 class ConnectionDropped(Exception):
@@ -92,65 +71,6 @@ class FaultCounters:
             "faults": dict(self.faults),
             "resource_units": self.resource_units,
         }
-
-
-def resource_units(method: str, path: str, query: str = "") -> int:
-    """Graph's documented identity cost of a request, in resource units (minimum 1).
-
-    Base costs: GET users/applications 2, groups/{id}/members 3, transitiveMembers 5,
-    subscribedSkus 3, me/memberOf 2, getByIds 5, anything else 1; ``$select`` -1,
-    ``$expand`` +1, ``$top`` under 20 -1.
-    """
-    segments = [s.lower() for s in path.strip("/").split("/") if s]
-    if segments and segments[0] in {"v1.0", "beta"}:
-        segments = segments[1:]
-    cost = 1
-    for pattern, base in _BASE_COSTS:
-        if len(pattern) == len(segments) and all(
-            p in {"*", s} for p, s in zip(pattern, segments, strict=True)
-        ):
-            if (
-                method.upper() == "GET"
-                or pattern[-1] == "getbyids"
-                or pattern == ("getobjectsbyid",)
-            ):
-                cost = base
-            break
-    params = {k.lower(): v for k, v in parse_qsl(query, keep_blank_values=True)}
-    if "$select" in params:
-        cost -= 1
-    if "$expand" in params:
-        cost += 1
-    top = params.get("$top", "")
-    if top.isdigit() and int(top) < 20:
-        cost -= 1
-    return max(1, cost)
-
-
-@dataclass
-class _Bucket:
-    capacity: float
-    window: float
-    level: float
-    updated: float
-
-    def take(self, cost: float, now: float) -> float | None:
-        """Charge ``cost``; None when allowed, else the seconds until it would be.
-
-        A throttled request is charged too (floored at empty), as Graph keeps counting usage
-        while it throttles: a client that ignores Retry-After stays throttled.
-        """
-        rate = self.capacity / self.window
-        self.level = min(self.capacity, self.level + (now - self.updated) * rate)
-        self.updated = now
-        if self.level >= cost:
-            self.level -= cost
-            return None
-        self.level = max(0.0, self.level - cost)
-        return (cost - self.level) / rate
-
-    def used_fraction(self) -> float:
-        return 1.0 - self.level / self.capacity
 
 
 @dataclass
@@ -192,8 +112,8 @@ class FaultInjector:
         self._lock = threading.Lock()
         self._burst_status = 0
         self._burst_left = 0
-        self._ru_buckets: dict[str, _Bucket] = {}
-        self._write_buckets: dict[str, _Bucket] = {}
+        self._ru_buckets: dict[str, Bucket] = {}
+        self._write_buckets: dict[str, Bucket] = {}
 
     # -- per request -----------------------------------------------------------------------
 
@@ -242,13 +162,13 @@ class FaultInjector:
                 return None
             self.counters.faults["batch_item_429"] += 1
             request_id = self._request_id()
-            retry = _retry_after_headers(
+            retry = retry_after_headers(
                 self.faults.retry_after_form, self.faults.retry_after, self.clock()
             )
         return {
             "status": 429,
             "headers": {**retry, "Content-Type": "application/json"},
-            "body": _throttle_body(request_id, self.dates()),
+            "body": ge.throttled_body(date=iso_seconds_at(self.dates()), request_id=request_id),
         }
 
     # -- internals (called with the lock held) ---------------------------------------------
@@ -276,13 +196,13 @@ class FaultInjector:
         now = self.clock()
         app_id = _app_id(headers.get("authorization"))
         ru = self._ru_buckets.setdefault(
-            app_id, _bucket(self.faults.throttle_units_per_10s, RU_WINDOW_SECONDS, now)
+            app_id, full_bucket(self.faults.throttle_units_per_10s, RU_WINDOW_SECONDS, now)
         )
         wait = ru.take(cost, now)
         information, kind = "ResourceUnitLimitExceeded", "Read"
         if wait is None and method.upper() != "GET":
             writes = self._write_buckets.setdefault(
-                app_id, _bucket(WRITE_UNITS_PER_WINDOW, WRITE_WINDOW_SECONDS, now)
+                app_id, full_bucket(WRITE_UNITS_PER_WINDOW, WRITE_WINDOW_SECONDS, now)
             )
             wait = writes.take(1, now)
             information, kind = "WriteLimitExceeded", "ReadWrite"
@@ -307,35 +227,27 @@ class FaultInjector:
         decision.status = 429
         decision.headers = {
             **_graph_headers(request_id, headers, shown),
-            **_retry_after_headers(self.faults.retry_after_form, retry_after, now),
+            **retry_after_headers(self.faults.retry_after_form, retry_after, now),
         }
-        decision.body = _compact(_throttle_body(request_id, shown))
+        decision.body = _json(ge.throttled_body(date=iso_seconds_at(shown), request_id=request_id))
 
     def _server_error(
         self, decision: FaultDecision, status: int, headers: MutableMapping[str, str]
     ) -> None:
         now, shown = self.clock(), self.dates()
         request_id = self._request_id()
-        code, message = _STATUS_BODIES[status]
         decision.status = status
         decision.headers = _graph_headers(request_id, headers, shown)
         if status == 503:
             decision.headers.update(
-                _retry_after_headers(self.faults.retry_after_form, self.faults.retry_after, now)
+                retry_after_headers(self.faults.retry_after_form, self.faults.retry_after, now)
             )
-        decision.body = _compact(
-            {
-                "error": {
-                    "code": code,
-                    "message": message,
-                    "innerError": {
-                        "date": _iso(shown),
-                        "request-id": request_id,
-                        "client-request-id": headers.get("client-request-id", request_id),
-                    },
-                }
-            }
+        body = ge.service_error(status).body(
+            date=iso_seconds_at(shown),
+            request_id=request_id,
+            client_request_id=headers.get("client-request-id", request_id),
         )
+        decision.body = _json(body)
 
     def _request_id(self) -> str:
         return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
@@ -407,37 +319,11 @@ class FaultMiddleware:
         await self.app(scope, receive, _adding_headers(send, decision.extra_headers))
 
 
-def batch_item_fault(state: Any) -> dict[str, Any] | None:
+def batch_item_fault(state: State | FaultInjector | None) -> dict[str, Any] | None:
     """A per-item 429 for a $batch sub-request, or None; ``state`` is the app's ``state``
     (where ``FaultMiddleware`` publishes its injector as ``faults``) or the injector itself."""
     injector = state if isinstance(state, FaultInjector) else getattr(state, "faults", None)
     return injector.batch_item_fault() if isinstance(injector, FaultInjector) else None
-
-
-def _retry_after_headers(form: str, seconds: float, now: float) -> dict[str, str]:
-    if form == "fractional":
-        return {"Retry-After": f"{seconds:.3f}"}
-    if form == "http-date":
-        return {"Retry-After": formatdate(math.ceil(now + seconds), usegmt=True)}
-    if form == "ms":
-        return {"x-ms-retry-after-ms": str(math.ceil(seconds * 1000))}
-    return {"Retry-After": str(max(1, math.ceil(seconds)))}
-
-
-def _throttle_body(request_id: str, now: float) -> dict[str, Any]:
-    return {
-        "error": {
-            "code": "TooManyRequests",
-            "message": _THROTTLE_MESSAGE,
-            "innerError": {
-                "code": "429",
-                "date": _iso(now),
-                "message": "Please retry after",
-                "request-id": request_id,
-                "status": "429",
-            },
-        }
-    }
 
 
 def _graph_headers(
@@ -448,41 +334,20 @@ def _graph_headers(
         "Cache-Control": "no-cache",
         "request-id": request_id,
         "client-request-id": headers.get("client-request-id", request_id),
-        "Date": formatdate(now, usegmt=True),
+        "Date": http_date_at(now),
     }
 
 
-def _compact(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, separators=(",", ":")).encode()
-
-
-def _iso(now: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now))
-
-
-def _bucket(capacity: float, window: float, now: float) -> _Bucket:
-    return _Bucket(capacity=float(capacity), window=window, level=float(capacity), updated=now)
-
-
-def _token_claims(authorization: str | None) -> dict[str, Any]:
-    """The (unverified) claims of a bearer token: throttling keys on the app, not on trust."""
-    _, _, token = (authorization or "").partition(" ")
-    parts = token.strip().split(".")
-    if len(parts) != 3:
-        return {}
-    try:
-        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except ValueError:
-        return {}
-    return claims if isinstance(claims, dict) else {}
+def _json(body: dict[str, Any]) -> bytes:
+    return compact_json(body).encode()
 
 
 def _app_id(authorization: str | None) -> str:
-    return str(_token_claims(authorization).get("appid") or "anonymous")
+    return str(unverified_claims(authorization).get("appid") or "anonymous")
 
 
 def _tenant_of(headers: MutableMapping[str, str]) -> str:
-    return str(_token_claims(headers.get("authorization")).get("tid") or "unknown")
+    return str(unverified_claims(headers.get("authorization")).get("tid") or "unknown")
 
 
 def _is_graph(scope: Scope) -> bool:
@@ -490,7 +355,7 @@ def _is_graph(scope: Scope) -> bool:
     return path.startswith(("/v1.0/", "/beta/")) or path in {"/v1.0", "/beta"}
 
 
-def socket_transport(send: Send) -> Any:
+def socket_transport(send: Send) -> asyncio.Transport | None:
     """The socket transport behind uvicorn's ``send``, or None in-process.
 
     uvicorn hands the app its request cycle's bound ``send``; that cycle holds the asyncio
@@ -500,7 +365,7 @@ def socket_transport(send: Send) -> Any:
     return transport if callable(getattr(transport, "abort", None)) else None
 
 
-async def _drop(transport: Any) -> None:
+async def _drop(transport: asyncio.Transport | None) -> None:
     if transport is None:
         raise ConnectionDropped("the sandbox dropped the connection (fault injection)")
     transport.abort()

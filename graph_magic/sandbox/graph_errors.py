@@ -3,7 +3,8 @@
 Handlers raise :class:`GraphError`; the app turns it into Graph's body
 ``{"error": {"code", "message", "innerError": {date, request-id, client-request-id}}}``. The
 message constants are Graph's own texts (see reference/graph-semantics.md), kept in one place so
-tests and handlers quote the same strings.
+tests and handlers quote the same strings. The fault injector's answers (429 throttling, 503
+and 504 bursts) are built here too: every Graph error body the sandbox sends comes from here.
 """
 
 from __future__ import annotations
@@ -81,6 +82,17 @@ CAST_NEEDS_ADVANCED = (
 )
 
 
+THROTTLED = "Please retry again later."
+SERVICE_ERRORS = {
+    503: (
+        "serviceNotAvailable",
+        "The service is not available. Try the request again after a delay.",
+    ),
+    504: ("gatewayTimeout", "The gateway did not receive a timely response from the service."),
+}
+"""The code and message of each burst status the fault injector answers."""
+
+
 class GraphError(Exception):
     """An answer in Graph's error shape: HTTP ``status``, Graph ``code`` and ``message``.
 
@@ -135,3 +147,26 @@ def unsupported_query(message: str) -> GraphError:
 def forbidden() -> GraphError:
     """Graph's 403 when the token lacks the permission the route needs."""
     return GraphError(403, "Authorization_RequestDenied", INSUFFICIENT_PRIVILEGES)
+
+
+def service_error(status: int) -> GraphError:
+    """Graph's 503 or 504 while the service is unavailable (a fault burst)."""
+    code, message = SERVICE_ERRORS[status]
+    return GraphError(status, code, message)
+
+
+def throttled_body(*, date: str, request_id: str) -> dict[str, Any]:
+    """Graph's 429 body: its innerError repeats the status and names no client-request-id."""
+    return {
+        "error": {
+            "code": "TooManyRequests",
+            "message": THROTTLED,
+            "innerError": {
+                "code": "429",
+                "date": date,
+                "message": "Please retry after",
+                "request-id": request_id,
+                "status": "429",
+            },
+        }
+    }

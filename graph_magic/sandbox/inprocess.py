@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, TypeVar
 
 import httpx
+from starlette.types import ASGIApp
 
+from graph_magic.sandbox.app import shared_app
+from graph_magic.sandbox.entra.endpoints import APPROVE_PATH
+from graph_magic.sandbox.entra.tokens import LOGIN_HOST
 from graph_magic.sandbox.faults import ConnectionDropped
-from graph_magic.sandbox.identity import APPROVE_PATH
 from graph_magic.sandbox.options import SandboxOptions
-from graph_magic.sandbox.tokens import LOGIN_HOST
 
 _T = TypeVar("_T")
 SandboxOptionsLike = SandboxOptions | Mapping[str, Any] | None
@@ -28,12 +30,6 @@ def _options(options: SandboxOptionsLike) -> SandboxOptions:
     if isinstance(options, SandboxOptions):
         return options
     return SandboxOptions.from_dict(dict(options or {}))
-
-
-def _shared_app(options: SandboxOptions) -> Any:
-    from graph_magic.sandbox import shared_app  # the core imports this module's siblings
-
-    return shared_app(options)
 
 
 class _SandboxTransport(httpx.ASGITransport):
@@ -48,12 +44,14 @@ class _SandboxTransport(httpx.ASGITransport):
             ) from exc
 
 
-def asgi_transport(options: SandboxOptionsLike, *, app: Any = None) -> httpx.AsyncBaseTransport:
+def asgi_transport(
+    options: SandboxOptionsLike, *, app: ASGIApp | None = None
+) -> httpx.AsyncBaseTransport:
     """An httpx async transport answered by the shared sandbox app for ``options``.
 
     ``app`` replaces the shared app (tests, or a sandbox built elsewhere).
     """
-    return _SandboxTransport(app=app if app is not None else _shared_app(_options(options)))
+    return _SandboxTransport(app=app if app is not None else shared_app(_options(options)))
 
 
 def _run(coro: Coroutine[Any, Any, _T]) -> _T:
@@ -78,7 +76,7 @@ class SandboxMsalHttpClient:
     ``raise_for_status()`` on the result; httpx responses provide all of them.
     """
 
-    def __init__(self, transport_factory: Any) -> None:
+    def __init__(self, transport_factory: Callable[[], httpx.AsyncBaseTransport]) -> None:
         self._transport_factory = transport_factory
 
     def get(
@@ -126,14 +124,16 @@ class SandboxMsalHttpClient:
             )
 
 
-def msal_http_client(options: SandboxOptionsLike, *, app: Any = None) -> SandboxMsalHttpClient:
+def msal_http_client(
+    options: SandboxOptionsLike, *, app: ASGIApp | None = None
+) -> SandboxMsalHttpClient:
     """An msal ``http_client`` whose requests are answered by the shared sandbox app."""
     resolved = _options(options)
     return SandboxMsalHttpClient(lambda: asgi_transport(resolved, app=app))
 
 
 def approve_device_code(
-    options: SandboxOptionsLike, user_code: str, upn: str, *, app: Any = None
+    options: SandboxOptionsLike, user_code: str, upn: str, *, app: ASGIApp | None = None
 ) -> None:
     """Sign ``upn`` in on a pending device code, as a user in a browser would.
 

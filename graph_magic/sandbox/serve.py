@@ -19,7 +19,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import uvicorn
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from graph_magic.sandbox.app import create_app
 from graph_magic.sandbox.faults import TRANSPORT_SCOPE_KEY, socket_transport
 from graph_magic.sandbox.options import SandboxOptions
 
@@ -32,7 +34,7 @@ def make_server(
     port: int = DEFAULT_PORT,
     *,
     log_level: str = "warning",
-    app: Any = None,
+    app: ASGIApp | None = None,
 ) -> uvicorn.Server:
     """A uvicorn server for a fresh sandbox tenant on 127.0.0.1:``port`` (not started).
 
@@ -40,8 +42,6 @@ def make_server(
     serves another ASGI app instead of a fresh tenant (tests).
     """
     if app is None:
-        from graph_magic.sandbox import create_app  # the core package imports this module
-
         app = create_app(options)
     config = uvicorn.Config(
         _WithTransport(app),
@@ -65,10 +65,10 @@ def serve(options: SandboxOptions, port: int = DEFAULT_PORT, *, log_level: str =
 class _WithTransport:
     """Hands the connection's transport down in the scope, for ``FaultMiddleware``'s drops."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         transport = socket_transport(send)
         if transport is not None:
             scope[TRANSPORT_SCOPE_KEY] = transport

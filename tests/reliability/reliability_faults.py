@@ -19,9 +19,7 @@ import httpx
 from graph_magic.connector.auth import make_token_provider
 from graph_magic.connector.client import GraphConnector
 from graph_magic.errors import GraphAPIError, GraphTransportError
-from graph_magic.sandbox import create_app
-from graph_magic.sandbox.inprocess import asgi_transport, msal_http_client
-from graph_magic.sandbox.options import FaultOptions
+from graph_magic.sandbox import FaultOptions, asgi_transport, create_app, msal_http_client
 from tests.reliability.reliability_kit import (
     DELTA_PAGE,
     Figures,

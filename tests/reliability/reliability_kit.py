@@ -29,10 +29,14 @@ from graph_magic.connector import telemetry
 from graph_magic.connector.auth import make_token_provider
 from graph_magic.connector.client import GraphConnector
 from graph_magic.connector.config import SystemConfig, load_system
-from graph_magic.sandbox.faults import FaultMiddleware
-from graph_magic.sandbox.inprocess import asgi_transport, msal_http_client
-from graph_magic.sandbox.options import FaultOptions, SandboxOptions
-from graph_magic.sandbox.serve import make_server
+from graph_magic.sandbox import (
+    FaultMiddleware,
+    FaultOptions,
+    SandboxOptions,
+    asgi_transport,
+    make_server,
+    msal_http_client,
+)
 from tests.support.fakes import RecordingSleep
 from tests.support.graph import GRAPH
 

@@ -26,9 +26,7 @@ from graph_magic.connector.client import GraphConnector
 from graph_magic.connector.config import LoggingSettings, SystemConfig
 from graph_magic.errors import GraphAPIError
 from graph_magic.notebook.dry_run import command_config
-from graph_magic.sandbox import create_app, shared_app
-from graph_magic.sandbox.inprocess import msal_http_client
-from graph_magic.sandbox.options import SandboxOptions
+from graph_magic.sandbox import SandboxOptions, create_app, msal_http_client, shared_app
 from tests.reliability.reliability_kit import (
     SANDBOX_SECRETS,
     Figures,

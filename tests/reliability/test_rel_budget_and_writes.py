@@ -8,8 +8,7 @@ import httpx
 import pytest
 
 from graph_magic.errors import GraphAPIError, GraphTransportError
-from graph_magic.sandbox import create_app
-from graph_magic.sandbox.inprocess import asgi_transport
+from graph_magic.sandbox import asgi_transport, create_app
 from tests.reliability.reliability_faults import concurrent_load, exhausted_budget, no_double_writes
 from tests.reliability.reliability_kit import (
     InFlight,

@@ -16,8 +16,7 @@ import pytest
 
 from graph_magic.connector.auth import make_token_provider
 from graph_magic.connector.config import SystemConfig, load_system
-from graph_magic.sandbox import create_app
-from graph_magic.sandbox.inprocess import msal_http_client
+from graph_magic.sandbox import create_app, msal_http_client
 from tests.reliability.reliability_kit import count_leaks, options
 from tests.reliability.reliability_security import log_scan
 

@@ -13,8 +13,7 @@ import pytest
 
 from graph_magic.connector.auth import make_token_provider
 from graph_magic.errors import GraphAPIError
-from graph_magic.sandbox import create_app
-from graph_magic.sandbox.inprocess import msal_http_client
+from graph_magic.sandbox import create_app, msal_http_client
 from tests.reliability.reliability_faults import token_expiry_scan
 from tests.reliability.reliability_kit import (
     Recorder,

@@ -1,34 +1,22 @@
-"""Fixtures for the sandbox core's tests: a fresh tenant per test and clients holding tokens."""
+"""Fixtures for the sandbox's tests: a fresh tenant per test, clients holding tokens, and the
+tiny auth-and-faults app with a settable clock and a recording sleep (helpers in sandbox_kit)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
 import pytest
 
-from graph_magic.sandbox import create_app
-
-GRAPH = "https://graph.microsoft.com"
+from graph_magic.sandbox import FaultMiddleware, SandboxOptions, TokenService, create_app
+from tests.sandbox.sandbox_kit import GRAPH, Clock, Sleeps, bearer, tiny_app
 
 
 @pytest.fixture
 def app() -> Any:
     """A fresh default tenant (seed 42, ~250 users)."""
     return create_app()
-
-
-def bearer(app: Any, client_id: str = "sandbox-app") -> dict[str, str]:
-    """An Authorization header with an app-only token from the sandbox's own token service."""
-    token, _ = app.state.tokens.issue_app_token(client_id)
-    return {"Authorization": f"Bearer {token}"}
-
-
-def delegated(app: Any, user: dict[str, Any], scopes: tuple[str, ...] = ("User.Read",)) -> dict:
-    """An Authorization header with a delegated token for ``user``."""
-    token, _ = app.state.tokens.issue_delegated_token("sandbox-public", user, scopes)
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture
@@ -49,10 +37,23 @@ async def limited(app: Any) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-EVENTUAL = {"ConsistencyLevel": "eventual"}
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
 
 
-def error_of(response: httpx.Response) -> tuple[int, str, str]:
-    """(status, Graph code, message) of an error answer."""
-    error = response.json()["error"]
-    return response.status_code, error["code"], error["message"]
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+def make_app(clock: Clock, sleeps: Sleeps) -> Callable[..., tuple[FaultMiddleware, TokenService]]:
+    """Build the tiny app for given options (a dict or SandboxOptions)."""
+
+    def build(options: Any = None) -> tuple[FaultMiddleware, TokenService]:
+        if not isinstance(options, SandboxOptions):
+            options = SandboxOptions.from_dict(options)
+        return tiny_app(options, clock, sleeps)
+
+    return build

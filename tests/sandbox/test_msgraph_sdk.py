@@ -15,9 +15,13 @@ from typing import Any
 import msal
 import pytest
 
-from graph_magic.sandbox import create_app
-from graph_magic.sandbox.options import SandboxOptions
-from graph_magic.sandbox.serve import LoopbackHttpClient, make_server, msgraph_sdk_client
+from graph_magic.sandbox import (
+    LoopbackHttpClient,
+    SandboxOptions,
+    create_app,
+    make_server,
+    msgraph_sdk_client,
+)
 
 pytest.importorskip("msgraph", reason="msgraph-sdk is a test-only dependency")
 

@@ -53,7 +53,7 @@ async def test_sandbox_system_gets_a_real_token_in_process(isolated: Path) -> No
 
 async def test_device_code_against_the_sandbox(isolated: Path) -> None:
     inprocess = pytest.importorskip("graph_magic.sandbox.inprocess")
-    from graph_magic.sandbox.data import Tenant
+    from graph_magic.sandbox import Tenant
     from graph_magic.sandbox.options import SandboxOptions
 
     options = {"users": 5, "groups": 1, "devices": 1, "sign_ins": 1, "directory_audits": 1}

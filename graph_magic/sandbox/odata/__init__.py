@@ -1,0 +1,1 @@
+"""The OData collection engine: option parsing, the $filter compiler, $search and the engine."""

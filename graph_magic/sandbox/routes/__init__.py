@@ -1,0 +1,1 @@
+"""Graph's routes, one module per entity with its reads and writes together, plus $batch."""

@@ -1,0 +1,1 @@
+"""The seeded Contoso tenant: constants, fixture tables, entity schema, generator and store."""
