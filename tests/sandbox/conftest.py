@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from graph_magic.sandbox import FaultMiddleware, SandboxOptions, TokenService, create_app
-from tests.sandbox.sandbox_kit import GRAPH, Clock, Sleeps, bearer, tiny_app
+from tests.sandbox.sandbox_kit import GRAPH, bearer, tiny_app
+from tests.support.fakes import Clock, RecordingSleep
 
 
 @pytest.fixture
@@ -43,12 +44,14 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
+def sleeps() -> RecordingSleep:
+    return RecordingSleep()
 
 
 @pytest.fixture
-def make_app(clock: Clock, sleeps: Sleeps) -> Callable[..., tuple[FaultMiddleware, TokenService]]:
+def make_app(
+    clock: Clock, sleeps: RecordingSleep
+) -> Callable[..., tuple[FaultMiddleware, TokenService]]:
     """Build the tiny app for given options (a dict or SandboxOptions)."""
 
     def build(options: Any = None) -> tuple[FaultMiddleware, TokenService]:

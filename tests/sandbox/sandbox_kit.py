@@ -18,12 +18,12 @@ from starlette.routing import Route
 
 from graph_magic.sandbox import FaultMiddleware, SandboxOptions, TokenRejected, TokenService
 from graph_magic.sandbox.entra import endpoints as identity
+from tests.support.fakes import RecordingSleep
 
 GRAPH = "https://graph.microsoft.com"
 EVENTUAL = {"ConsistencyLevel": "eventual"}
 AUTHORITY = "https://login.microsoftonline.com/contoso.onmicrosoft.com"
 GRAPH_SCOPE = ["https://graph.microsoft.com/.default"]
-START = 1_800_000_000.0
 
 USERS = [
     {
@@ -47,28 +47,8 @@ def find_user(id_or_upn: str) -> dict | None:
     return None
 
 
-class Clock:
-    """A settable epoch clock: tests move time instead of sleeping."""
-
-    def __init__(self, now: float = START) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class Sleeps:
-    """An injected sleep that records what it was asked to wait."""
-
-    def __init__(self) -> None:
-        self.calls: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
-
-
 def tiny_app(
-    options: SandboxOptions, clock: Callable[[], float], sleep: Sleeps | None = None
+    options: SandboxOptions, clock: Callable[[], float], sleep: RecordingSleep | None = None
 ) -> tuple[FaultMiddleware, TokenService]:
     """Identity routes plus one Graph-like route that reports the verified principal."""
     tokens = TokenService(options, find_user, clock)
@@ -100,7 +80,7 @@ def tiny_app(
             Route("/v1.0/users", users, methods=["GET", "POST"]),
         ]
     )
-    middleware = FaultMiddleware(app, options, sleep or Sleeps(), clock=clock)
+    middleware = FaultMiddleware(app, options, sleep or RecordingSleep(), clock=clock)
     return middleware, tokens
 
 

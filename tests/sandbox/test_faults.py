@@ -15,7 +15,8 @@ from graph_magic.sandbox import (
     batch_item_fault,
     resource_units,
 )
-from tests.sandbox.sandbox_kit import GRAPH_SCOPE, START, Clock, Sleeps
+from tests.sandbox.sandbox_kit import GRAPH_SCOPE
+from tests.support.fakes import START, Clock, RecordingSleep
 
 Build = Callable[..., tuple[FaultMiddleware, TokenService]]
 GRAPH = "https://graph.microsoft.com"
@@ -31,10 +32,10 @@ async def _statuses(app: FaultMiddleware, n: int, path: str = "/v1.0/users") -> 
         return [(await client.get(path)).status_code for _ in range(n)]
 
 
-async def test_faults_are_off_by_default(make_app: Build, sleeps: Sleeps) -> None:
+async def test_faults_are_off_by_default(make_app: Build, sleeps: RecordingSleep) -> None:
     app, _ = make_app()
     assert await _statuses(app, 20) == [200] * 20
-    assert sleeps.calls == []
+    assert sleeps.waits == []
     assert app.counters.as_dict() == {"requests": 20, "faults": {}, "resource_units": 40}
 
 
@@ -104,15 +105,17 @@ async def test_503_bursts_carry_retry_after_and_504_does_not(make_app: Build) ->
     assert response.json()["error"]["code"] == "gatewayTimeout"
 
 
-async def test_latency_and_jitter_use_the_injected_sleep(make_app: Build, sleeps: Sleeps) -> None:
+async def test_latency_and_jitter_use_the_injected_sleep(
+    make_app: Build, sleeps: RecordingSleep
+) -> None:
     app, _ = make_app({"latency_ms": 40, "latency_jitter_ms": 10})
     await _statuses(app, 5)
-    assert len(sleeps.calls) == 5
-    assert all(0.040 <= s <= 0.050 for s in sleeps.calls)
-    assert len(set(sleeps.calls)) > 1
+    assert len(sleeps.waits) == 5
+    assert all(0.040 <= s <= 0.050 for s in sleeps.waits)
+    assert len(set(sleeps.waits)) > 1
 
 
-async def test_token_endpoints_are_never_faulted(make_app: Build, sleeps: Sleeps) -> None:
+async def test_token_endpoints_are_never_faulted(make_app: Build, sleeps: RecordingSleep) -> None:
     app, _ = make_app(
         {"latency_ms": 50, "faults": {"rate_429": 1.0, "rate_503": 1.0, "drop_rate": 1.0}}
     )
@@ -127,7 +130,7 @@ async def test_token_endpoints_are_never_faulted(make_app: Build, sleeps: Sleeps
             },
         )
     assert response.status_code == 200
-    assert sleeps.calls == []
+    assert sleeps.waits == []
     assert app.counters.requests == 0
 
 

@@ -22,7 +22,8 @@ from graph_magic.sandbox import (
     batch_item_fault,
     make_server,
 )
-from tests.sandbox.sandbox_kit import AUTHORITY, GRAPH_SCOPE, Clock, tiny_app
+from tests.sandbox.sandbox_kit import AUTHORITY, GRAPH_SCOPE, tiny_app
+from tests.support.fakes import Clock
 
 
 class Served:

@@ -18,7 +18,8 @@ from graph_magic.sandbox import (
     approve_device_code,
     msal_http_client,
 )
-from tests.sandbox.sandbox_kit import AUTHORITY, GRAPH_SCOPE, START, USERS, Clock
+from tests.sandbox.sandbox_kit import AUTHORITY, GRAPH_SCOPE, USERS
+from tests.support.fakes import START, Clock
 
 Build = Callable[..., tuple[FaultMiddleware, TokenService]]
 

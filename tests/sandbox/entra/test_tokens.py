@@ -8,7 +8,8 @@ import json
 import pytest
 
 from graph_magic.sandbox import TENANT_ID, SandboxOptions, TokenRejected, TokenService
-from tests.sandbox.sandbox_kit import START, USERS, Clock, find_user
+from tests.sandbox.sandbox_kit import USERS, find_user
+from tests.support.fakes import START, Clock
 
 
 def _claims(token: str) -> dict:
