@@ -66,7 +66,7 @@ def _third_party(path: Path) -> set[str]:
     return tops
 
 
-GRAPH = {name: _imported(path) for name, path in MODULES.items()}
+IMPORTS = {name: _imported(path) for name, path in MODULES.items()}
 
 
 def _in(name: str, package: str) -> bool:
@@ -85,7 +85,7 @@ def _cycles() -> list[list[str]]:
         index[node] = low[node] = len(index)
         stack.append(node)
         on_stack.add(node)
-        for target in GRAPH[node]:
+        for target in IMPORTS[node]:
             if target not in index:
                 visit(target)
                 low[node] = min(low[node], low[target])
@@ -102,7 +102,7 @@ def _cycles() -> list[list[str]]:
             if len(component) > 1:
                 found.append(sorted(component))
 
-    for node in sorted(GRAPH):
+    for node in sorted(IMPORTS):
         if node not in index:
             visit(node)
     return found
@@ -114,11 +114,11 @@ def test_no_import_circles_counting_type_checking_and_lazy_imports() -> None:
 
 def test_the_circle_check_sees_a_circle() -> None:
     """Guard the guard: a two-module circle planted in the graph is reported."""
-    GRAPH["graph_magic.errors"].add("graph_magic.connector.client")
+    IMPORTS["graph_magic.errors"].add("graph_magic.connector.client")
     try:
         assert any("graph_magic.errors" in c for c in _cycles())
     finally:
-        GRAPH["graph_magic.errors"].discard("graph_magic.connector.client")
+        IMPORTS["graph_magic.errors"].discard("graph_magic.connector.client")
 
 
 def _of(package: str) -> Iterator[str]:
@@ -127,28 +127,28 @@ def _of(package: str) -> Iterator[str]:
 
 @pytest.mark.parametrize("module", list(_of("graph_magic.connector")))
 def test_connector_never_imports_the_notebook_ipython_widgets_or_pandas(module: str) -> None:
-    assert not {n for n in GRAPH[module] if _in(n, "graph_magic.notebook")}
+    assert not {n for n in IMPORTS[module] if _in(n, "graph_magic.notebook")}
     forbidden = _third_party(MODULES[module]) & {"IPython", "ipywidgets", "pandas", "traitlets"}
     assert not forbidden, f"{module} imports {sorted(forbidden)}"
 
 
 @pytest.mark.parametrize("module", list(_of("graph_magic.sandbox")))
 def test_sandbox_never_imports_the_connector_or_the_notebook(module: str) -> None:
-    hits = {n for n in GRAPH[module] if not _in(n, "graph_magic.sandbox")}
+    hits = {n for n in IMPORTS[module] if not _in(n, "graph_magic.sandbox")}
     hits -= {"graph_magic.knowledge"} | set(_of("graph_magic.knowledge"))
     assert not hits, f"{module} imports {sorted(hits)}"
 
 
 @pytest.mark.parametrize("module", list(_of("graph_magic.knowledge")))
 def test_knowledge_imports_no_other_package(module: str) -> None:
-    hits = {n for n in GRAPH[module] if not _in(n, "graph_magic.knowledge")}
+    hits = {n for n in IMPORTS[module] if not _in(n, "graph_magic.knowledge")}
     assert not hits, f"{module} imports {sorted(hits)}"
 
 
 def test_only_the_connectors_sandbox_transport_imports_the_sandbox() -> None:
     importers = {
         name
-        for name, targets in GRAPH.items()
+        for name, targets in IMPORTS.items()
         if not _in(name, "graph_magic.sandbox")
         and any(_in(t, "graph_magic.sandbox") for t in targets)
     }
@@ -159,7 +159,7 @@ def test_only_the_connectors_sandbox_transport_imports_the_sandbox() -> None:
 def test_nothing_outside_the_notebook_imports_it() -> None:
     importers = {
         name
-        for name, targets in GRAPH.items()
+        for name, targets in IMPORTS.items()
         if not _in(name, "graph_magic.notebook")
         and any(_in(t, "graph_magic.notebook") for t in targets)
     }
@@ -169,7 +169,7 @@ def test_nothing_outside_the_notebook_imports_it() -> None:
 def test_errors_module_is_the_exception_tree_and_nothing_else() -> None:
     tree = ast.parse(MODULES["graph_magic.errors"].read_text(encoding="utf-8"))
     # It may name plain values the errors carry (RetryStop), never anything with dependencies.
-    heavy = {n for n in GRAPH["graph_magic.errors"] if GRAPH[n]}
+    heavy = {n for n in IMPORTS["graph_magic.errors"] if IMPORTS[n]}
     assert not heavy, f"errors.py imports modules that import others: {sorted(heavy)}"
     top = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
     assert not top, f"errors.py defines functions: {[f.name for f in top]}"

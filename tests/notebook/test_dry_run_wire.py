@@ -21,8 +21,8 @@ from graph_magic.connector.config import SystemConfig
 from graph_magic.notebook.options import RunOptions, Settings
 from graph_magic.notebook.run import DryRun, run_cell
 from graph_magic.notebook.session import GraphSession
+from tests.support.graph import GRAPH
 
-GRAPH = "https://graph.microsoft.com/v1.0"
 TOKEN = "wire-token-value"
 # Headers httpx itself puts on every request, and what the dry run deliberately leaves out.
 _NOT_SHOWN = {"host", "accept", "accept-encoding", "connection", "user-agent", "content-length"}

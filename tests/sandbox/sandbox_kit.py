@@ -19,8 +19,9 @@ from starlette.routing import Route
 from graph_magic.sandbox import FaultMiddleware, SandboxOptions, TokenRejected, TokenService
 from graph_magic.sandbox.entra import endpoints as identity
 from tests.support.fakes import RecordingSleep
+from tests.support.graph import GRAPH_HOST
 
-GRAPH = "https://graph.microsoft.com"
+GRAPH = GRAPH_HOST  # the sandbox serves every version under the host
 EVENTUAL = {"ConsistencyLevel": "eventual"}
 AUTHORITY = "https://login.microsoftonline.com/contoso.onmicrosoft.com"
 GRAPH_SCOPE = ["https://graph.microsoft.com/.default"]

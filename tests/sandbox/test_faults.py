@@ -17,9 +17,10 @@ from graph_magic.sandbox import (
 )
 from tests.sandbox.sandbox_kit import GRAPH_SCOPE
 from tests.support.fakes import START, Clock, RecordingSleep
+from tests.support.graph import GRAPH_HOST
 
 Build = Callable[..., tuple[FaultMiddleware, TokenService]]
-GRAPH = "https://graph.microsoft.com"
+GRAPH = GRAPH_HOST  # the sandbox serves every version under the host
 TOKEN_URL = "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
 
 

@@ -18,8 +18,9 @@ from graph_magic.sandbox import (
     msal_http_client,
 )
 from tests.sandbox.sandbox_kit import AUTHORITY, GRAPH_SCOPE
+from tests.support.graph import GRAPH_HOST
 
-GRAPH = "https://graph.microsoft.com"
+GRAPH = GRAPH_HOST  # the sandbox serves every version under the host
 SMALL = {"users": 30, "groups": 5, "devices": 5, "sign_ins": 20, "directory_audits": 10}
 
 

@@ -15,8 +15,8 @@ import pytest
 from graph_magic.connector.urls import join_url
 from graph_magic.errors import GraphSyntaxError
 from graph_magic.notebook.cell import RequestSpec, parse_cell
+from tests.support.graph import GRAPH
 
-GRAPH = "https://graph.microsoft.com/v1.0"
 NS = {"n": 42, "name": "Ann"}
 
 
