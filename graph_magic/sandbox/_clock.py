@@ -9,10 +9,10 @@ HTTP ``Date``, Entra's error timestamps, OData literals) is formatted here, once
 from __future__ import annotations
 
 import functools
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, formatdate
 
-DATA_END = datetime(2025, 6, 1, 0, 0, 0, tzinfo=timezone.utc)
+DATA_END = datetime(2025, 6, 1, 0, 0, 0, tzinfo=UTC)
 """Logs and activity span the 30 days before this instant; creation dates lie further back."""
 
 CLOCK_START = DATA_END + timedelta(days=1, hours=9)
@@ -43,13 +43,13 @@ def iso_seconds(moment: datetime) -> str:
 
 def iso_seconds_at(epoch: float) -> str:
     """:func:`iso_seconds` of an epoch instant (fault answers carry epoch seconds)."""
-    return iso_seconds(datetime.fromtimestamp(int(epoch), timezone.utc))
+    return iso_seconds(datetime.fromtimestamp(int(epoch), UTC))
 
 
 def odata_datetime(moment: datetime) -> str:
     """A DateTimeOffset as the filter compares it: UTC, seconds, then a 7-digit fraction."""
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc)
+        moment = moment.astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond * 10:07d}"
 
 
@@ -65,7 +65,7 @@ def http_date_at(epoch: float) -> str:
 
 def entra_timestamp(epoch: float) -> str:
     """``2025-06-02 09:00:00Z``, the form Entra ID's error answers carry."""
-    return datetime.fromtimestamp(int(epoch), timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+    return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
 def day_before_end(days: int) -> str:
@@ -95,6 +95,6 @@ class Clockwork:
         day, rest = divmod(_END_TS - seconds, 86400)
         text = self._days.get(day)
         if text is None:
-            text = datetime.fromtimestamp(day * 86400, timezone.utc).strftime("%Y-%m-%dT")
+            text = datetime.fromtimestamp(day * 86400, UTC).strftime("%Y-%m-%dT")
             self._days[day] = text
         return text + self._times[rest]

@@ -48,7 +48,7 @@ def status_panel(info: dict[str, Any], title: str, base_url: str) -> Panel:
 def _expiry_text(expires_on: Any) -> str:
     if not expires_on:
         return "held (no expiry known)"
-    when = _dt.datetime.fromtimestamp(int(expires_on), tz=_dt.timezone.utc)
+    when = _dt.datetime.fromtimestamp(int(expires_on), tz=_dt.UTC)
     return f"valid until {when:%Y-%m-%d %H:%M:%S} UTC"
 
 
