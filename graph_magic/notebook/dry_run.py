@@ -105,11 +105,15 @@ def _block(
 
 
 def _body_text(content: bytes) -> str:
-    """A body as a person reads it: JSON indented, anything else as its text."""
+    """A body as a person reads it: JSON indented, text as its text, bytes (a photo) counted."""
     try:
         return _pretty(json.loads(content))
     except ValueError:
-        return content.decode("utf-8", errors="replace")
+        pass
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"({len(content):,} bytes)"
 
 
 def _pretty(body: Any) -> str:

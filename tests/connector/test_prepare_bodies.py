@@ -69,6 +69,17 @@ def test_the_dry_run_leaves_framing_headers_out_and_says_so() -> None:
     assert footer.startswith("(dry run: 1 request")
 
 
+def test_the_dry_run_shows_text_as_text_and_counts_bytes() -> None:
+    connector = GraphConnector(make_system(), token_provider=FixedTokenProvider("t"))
+    text = describe_requests(
+        parse_cell("PUT /x\nContent-Type: text/plain\n\nhi Zoë"), connector, ()
+    )
+    assert "\n\nhi Zoë\n\n(dry run" in text
+    cell = "PUT /me/photo/$value\nContent-Type: image/jpeg\n\n{{p}}"
+    text = describe_requests(parse_cell(cell, {"p": b"\xff\xd8" * 600}), connector, ())
+    assert "Content-Type: image/jpeg\n\n(1,200 bytes)\n\n(dry run" in text
+
+
 def test_a_batch_leaves_framing_headers_out() -> None:
     specs = parse_cell('### a\nPOST /users\nContent-Length: 9\n\n{"a": 1}\n### b\nGET /me')
     assert "headers" not in batch_request(specs[0])

@@ -138,12 +138,26 @@ class HeadReader:
             if char == " " and depth > 0:
                 continue
             if char.isspace() or ord(char) < 32 or char == "\x7f":
+                self._check_placeholder(piece, at)
                 what = "a space" if char == " " else f"the character {char!r}"
                 raise self.cell.error(
                     f"{what} in the path; only the query string may hold spaces",
                     piece.line,
                     piece.column + at,
                 )
+
+    def _check_placeholder(self, piece: Piece, at: int) -> None:
+        """Name a docs placeholder (``{id | userPrincipalName}``) that a space at ``at`` is in."""
+        opened = piece.masked.rfind("{", 0, at)
+        closed = piece.masked.find("}", at)
+        if opened < 0 or closed < 0 or "}" in piece.masked[opened:at]:
+            return
+        raise self.cell.error(
+            f"'{piece.text[opened : closed + 1]}' is a placeholder from the docs: put a value "
+            "in its place (or {{name}} for a variable)",
+            piece.line,
+            piece.column + opened,
+        )
 
     def _check_origin(self, piece: Piece, url: re.Match[str]) -> None:
         """A full URL must be https on Graph's host: a token is never sent anywhere else."""

@@ -122,3 +122,9 @@ def test_framing_headers_are_kept_by_the_grammar_for_the_connector_to_drop() -> 
     # The cell says what was pasted; connector.prepare leaves them off the wire.
     spec = one('POST /users\nContent-Length: 94\nHost: graph.microsoft.com\n\n{"a": 1}')
     assert spec.headers == {"Content-Length": "94", "Host": "graph.microsoft.com"}
+
+
+def test_a_docs_placeholder_with_spaces_is_named() -> None:
+    error = error_of("GET /users/{id | userPrincipalName}/memberOf")
+    assert error.message.startswith("'{id | userPrincipalName}' is a placeholder from the docs")
+    assert (error.line, error.column) == (1, 12)
