@@ -5,6 +5,11 @@ dry run prints is what goes on the wire: the URL with its query encoded once, th
 additions (``ConsistencyLevel: eventual``, ``$count=true``), the caller's headers and the
 connector's own (``client-request-id``, ``Content-Type``). Only ``Authorization`` is added later,
 per attempt, because a refreshed token must replace it.
+
+Framing headers (``Content-Length``, ``Transfer-Encoding``, ``Host``) are the HTTP client's: it
+frames the bytes it sends and names the host it connects to. Graph's documentation prints them
+in its examples, with numbers that are not the body's, so the caller's are dropped (and named in
+``dropped``) rather than sent, where a wrong length would fail the request in the client.
 """
 
 from __future__ import annotations
@@ -20,10 +25,18 @@ from graph_magic.connector.advanced import plan_advanced_query
 from graph_magic.connector.config import SystemConfig
 from graph_magic.connector.urls import join_url, parse_query, relative_path, split_endpoint
 
-__all__ = ["PreparedRequest", "prepare", "with_advanced_query"]
+__all__ = [
+    "FRAMING_HEADERS",
+    "PreparedRequest",
+    "framing_dropped",
+    "prepare",
+    "with_advanced_query",
+]
 
 _BODY_METHODS = frozenset({"POST", "PATCH", "PUT"})
 _NO_BODY = frozenset({"GET", "DELETE"})
+# Headers the HTTP client writes itself, lower-cased; a caller's are dropped.
+FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "host"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +47,7 @@ class PreparedRequest:
     the advanced-query additions; ``implicit`` names (lower-cased) the headers every request
     carries whatever it says: the correlation id, and the Content-Type of a bodiless request.
     ``path`` is the URL's path below the version root, for hints and advanced-query rules.
+    ``dropped`` names the caller's framing headers that were left out, as the caller spelled them.
     """
 
     method: str
@@ -45,6 +59,7 @@ class PreparedRequest:
     path: str
     endpoint: str
     implicit: frozenset[str]
+    dropped: tuple[str, ...] = ()
 
     def follow(self, url: str) -> PreparedRequest:
         """The same request to ``url``: headers too (a nextLink carries no ConsistencyLevel)."""
@@ -76,7 +91,7 @@ def prepare(
     options = command_config.get("params") or {}
     for name, value in options.items():
         query[str(name)] = _param_text(value)
-    caller = command_config.get("headers") or {}
+    caller, dropped = framing_dropped(command_config.get("headers") or {})
     path = relative_path(full, base)
     plan = None
     if method == "GET":
@@ -88,6 +103,8 @@ def prepare(
     content = _encode_body(body) if method in _BODY_METHODS and body is not None else None
     headers, implicit = _headers(system, correlation_id, plan.headers if plan else {}, caller)
     if content is not None:
+        if isinstance(body, bytes) and "content-type" in implicit:
+            headers["Content-Type"] = "application/octet-stream"  # bytes are no JSON
         implicit -= {"content-type"}
     return PreparedRequest(
         method=method,
@@ -99,7 +116,14 @@ def prepare(
         path=path,
         endpoint=endpoint,
         implicit=frozenset(implicit),
+        dropped=dropped,
     )
+
+
+def framing_dropped(headers: Mapping[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """``headers`` without the framing headers, and the names of those left out."""
+    kept = {name: value for name, value in headers.items() if name.lower() not in FRAMING_HEADERS}
+    return kept, tuple(str(name) for name in headers if name not in kept)
 
 
 def with_advanced_query(request: PreparedRequest) -> PreparedRequest:

@@ -4,7 +4,8 @@ The text comes from the connector's own builders (``GraphConnector.build_request
 request, ``build_batch`` for the sub-requests of a ``$batch``), so it shows what would go on
 the wire, advanced-query additions included, and cannot drift from it. Left out: the
 ``client-request-id`` every request carries (a fresh one per send) and a bodiless request's
-default Content-Type; the token is shown as ``Authorization: ***``.
+default Content-Type; the token is shown as ``Authorization: ***``. Framing headers the cell
+wrote (``Content-Length``, say) are not sent, and a line above the footer says so.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from graph_magic.connector.client import GraphConnector
 from graph_magic.connector.masking import mask_headers, mask_text, mask_url
+from graph_magic.connector.prepare import framing_dropped
 from graph_magic.notebook.cell import RequestSpec
 
 __all__ = ["batch_request", "command_config", "describe_requests", "request_url"]
@@ -41,8 +43,9 @@ def batch_request(spec: RequestSpec) -> dict[str, Any]:
     request: dict[str, Any] = {"id": spec.id, "method": spec.method, "url": spec.path}
     if spec.params:
         request["params"] = dict(spec.params)
-    if spec.headers:
-        request["headers"] = dict(spec.headers)
+    headers = framing_dropped(spec.headers)[0]
+    if headers:
+        request["headers"] = headers
     if spec.body is not None:
         request["body"] = spec.body
     if spec.depends_on:
@@ -65,6 +68,7 @@ def describe_requests(
         shown = {k: v for k, v in request.headers.items() if k.lower() not in request.implicit}
         body = None if request.content is None else _body_text(request.content)
         blocks = [_block(request.method, request.url, shown, body, masked)]
+        dropped = request.dropped
     else:
         items = connector.build_batch([batch_request(spec) for spec in specs])
         blocks = [
@@ -78,10 +82,14 @@ def describe_requests(
             )
             for item in items
         ]
+        dropped = tuple(name for spec in specs for name in framing_dropped(spec.headers)[1])
     count = f"{len(specs)} request{'s' if len(specs) != 1 else ''}"
     batch = " as one $batch" if len(specs) > 1 else ""
     system = connector.system.name
     footer = f"(dry run: {count}{batch} to system '{system}'; nothing was sent)"
+    if dropped:
+        names = ", ".join(dict.fromkeys(dropped))
+        footer = f"(not sent: {names}; the HTTP client sets framing headers itself)\n{footer}"
     return "\n\n".join([*blocks, footer])
 
 
@@ -97,11 +105,15 @@ def _block(
 
 
 def _body_text(content: bytes) -> str:
-    """A body as a person reads it: JSON indented, anything else as its text."""
+    """A body as a person reads it: JSON indented, text as its text, bytes (a photo) counted."""
     try:
         return _pretty(json.loads(content))
     except ValueError:
-        return content.decode("utf-8", errors="replace")
+        pass
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"({len(content):,} bytes)"
 
 
 def _pretty(body: Any) -> str:

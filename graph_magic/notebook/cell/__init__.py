@@ -8,14 +8,28 @@ can be pasted as it is::
     ?format=json&x=1                                      <- query string line (? or &)
     Content-type: application/json                        <- header: Name: value
                                                           <- blank line
-    {"displayName": "{{name}}"}                           <- body: JSON, else YAML
+    {"displayName": "{{name}}"}                           <- body: as its Content-Type says
     ### second after 1                                    <- next request, with dependsOn
 
 Decisions worth knowing:
 
-- Query strings (in the target, on ``?``/``&`` lines) are URL syntax, so their names and values are
-  percent-decoded once here and encoded once by the sender; ``+`` stays a plus. ``$name: value``
-  lines are taken exactly as written (not decoded).
+- Query strings (in the target, on ``?``/``&`` lines) are URL syntax, read as Graph and browsers
+  read them: names and values are form-decoded once here (``%XX`` and ``+`` as a space, so a
+  pasted ``$filter=a+eq+true`` means ``a eq true``; write ``%2B`` for a plus) and encoded once by
+  the sender. ``$name: value`` lines are the grammar's own form and are taken exactly as written
+  (not decoded: a ``+`` there is a plus). A value's own ``%`` and ``+`` are always data.
+- A space in the path is refused, but inside a function's parentheses it is argument data, as
+  the docs print ``search(q='Contoso Project')``, and is sent as ``%20``.
+- The body is read as its ``Content-Type`` says. None or a JSON type: JSON, else YAML. ``text/*``,
+  ``multipart/*`` (lines joined with CRLF), XML and form types: the lines as written, ``#`` lines
+  included, values as their text, encoded in the header's charset (UTF-8 if none). Any other
+  type (``application/zip``, ``application/octet-stream``, ``image/*`` ...) is bytes, which a cell
+  cannot write: the body must then be one ``{{name}}`` alone whose value is ``bytes`` (say
+  ``photo = Path("me.jpg").read_bytes()``), and anything else is refused. A ``bytes`` value alone
+  is sent as it is under any Content-Type (``application/octet-stream`` when none is given).
+- Framing headers (``Content-Length``, ``Transfer-Encoding``, ``Host``) pasted from the docs are
+  kept in the spec as written; the connector's builder leaves them off the wire (its HTTP client
+  frames the request) and a dry run says it did.
 - ``#`` lines are comments before the body. Inside the body they belong to the body: strict JSON
   has no comments, so such a body is read as YAML (flow style), which does.
 - A ``###`` line always starts a new request, even inside a YAML block scalar; ``####`` and more
@@ -49,7 +63,8 @@ Where each part lives (the driver, ``_parser``, reads a cell request by request 
 - ``_template``: ``{{...}}`` found in a line and looked up in the namespace.
 - ``_ids``: ``###`` lines, request ids and ``after``.
 - ``_head``: the request line (method, target, path, query), ``$options`` and headers.
-- ``_body``: JSON with stand-ins; ``_yaml``: YAML with holes; ``_plain``: plain JSON values.
+- ``_body``: the body by Content-Type: text, bytes, or JSON with stand-ins; ``_yaml``: YAML with
+  holes; ``_plain``: plain JSON values.
 """
 
 from graph_magic.notebook.cell._parser import parse_cell

@@ -1,14 +1,17 @@
-"""The body of a request: JSON, else YAML (flow style too), with values put in by position.
+"""The body of a request, read as its Content-Type says: JSON (else YAML), text, or bytes.
 
-A body is first checked as JSON with a same-length stand-in for each ``{{...}}`` (``null``
-outside a string, ``x``s inside one), so errors point at the cell's own columns. Only once the
-structure holds are the values put in, each as a JSON value or as JSON string content.
+A JSON body (no Content-Type, or a JSON one) is first checked as JSON with a same-length
+stand-in for each ``{{...}}`` (``null`` outside a string, ``x``s inside one), so errors point at
+the cell's own columns. Only once the structure holds are the values put in, each as a JSON
+value or as JSON string content. A text body is the lines as written, values as their text,
+encoded in the Content-Type's charset. A cell cannot write bytes, so a ``bytes`` value standing
+alone as the body is sent as it is, and a binary Content-Type asks for one.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
@@ -22,6 +25,9 @@ from graph_magic.notebook.cell._yaml import NotYaml, yaml_body
 
 # Per line of the body: for each slot (by its start), whether it stands inside a JSON string.
 _InString = dict[int, bool]
+# Media types sent as the text the cell wrote (besides text/*, multipart/* and +xml).
+_TEXT_TYPES = frozenset({"application/xml", "application/x-www-form-urlencoded"})
+_BYTES = (bytes, bytearray, memoryview)
 
 
 class BodyReader:
@@ -31,21 +37,72 @@ class BodyReader:
         self.cell = cell
         self.values = values
 
-    def body(self, method: str, numbers: list[int]) -> Any:
+    def body(self, method: str, numbers: list[int], headers: Mapping[str, str]) -> Any:
         """The body the lines after the blank line hold, or None when they hold nothing.
 
-        The structure is checked as JSON with stand-ins first, so a JSON error points at the
-        cell's own columns; a body that is not JSON is then tried as YAML.
+        JSON values for a JSON body, ``bytes`` (sent exactly) for a text or bytes body.
         """
         content = [n for n in numbers if not self.cell.skippable(n)]
         if not content:
             return None
         if method in BODYLESS_METHODS:
             raise self._bodyless(method, content[0])
+        media, charset = _media_type(headers)
+        kind = _kind(media)
+        if kind != "json":  # a '#' line is text there, not a comment
+            content = [n for n in numbers if self.cell[n].strip()]
         numbers = numbers[numbers.index(content[0]) : numbers.index(content[-1]) + 1]
         lines = [read_line(self.cell, n) for n in numbers]
+        data = self._bytes_value(lines)
+        if data is not None:
+            return data
+        if kind == "binary":
+            first = lines[0].strip()
+            raise self.cell.error(
+                f"Content-Type {media} means bytes, which a cell cannot write: put them in a "
+                "variable (data = Path('file').read_bytes()) and write {{data}} alone as the body",
+                first.line,
+                first.column,
+            )
+        if kind == "text":
+            return self._text_body(lines, media, charset)
+        return self._structured(lines, numbers[0])
+
+    def _bytes_value(self, lines: list[Piece]) -> bytes | None:
+        """The bytes of a body that is one bare ``{{...}}`` holding bytes, else None."""
+        slots = [slot for piece in lines for slot in piece.slots]
+        if len(slots) != 1 or slots[0].escape:
+            return None
+        if any(render(piece, lambda slot: "").strip() for piece in lines):
+            return None
+        value = self.values.value(slots[0])
+        return bytes(value) if isinstance(value, _BYTES) else None
+
+    def _text_body(self, lines: list[Piece], media: str, charset: str) -> bytes:
+        """The lines as written, values as their text; multipart's lines end in CRLF, as its
+        boundaries must."""
+        newline = "\r\n" if media.startswith("multipart/") else "\n"
+        text = newline.join(render(piece, self.values.text) for piece in lines)
+        first = lines[0]
+        try:
+            return text.encode(charset)
+        except LookupError:
+            raise self.cell.error(
+                f"the Content-Type names charset '{charset}', which is unknown",
+                first.line,
+                1,
+            ) from None
+        except UnicodeEncodeError as exc:
+            raise self.cell.error(
+                f"the body holds {text[exc.start]!r}, which charset '{charset}' cannot carry",
+                first.line,
+                1,
+            ) from None
+
+    def _structured(self, lines: list[Piece], first_line: int) -> Any:
+        """A JSON body, else YAML: the structure is checked as JSON with stand-ins first, so a
+        JSON error points at the cell's own columns."""
         contexts = _json_contexts(lines)
-        first_line = numbers[0]
         structure = _rendered(lines, contexts, _stand_in)
         try:
             json.loads(structure)
@@ -111,6 +168,27 @@ class BodyReader:
                 exc.colno,
             ) from None
         raise self.cell.error(f"the body is not valid JSON: {exc}", first_line, 1) from None
+
+
+def _media_type(headers: Mapping[str, str]) -> tuple[str, str]:
+    """The Content-Type's media type (lower-case, "" when none) and its charset (UTF-8 if none)."""
+    value = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    media, *parameters = value.split(";")
+    charset = "utf-8"
+    for parameter in parameters:
+        name, _, given = parameter.partition("=")
+        if name.strip().lower() == "charset" and given.strip():
+            charset = given.strip().strip('"')
+    return media.strip().lower(), charset
+
+
+def _kind(media: str) -> str:
+    """How a body of this media type is read: ``json`` (or YAML), ``text`` or ``binary``."""
+    if media in ("", "application/json") or media.endswith("+json"):
+        return "json"
+    if media.startswith(("text/", "multipart/")) or media.endswith("+xml") or media in _TEXT_TYPES:
+        return "text"
+    return "binary"
 
 
 def _stand_in(slot: Slot, in_string: bool) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote_plus
 
 from graph_magic.notebook.cell._lines import CellLines
 from graph_magic.notebook.cell._pieces import Piece, render
@@ -125,17 +125,39 @@ class HeadReader:
         return path, version
 
     def _check_path_characters(self, piece: Piece) -> None:
-        """Refuse white space and control characters the cell wrote (values are encoded later)."""
+        """Refuse white space and control characters the cell wrote (values are encoded later).
+
+        A space inside a function's parentheses, ``search(q='Contoso Project')``, is argument
+        data as the docs print it, and ``_segment`` sends it as ``%20``.
+        """
+        depth = 0
         for at, char in enumerate(piece.masked):
             if char == "\0" and piece.text[at] != "\0":
                 continue  # a masked {{...}}
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            if char == " " and depth > 0:
+                continue
             if char.isspace() or ord(char) < 32 or char == "\x7f":
+                self._check_placeholder(piece, at)
                 what = "a space" if char == " " else f"the character {char!r}"
                 raise self.cell.error(
                     f"{what} in the path; only the query string may hold spaces",
                     piece.line,
                     piece.column + at,
                 )
+
+    def _check_placeholder(self, piece: Piece, at: int) -> None:
+        """Name a docs placeholder (``{id | userPrincipalName}``) that a space at ``at`` is in."""
+        opened = piece.masked.rfind("{", 0, at)
+        closed = piece.masked.find("}", at)
+        if opened < 0 or closed < 0 or "}" in piece.masked[opened:at]:
+            return
+        raise self.cell.error(
+            f"'{piece.text[opened : closed + 1]}' is a placeholder from the docs: put a value "
+            "in its place (or {{name}} for a variable)",
+            piece.line,
+            piece.column + opened,
+        )
 
     def _check_origin(self, piece: Piece, url: re.Match[str]) -> None:
         """A full URL must be https on Graph's host: a token is never sent anywhere else."""
@@ -161,14 +183,14 @@ class HeadReader:
             )
 
     def _segment(self, segment: Piece, rendered: dict[int, str]) -> str:
-        """One path segment: literal text as written, each value percent-encoded as data."""
+        """One path segment: literal text as written (a space as %20), values encoded as data."""
         if not segment.slots:
-            return segment.text
+            return _spaces_encoded(segment.text)
         parts: dict[int, str] = {}
         for slot in segment.slots:
             # text() has already refused text that UTF-8 (what quote encodes with) cannot hold.
             parts[slot.start] = quote(self.values.text(slot), safe=_SEGMENT_SAFE)
-        result = render(segment, lambda slot: parts[slot.start])
+        result = render(segment, lambda slot: parts[slot.start], literal=_spaces_encoded)
         if not result:
             slot = segment.slots[0]
             raise self.cell.error(
@@ -178,7 +200,7 @@ class HeadReader:
             )
         if set(result) == {"."}:
             parts = {k: v.replace(".", "%2E") for k, v in parts.items()}
-            result = render(segment, lambda slot: parts[slot.start])
+            result = render(segment, lambda slot: parts[slot.start], literal=_spaces_encoded)
         for slot in segment.slots:
             rendered[slot.column] = parts[slot.start]
         return result
@@ -186,7 +208,7 @@ class HeadReader:
     # ---- query and $options ---------------------------------------------------------------
 
     def _query(self, piece: Piece, params: dict[str, str], rendered: dict[int, str]) -> None:
-        """A query string: ``&``-separated ``name=value`` pairs, percent-decoded once."""
+        """A query string: ``&``-separated ``name=value`` pairs, form-decoded once (+ a space)."""
         for pair in piece.split("&"):
             if not pair.masked.strip():
                 continue
@@ -213,12 +235,13 @@ class HeadReader:
     def _decoded(self, piece: Piece, parts: Mapping[int, str]) -> str:
         """The text the cell wrote percent-decoded, with the values (``parts``, by start) between.
 
-        Only what the cell wrote is decoded: a value's own ``%`` is data, never an escape.
+        Only what the cell wrote is decoded, as a browser reads a query string (``+`` is a
+        space): a value's own ``%`` and ``+`` are data, never an escape.
         """
 
         def unquoted(text: str) -> str:
             try:
-                return unquote(text, errors="strict")
+                return unquote_plus(text, errors="strict")
             except UnicodeDecodeError:
                 raise self.cell.error(
                     "percent-encoding that is not UTF-8", piece.line, piece.column
@@ -303,6 +326,11 @@ class HeadReader:
                 source_line=masked,
             )
         return name
+
+
+def _spaces_encoded(text: str) -> str:
+    """Literal path text with its spaces (function-argument data) percent-encoded."""
+    return text.replace(" ", "%20")
 
 
 def _bad_header_char(text: str) -> str | None:

@@ -69,7 +69,7 @@ class _Parser:
             version=version,
             params=params,
             headers=headers,
-            body=self.body.body(method, body_numbers),
+            body=self.body.body(method, body_numbers, headers),
             line=request_line,
         )
         return Draft(given, after, separator_line, spec)

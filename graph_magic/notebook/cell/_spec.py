@@ -20,6 +20,7 @@ class RequestSpec:
 
     ``path`` is relative to the version root and already percent-encoded where a value was
     interpolated; ``params`` hold decoded values that the sender URL-encodes exactly once.
+    ``body`` is JSON values, or ``bytes`` to send exactly (a text body encoded, a bytes value).
     """
 
     id: str

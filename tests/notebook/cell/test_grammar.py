@@ -90,8 +90,10 @@ def test_inline_query_string_is_split_and_decoded_once() -> None:
     assert spec.params == {"$select": "id,displayName", "$filter": "displayName eq 'a+b'", "x": ""}
 
 
-def test_plus_in_a_query_string_stays_a_plus() -> None:
-    assert one('GET /users?$search="a+b"').params == {"$search": '"a+b"'}
+def test_plus_in_a_query_string_is_a_space_and_an_option_line_keeps_it() -> None:
+    # Issue #18 reversed the old rule ("+ stays a plus"): Graph and browsers read + as a space.
+    assert one('GET /users?$search="a+b%2Bc"').params == {"$search": '"a b+c"'}
+    assert one('GET /users\n$search: "a+b"').params == {"$search": '"a+b"'}
 
 
 def test_spaces_in_an_inline_query_are_data_as_in_the_docs() -> None:
