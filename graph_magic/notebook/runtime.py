@@ -142,19 +142,28 @@ class _Job:
         if self.cancelled:
             return
         self.task = asyncio.get_running_loop().create_task(self._run())
+        self.task.add_done_callback(self._settle)
 
     async def _run(self) -> None:
         try:
             value = await self.coro
         except asyncio.CancelledError:
-            self.result.cancel()
             raise
         except BaseException as exc:
             self.result.set_exception(exc)
         else:
             self.result.set_result(value)
-        finally:
-            self.finished.set()
+
+    def _settle(self, task: asyncio.Task[Any]) -> None:
+        """However the task ended, tell the waiting caller; cancelled before its first step too.
+
+        A task cancelled before it ever ran never enters ``_run``, so only a done callback can
+        report it; the coroutine it never awaited is closed rather than left for the warning.
+        """
+        if not self.result.done():
+            self.result.cancel()
+        self.coro.close()
+        self.finished.set()
 
     def cancel(self) -> None:
         """On the loop: cancel the task, or make sure it never starts."""

@@ -20,6 +20,9 @@ from graph_magic.notebook import runtime
 from tests.notebook.magics.magics_fakes import FakeConnector, ctrl_c_at, scripted_session
 
 ROUNDS = 25
+# How long a request "never" ends: long enough that only Ctrl-C ends it, short enough that a
+# Ctrl-C which was lost fails the test (run_sync returns) instead of hanging the suite.
+_NEVER = 30.0
 
 
 def _interrupt_main_thread_when(started: threading.Event) -> threading.Thread:
@@ -43,7 +46,7 @@ def test_run_sync_is_interrupted_every_time(attempt: int) -> None:
     async def endless_request() -> None:
         started.set()
         try:
-            await asyncio.Event().wait()
+            await asyncio.sleep(_NEVER)
         finally:
             cleaned_up.set()
 
@@ -60,7 +63,7 @@ def test_run_sync_with_a_deadline_is_interrupted_every_time(attempt: int) -> Non
 
     async def endless_request() -> None:
         started.set()
-        await asyncio.Event().wait()
+        await asyncio.sleep(_NEVER)
 
     helper = _interrupt_main_thread_when(started)
     with pytest.raises(KeyboardInterrupt):
