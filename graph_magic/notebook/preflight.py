@@ -22,7 +22,14 @@ from graph_magic.notebook.display import Note
 from graph_magic.notebook.errors import GraphUsageError
 from graph_magic.notebook.session import GraphSession
 
-__all__ = ["CheckWarning", "check_request", "cloud_of", "knowledge_for", "preflight"]
+__all__ = [
+    "CheckWarning",
+    "check_request",
+    "cloud_of",
+    "did_you_mean",
+    "knowledge_for",
+    "preflight",
+]
 
 #: Graph's hosts, per cloud of the knowledge package (v1.0 metadata only).
 CLOUD_HOSTS: Mapping[str, str] = {
@@ -106,9 +113,9 @@ def check_request(
     resolution = knowledge.resolve(spec.path)
     if not resolution.known:
         near = resolution.suggestions or _containing(knowledge, resolution)
-        return [f"{spec.path}: unknown segment {resolution.unknown!r}{_mean(near)}"]
+        return [f"{spec.path}: unknown segment {resolution.unknown!r}{did_you_mean(near)}"]
     found = [
-        f"unknown query option {key!r}{_mean(suggest(key, SYSTEM_OPTIONS))}"
+        f"unknown query option {key!r}{did_you_mean(suggest(key, SYSTEM_OPTIONS))}"
         for key in spec.params
         if key.startswith("$") and key.lower() not in SYSTEM_OPTIONS
     ]
@@ -144,7 +151,7 @@ def _property_checks(knowledge: Knowledge, type_name: str, params: Mapping[str, 
     for option, known in wanted.items():
         for name in _names(lowered.get(option, "")):
             if name.lower() not in known:
-                near = _mean(suggest(name, known.values()))
+                near = did_you_mean(suggest(name, known.values()))
                 found.append(f"{option}: {type_name} has no property {name!r}{near}")
     return found
 
@@ -183,6 +190,7 @@ def _permission_check(
     ]
 
 
-def _mean(suggestions: Iterable[str]) -> str:
+def did_you_mean(suggestions: Iterable[str]) -> str:
+    """`` (did you mean a, b?)``, or "" when there is nothing to suggest."""
     names = list(suggestions)
     return f" (did you mean {', '.join(names)}?)" if names else ""

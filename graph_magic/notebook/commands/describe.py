@@ -17,7 +17,7 @@ from graph_magic.knowledge.schema import DEFAULT_NAMESPACE
 from graph_magic.notebook.commands._base import Command, CommandContext, CommandParser, Show
 from graph_magic.notebook.display.blocks import Panel
 from graph_magic.notebook.errors import GraphUsageError
-from graph_magic.notebook.preflight import cloud_of
+from graph_magic.notebook.preflight import cloud_of, did_you_mean
 
 __all__ = ["COMMAND", "Description", "describe", "describe_frame", "knowledge_of"]
 
@@ -59,8 +59,9 @@ def describe(knowledge: Knowledge, target: str, show: Show) -> None:
     A path lists the operations bound to what it returns (the collection or the entity); a
     type name lists both, marking the collection-bound ones.
     """
-    if "/" in target:
-        type_name, collection, title = _path_target(knowledge, target)
+    if "/" in target or _is_root(knowledge, target):
+        path = target if "/" in target else f"/{target}"
+        type_name, collection, title = _path_target(knowledge, path)
     else:
         type_name, collection = _type_target(knowledge, target), None
         title = type_name
@@ -71,9 +72,8 @@ def describe(knowledge: Knowledge, target: str, show: Show) -> None:
 def _path_target(knowledge: Knowledge, path: str) -> tuple[str, bool, str]:
     resolution = knowledge.resolve(path)
     if not resolution.known:
-        near = resolution.suggestions
-        hint = f" (did you mean {', '.join(near)}?)" if near else ""
-        raise GraphUsageError(f"{path}: unknown segment {resolution.unknown!r}{hint}")
+        near = did_you_mean(resolution.suggestions)
+        raise GraphUsageError(f"{path}: unknown segment {resolution.unknown!r}{near}")
     if resolution.type is None:
         raise GraphUsageError(f"{path} returns nothing to describe")
     shape = f"Collection({resolution.type})" if resolution.collection else resolution.type
@@ -84,8 +84,13 @@ def _type_target(knowledge: Knowledge, name: str) -> str:
     try:
         return knowledge.type_name(name)
     except UnknownTypeError as exc:
-        hint = f" (did you mean {', '.join(exc.suggestions)}?)" if exc.suggestions else ""
-        raise GraphUsageError(f"unknown type or path {name!r}{hint}") from None
+        near = did_you_mean(exc.suggestions)
+        raise GraphUsageError(f"unknown type or path {name!r}{near}") from None
+
+
+def _is_root(knowledge: Knowledge, name: str) -> bool:
+    """Whether ``name`` is an entity set or singleton (``users``, ``me``) and not a type."""
+    return knowledge.schema.qualify(name) is None and knowledge.resolve(f"/{name}").known
 
 
 def describe_frame(knowledge: Knowledge, type_name: str, collection: bool | None) -> pd.DataFrame:

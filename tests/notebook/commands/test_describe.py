@@ -59,6 +59,11 @@ def test_the_text_form_is_a_title_line_then_aligned_rows() -> None:
     assert "<table" in _described("user")._repr_html_()
 
 
+def test_an_entity_set_named_without_its_slash_is_a_path() -> None:
+    assert _described("users").title == "/users: Collection(microsoft.graph.user) (global v1.0)"
+    assert _described("me").title == "/me: microsoft.graph.user (global v1.0)"
+
+
 def test_an_enum_lists_its_members() -> None:
     frame = describe_frame(GLOBAL, "microsoft.graph.riskLevel", None)
     assert list(frame["kind"].unique()) == ["member"]
