@@ -3,10 +3,15 @@
 The errors in ``graph_magic.errors`` carry these texts; the rules that write them are about
 Graph (which permission a path needs, which header $search wants), so they live here, in the
 connector, next to the code that raises the errors. Why retrying stopped is explained by
-``RetryStop.hint`` itself.
+``RetryStop.hint`` itself. A 403's hint adds what Microsoft's permissions map says allows the
+request (``graph_magic.knowledge``) and the permission names the token's claims hold.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+
+from graph_magic.knowledge import Knowledge
 
 __all__ = ["hint_for"]
 
@@ -32,13 +37,52 @@ _WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 
 
 def hint_for(
-    status: int, code: str | None, message: str | None, method: str, path: str
+    status: int,
+    code: str | None,
+    message: str | None,
+    method: str,
+    path: str,
+    held: Iterable[str] = (),
 ) -> str | None:
     """A one-line fix for Graph's well-known gotchas, or None when none applies.
 
     ``path`` is the request path relative to the version root (``/users/abc``); query strings
-    and a leading version segment are tolerated.
+    and a leading version segment are tolerated. ``held``: the permission names of the token
+    (its ``roles`` or ``scp`` claims), named by a 403's hint; never the token itself.
     """
+    hint = _gotcha(status, code, message, method, path)
+    if hint is not None and status == 403:
+        hint += _permissions_sentence(method, path, tuple(held))
+    return hint
+
+
+def _permissions_sentence(method: str, path: str, held: tuple[str, ...]) -> str:
+    """ " Least-privileged ...; the token holds ...": the permissions map is the same in every
+    cloud, and the hint only informs, so v1.0's map serves beta's paths too."""
+    answer = Knowledge.for_cloud().permissions(method, path.split("?", 1)[0])
+    app, delegated = answer.application.least, answer.delegated.least
+    if app == delegated:
+        schemes = [f"{', '.join(app)} (application and delegated)"] if app else []
+    else:
+        schemes = [
+            f"{', '.join(names)} ({kind})"
+            for kind, names in (("application", app), ("delegated", delegated))
+            if names
+        ]
+    others = len(set(answer.application.others) | set(answer.delegated.others))
+    text = f" Least-privileged permissions that allow it: {'; '.join(schemes)}" if schemes else ""
+    if text and others:
+        text += f" (or {others} other{'s' if others > 1 else ''})"
+    text += "." if text else ""
+    if held:
+        text += f" The token holds: {', '.join(sorted(held, key=str.lower))}."
+    return text
+
+
+def _gotcha(
+    status: int, code: str | None, message: str | None, method: str, path: str
+) -> str | None:
+    """The gotcha's fix, by status, code, message and path."""
     path_only = path.split("?", 1)[0]
     segments = [s for s in path_only.split("/") if s]
     if segments and segments[0] in ("v1.0", "beta"):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from graph_magic.connector.auth._base import token_grants
 from graph_magic.connector.hints import hint_for
 from graph_magic.connector.masking import mask_url
 from graph_magic.errors import GraphAPIError, GraphBatchError
@@ -134,10 +135,22 @@ def api_error(
         request_id=fields.request_id or headers.get("request-id"),
         client_request_id=fields.client_request_id or headers.get("client-request-id"),
         date=fields.date or headers.get("date"),
-        hint=hint_for(response.status_code, fields.code, fields.message, method, path),
+        hint=hint_for(
+            response.status_code, fields.code, fields.message, method, path, _held(response)
+        ),
         attempts=retried.attempts,
         retry_stop=retried.stop,
     )
+
+
+def _held(response: httpx.Response) -> tuple[str, ...]:
+    """The permission names the request's own bearer token claims (for a 403's hint)."""
+    try:
+        authorization = response.request.headers.get("authorization", "")
+    except RuntimeError:  # a response built without its request
+        return ()
+    grants = token_grants(authorization.removeprefix("Bearer ").strip())
+    return grants.get("roles", ()) + grants.get("scopes", ())
 
 
 def batch_error(

@@ -93,6 +93,12 @@ class GraphMagic(Magics, Configurable):
         config=True
     )
 
+    strict = Bool(
+        False,
+        help="Make the pre-flight checks (unknown path, property, $ option, missing permission) "
+        "errors that send nothing, instead of warnings. --strict does it for one cell.",
+    ).tag(config=True)
+
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         # Magics.__init__ makes the shell our parent (c.GraphMagic.* in ipython_config.py
         # reaches the validators below) and adds us to shell.configurables for %config.
@@ -171,6 +177,7 @@ class GraphMagic(Magics, Configurable):
     @argument("--quiet", action="store_true", help="display nothing (still assigns -o)")
     @argument("--timeout", type=float, metavar="S", help="seconds each HTTP request may take")
     @argument("--expect", metavar="CODES", help="statuses that are results, e.g. 200,404")
+    @argument("--strict", action="store_true", help="pre-flight warnings are errors: send nothing")
     @line_cell_magic
     def graph(self, line: str, cell: str | None = None, local_ns: Any = None) -> Any:
         """Run Microsoft Graph requests, or a command (``%graph help``).

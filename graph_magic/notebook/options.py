@@ -35,6 +35,7 @@ class Settings:
     flatten_depth: int = 2
     masked_headers: tuple[str, ...] = ()
     timeout: float = 60.0
+    strict: bool = False
     bind: Callable[[str, Any], None] | None = None
 
     @classmethod
@@ -71,6 +72,7 @@ class RunOptions:
     quiet: bool = False
     timeout: float | None = None
     expect: tuple[int, ...] = ()
+    strict: bool = False
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> RunOptions:

@@ -30,6 +30,7 @@ from graph_magic.notebook.dry_run import (
     request_url,
 )
 from graph_magic.notebook.options import RunOptions, Settings
+from graph_magic.notebook.preflight import preflight
 from graph_magic.notebook.scan import Job, make_loader, run_get, select_of
 from graph_magic.notebook.session import GraphSession
 
@@ -70,6 +71,7 @@ def run_cell(
     if options.dry_run:
         runner.dry_run(specs, options, settings)
         return Outcome()
+    preflight(session, name, specs, options.beta, options.strict or settings.strict)
     paginate = options.paginate
     if paginate is None:
         paginate = settings.auto_paginate and system.auto_paginate

@@ -80,6 +80,7 @@ class _Provider:
             "signed_in": self._token is not None,
             "expires_on": int(self._expires_on) if self._expires_on else None,
             **self._identity(),
+            **token_grants(self._token),
         }
 
     async def logout(self) -> None:
@@ -132,6 +133,22 @@ def _token_identity(token: str | None) -> dict[str, Any]:
         "app": claims.get("appid") or claims.get("azp"),
         "tenant": claims.get("tid"),
     }
+
+
+def token_grants(token: str | None) -> dict[str, tuple[str, ...]]:
+    """The permission names a token holds (``roles``: app, ``scopes``: delegated ``scp``).
+
+    Names only, for the pre-flight checks and the 403 hint; a claim the token lacks is left out.
+    """
+    claims = _jwt_claims(token or "")
+    grants: dict[str, tuple[str, ...]] = {}
+    roles = claims.get("roles")
+    if isinstance(roles, list) and roles:
+        grants["roles"] = tuple(str(role) for role in roles)
+    scopes = claims.get("scp")
+    if isinstance(scopes, str) and scopes.split():
+        grants["scopes"] = tuple(scopes.split())
+    return grants
 
 
 # --------------------------------------------------------------------------- errors, masked

@@ -1,4 +1,4 @@
-"""``%graph`` commands: connect, systems, status, logout, history, help (one module each).
+"""``%graph`` commands: connect, systems, status, logout, history, describe, permissions, help.
 
 A ``%graph`` line whose first word is not an HTTP method, a ``/`` path or a URL is a command.
 Each command is a plain function taking what it uses, with its own parser
@@ -13,7 +13,16 @@ import shlex
 from collections.abc import Iterable
 
 from graph_magic.notebook.cell import METHODS
-from graph_magic.notebook.commands import connect, help, history, logout, status, systems
+from graph_magic.notebook.commands import (
+    connect,
+    describe,
+    help,
+    history,
+    logout,
+    permissions,
+    status,
+    systems,
+)
 from graph_magic.notebook.commands._base import Command, CommandContext, CommandParser, Show
 from graph_magic.notebook.errors import GraphUsageError
 from graph_magic.notebook.session import GraphSession
@@ -28,6 +37,8 @@ COMMANDS: dict[str, Command] = {
         status.COMMAND,
         logout.COMMAND,
         history.COMMAND,
+        describe.COMMAND,
+        permissions.COMMAND,
         help.COMMAND,
     )
 }

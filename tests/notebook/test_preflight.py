@@ -1,0 +1,98 @@
+"""Pre-flight checks: unknown segments, options and properties, and the token's permissions."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from graph_magic.connector.client import GraphConnector
+from graph_magic.connector.config import load_system
+from graph_magic.knowledge import Knowledge
+from graph_magic.notebook.cell import parse_cell
+from graph_magic.notebook.preflight import check_request, cloud_of, knowledge_for
+from tests.support.fakes import RecordingSleep
+
+GLOBAL = Knowledge.for_cloud("global")
+
+
+async def _claims(system: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The ``roles`` and ``scp`` claims of the sandbox system's real token."""
+    async with GraphConnector(system, sleep=RecordingSleep()) as conn:
+        await conn.token_provider.get_token()
+        info = conn.token_provider.describe()
+    return info.get("roles", ()), info.get("scopes", ())
+
+
+def _check(cell: str, roles: tuple[str, ...] = (), scopes: tuple[str, ...] = ()) -> list[str]:
+    (spec,) = parse_cell(cell, {})
+    return check_request(GLOBAL, spec, roles, scopes)
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        (
+            "GET /users?$select=displayname2,mail",
+            "$select: microsoft.graph.user has no property 'displayname2' (did you mean "
+            "displayName",
+        ),
+        ("GET /users?$tpo=3", "unknown query option '$tpo' (did you mean $top?)"),
+        ("GET /users\n$orderby: dispalyName desc", "has no property 'dispalyName'"),
+        ("GET /me?$expand=managr", "$expand: microsoft.graph.user has no property 'managr'"),
+        ("GET /users/abc/managr", "unknown segment 'managr' (did you mean manager?)"),
+        ("GET /devices/d1/owners", "unknown segment 'owners' (did you mean registeredOwners?)"),
+    ],
+)
+def test_an_unknown_name_is_a_warning_with_did_you_mean(cell: str, expected: str) -> None:
+    (found,) = _check(cell)
+    assert expected in found
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "GET /users?$select=displayName,mail,id&$top=5&$count=true",
+        "GET /groups/g1/members?$select=displayName,userPrincipalName",  # a derived type's
+        "GET /users/adele@contoso.com/manager?$select=id",
+        "GET /users?$expand=manager($select=id,displayName)&$orderby=displayName desc",
+        "GET /users?$select=*&$filter=startswith(displayName,'A')",
+        "GET /me/drive/root:/Reports/q1.xlsx:/content",
+        "GET /users/delta()?$deltatoken=abc",
+        "GET /users?api-version=1&custom=2",
+    ],
+)
+def test_what_graph_accepts_is_never_warned_about(cell: str) -> None:
+    assert _check(cell) == []
+
+
+async def test_the_limited_apps_token_warns_naming_the_least_privileged_permission() -> None:
+    roles, scopes = await _claims("sandbox-limited")
+    assert roles and not scopes and "AuditLog.Read.All" not in roles
+    (found,) = _check("GET /auditLogs/signIns", roles)
+    assert found == (
+        "the token's application permissions do not allow GET /auditLogs/signIns: "
+        "it needs AuditLog.Read.All"
+    )
+
+
+async def test_the_app_with_every_permission_warns_about_nothing() -> None:
+    roles, _ = await _claims("sandbox")
+    for cell in ("GET /auditLogs/signIns", "GET /users", "GET /groups", "GET /devices"):
+        assert _check(cell, roles) == []
+
+
+def test_no_claims_or_an_unknown_request_say_nothing_about_permissions() -> None:
+    assert _check("GET /auditLogs/signIns") == []
+    assert _check("GET /me", ("User.Read.All",)) == []  # no app permission would do: Graph says
+
+
+def test_beta_and_unknown_clouds_get_no_knowledge() -> None:
+    system = load_system("sandbox")
+    assert cloud_of(system) == "global"
+    assert knowledge_for(system) is GLOBAL
+    assert knowledge_for(system, "beta") is None
+    elsewhere = dataclasses.replace(system, base_url="https://graph.example.test/v1.0")
+    assert knowledge_for(elsewhere) is None
+    usgov = dataclasses.replace(system, base_url="https://graph.microsoft.us/v1.0")
+    assert knowledge_for(usgov) is Knowledge.for_cloud("usgov")
