@@ -84,22 +84,26 @@ def __dir__() -> list[str]:
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    """``%load_ext graph_magic``: register ``GraphMagic`` and make it configurable.
+    """``%load_ext graph_magic``: register ``GraphMagic``, make it configurable, add Tab completion.
 
     Errors raised by the magics render short through ``_render_traceback_`` (while
     ``GraphMagic.short_errors`` is on), so a failing cell still fails, without a wall of
     traceback.
     """
+    from graph_magic.notebook import completion
     from graph_magic.notebook.magic import GraphMagic
 
-    ipython.register_magics(GraphMagic(shell=ipython))
+    magic = GraphMagic(shell=ipython)
+    ipython.register_magics(magic)
+    completion.register(ipython, magic)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
     """``%unload_ext graph_magic``: close the connectors, stop the loop thread, unregister."""
-    from graph_magic.notebook import runtime
+    from graph_magic.notebook import completion, runtime
     from graph_magic.notebook.magic import GraphMagic
 
+    completion.unregister(ipython)
     manager = ipython.magics_manager
     magic = manager.registry.pop(GraphMagic.__name__, None)
     if magic is not None:
