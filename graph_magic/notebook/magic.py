@@ -29,10 +29,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Bool, Float, Int, List, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
-from graph_magic.connector.config import find_systems
 from graph_magic.errors import GraphMagicError
-from graph_magic.notebook.commands import misplaced_option, run_command
-from graph_magic.notebook.display import render_error
 from graph_magic.notebook.errors import GraphUsageError, SettingRejected
 from graph_magic.notebook.options import (
     RunOptions,
@@ -41,7 +38,6 @@ from graph_magic.notebook.options import (
     is_request,
     split_line,
 )
-from graph_magic.notebook.run import NOTHING, run_cell
 from graph_magic.notebook.session import GraphSession
 
 __all__ = ["GraphMagic"]
@@ -195,9 +191,13 @@ class GraphMagic(Magics, Configurable):
             raise
 
     def _dispatch(self, line: str, cell: str | None, local_ns: Mapping[str, Any] | None) -> Any:
+        from graph_magic.notebook.run import NOTHING, run_cell
+
         argv, rest = split_line(line, self.graph.parser)
         options = self._parse_options(argv)
         if cell is None and not is_request(rest):
+            from graph_magic.notebook.commands import run_command
+
             run_command(
                 rest or "help",
                 session=self.session,
@@ -229,6 +229,8 @@ class GraphMagic(Magics, Configurable):
         try:
             args = self.graph.parser.parse_args(argv)
         except UsageError as exc:
+            from graph_magic.notebook.commands import misplaced_option
+
             raise GraphUsageError(misplaced_option(argv) or str(exc)) from None
         return RunOptions.from_args(args)
 
@@ -248,6 +250,8 @@ class GraphMagic(Magics, Configurable):
 
 def _check_system_name(value: str) -> str:
     """Validate ``default_system``: a known system name or an existing YAML file."""
+    from graph_magic.connector.config import find_systems
+
     if not isinstance(value, str) or not value.strip():
         raise TraitError("default_system must name a system (see %graph systems)")
     if value.endswith((".yaml", ".yml")) or "/" in value:
@@ -271,6 +275,8 @@ def _at_least(proposal: Any, name: str, minimum: float) -> Any:
 
 def _short_lines(exc: GraphMagicError) -> list[str]:
     """The short block IPython shows instead of a traceback (``short_errors``)."""
+    from graph_magic.notebook.display import render_error
+
     rendered = render_error(exc)
     if isinstance(rendered, str):
         return rendered.splitlines() or [rendered]

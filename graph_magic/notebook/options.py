@@ -15,7 +15,6 @@ from typing import Any
 
 from traitlets import HasTraits
 
-from graph_magic.notebook.cell import METHODS
 from graph_magic.notebook.errors import GraphUsageError
 
 __all__ = ["RunOptions", "Settings", "check_timeout", "is_request", "split_line"]
@@ -158,6 +157,8 @@ def _unquote(word: str) -> list[str]:
 
 def is_request(rest: str) -> bool:
     """True when the line's first word starts a request: a method, a ``/`` path or a URL."""
+    from graph_magic.notebook.cell import METHODS
+
     first = rest.split(None, 1)[0] if rest.strip() else ""
     return (
         first.upper() in METHODS

@@ -13,15 +13,16 @@ import dataclasses
 from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from graph_magic.connector.auth import DeviceCodePrompt, DeviceCodeProvider, TokenProvider
-from graph_magic.connector.client import GraphConnector
-from graph_magic.connector.config import SystemConfig, load_system
-from graph_magic.connector.masking import mask_url
 from graph_magic.errors import GraphAuthError
 from graph_magic.notebook import runtime
-from graph_magic.notebook.display import GraphResult
+
+if TYPE_CHECKING:
+    from graph_magic.connector.auth import DeviceCodePrompt, DeviceCodeProvider, TokenProvider
+    from graph_magic.connector.client import GraphConnector
+    from graph_magic.connector.config import SystemConfig
+    from graph_magic.notebook.display import GraphResult
 
 __all__ = ["GraphSession", "HistoryEntry"]
 
@@ -81,6 +82,8 @@ class GraphSession:
 
     def system(self, name: str) -> SystemConfig:
         """The loaded system config for ``name`` (a system name or a YAML path), cached."""
+        from graph_magic.connector.config import load_system
+
         if name not in self._systems:
             self._systems[name] = load_system(name)
         return self._systems[name]
@@ -120,6 +123,8 @@ class GraphSession:
         ``approve_as`` (sandbox only) approves the code as that user, as a browser would: the
         in-process sandbox has no page to visit while the notebook waits.
         """
+        from graph_magic.connector.config import load_system
+
         system = load_system(name)
         if (device_code or approve_as) and system.auth_type != "device_code":
             system = dataclasses.replace(system, auth_type="device_code")
@@ -130,7 +135,7 @@ class GraphSession:
             )
         provider = self._provider_factory(system)
         if system.auth_type == "device_code":
-            device = cast(DeviceCodeProvider, provider)
+            device = cast("DeviceCodeProvider", provider)
             prompt = device.start()
             if on_prompt is not None:
                 on_prompt(prompt)
@@ -203,6 +208,8 @@ class GraphSession:
         pages: int = 0,
         elapsed: float | None = None,
     ) -> None:
+        from graph_magic.connector.masking import mask_url
+
         entry = HistoryEntry(
             system, method, mask_url(url), status, outcome.strip(), rows, pages, elapsed
         )
@@ -221,6 +228,8 @@ def _approve_in_sandbox(system: SystemConfig, user_code: str, upn: str) -> None:
 def _default_connector(
     system: SystemConfig, *, token_provider: TokenProvider | None = None
 ) -> GraphConnector:
+    from graph_magic.connector.client import GraphConnector
+
     return GraphConnector(system, token_provider=token_provider)
 
 

@@ -9,10 +9,13 @@ def widget_frontend_available() -> bool:
     A kernel cannot see whether the front end renders widgets; a kernel with comms is the best
     signal there is. Terminal IPython and plain scripts have no kernel and get text and HTML.
     """
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return False  # no kernel: no need to import ipywidgets (0.3 s) just to say no
     try:
         import ipywidgets  # noqa: F401
-        from IPython import get_ipython
     except ImportError:
         return False
-    shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
+    return True

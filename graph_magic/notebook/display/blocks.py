@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from html import escape
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from graph_magic.connector.auth import DeviceCodePrompt
 from graph_magic.errors import (
     GraphAPIError,
     GraphBatchError,
@@ -26,6 +26,9 @@ from graph_magic.errors import (
     GraphTransportError,
 )
 from graph_magic.notebook.display._text import phrase, plural
+
+if TYPE_CHECKING:
+    from graph_magic.connector.auth import DeviceCodePrompt
 
 __all__ = ["DryRun", "Note", "Panel", "PromptView", "render_error"]
 

@@ -1,0 +1,84 @@
+"""``%load_ext graph_magic`` imports only what registering the magic needs (issue 17).
+
+An analyst pays the extension's imports at every kernel restart, so the heavy parts (the
+sandbox, msal, tenacity, httpx, the connector, ipywidgets, the knowledge index, the cell
+grammar) load on first use. Each check runs in a fresh interpreter: in this one, other tests
+have long imported everything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+# Not imported by %load_ext: each loads on the first cell or command that needs it.
+DEFERRED = (
+    "graph_magic.sandbox",
+    "graph_magic.knowledge",
+    "graph_magic.connector.client",
+    "graph_magic.connector.auth",
+    "graph_magic.notebook.cell",
+    "graph_magic.notebook.display",
+    "graph_magic.notebook.commands",
+    "graph_magic.notebook.run",
+    "msal",
+    "tenacity",
+    "httpx",
+    "ipywidgets",
+    "yaml",
+    "opentelemetry",
+)
+
+_CHILD = """
+import json, sys
+from IPython.core.interactiveshell import InteractiveShell
+
+shell = InteractiveShell.instance()
+shell.run_line_magic("load_ext", "graph_magic")
+after_load = sorted(sys.modules)
+result = shell.run_cell(
+    "%%graph -o users --no-paginate\\nGET /users\\n$select: displayName,mail\\n$top: 5", silent=True
+)
+users = shell.user_ns.get("users")
+print(json.dumps({
+    "after_load": after_load,
+    "cell_ok": result.success,
+    "rows": None if users is None else len(users),
+    "columns": None if users is None else list(users.columns),
+}))
+"""
+
+
+def _run_child() -> dict[str, object]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("GRAPH_MAGIC_SYSTEMS", None)  # the packaged sandbox system, not a test's own
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_load_ext_defers_the_heavy_modules_and_the_first_cell_still_works() -> None:
+    report = _run_child()
+    loaded = set(report["after_load"])  # type: ignore[arg-type]
+    early = sorted(
+        name
+        for name in loaded
+        if any(name == root or name.startswith(root + ".") for root in DEFERRED)
+    )
+    assert early == []
+    assert "graph_magic.notebook.magic" in loaded
+    assert report["cell_ok"] is True
+    assert report["rows"] == 5
+    assert report["columns"] == ["displayName", "mail", "id"]
