@@ -16,14 +16,19 @@ Where each part lives:
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from graph_magic.notebook.completion._ipython import MATCHER_ID, register, unregister
-from graph_magic.notebook.completion._suggest import (
-    Completions,
-    Suggestion,
-    Systems,
-    cloud_of,
-    complete,
-)
+
+if TYPE_CHECKING:
+    from graph_magic.notebook.completion._suggest import (
+        Completions,
+        Suggestion,
+        Systems,
+        cloud_of,
+        complete,
+    )
 
 __all__ = [
     "MATCHER_ID",
@@ -35,3 +40,12 @@ __all__ = [
     "register",
     "unregister",
 ]
+
+_SUGGEST = frozenset({"Completions", "Suggestion", "Systems", "cloud_of", "complete"})
+
+
+def __getattr__(name: str) -> Any:
+    """The completion logic on first use (PEP 562): %load_ext imports only the glue."""
+    if name not in _SUGGEST:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module("graph_magic.notebook.completion._suggest"), name)

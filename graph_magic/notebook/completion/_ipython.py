@@ -17,13 +17,12 @@ from IPython.core.completer import (
     context_matcher,
 )
 
-from graph_magic.connector.config import SystemConfig
 from graph_magic.errors import GraphMagicError
-from graph_magic.notebook.completion._suggest import complete
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
 
+    from graph_magic.connector.config import SystemConfig
     from graph_magic.notebook.magic import GraphMagic
 
 #: The matcher's identifier: ``IPCompleter.disable_matchers`` and suppression settings name it.
@@ -55,6 +54,10 @@ def _matcher(magic: GraphMagic) -> MatcherAPIv2:
 
     @context_matcher(identifier=MATCHER_ID, priority=1)
     def graph_matcher(context: CompletionContext) -> SimpleMatcherResult:
+        # Here, not at the top: %load_ext registers the matcher, and must not pay for the
+        # grammar and the suggestions until the first Tab.
+        from graph_magic.notebook.completion._suggest import complete
+
         lines = context.full_text.split("\n")
         cursor = sum(len(line) + 1 for line in lines[: context.cursor_line])
         cursor += context.cursor_position
