@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Collection, Iterator, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -24,7 +23,7 @@ from graph_magic.connector.masking import mask_text, mask_url
 from graph_magic.connector.prepare import PreparedRequest, with_advanced_query
 from graph_magic.connector.responses import api_error, data_of, loads, response_error
 from graph_magic.connector.retry import RetryPolicy
-from graph_magic.connector.send import Bounds, Sender
+from graph_magic.connector.send import Bounds, Sender, check_absolute_url
 from graph_magic.connector.urls import ensure_same_origin
 from graph_magic.errors import GraphResponseError
 
@@ -291,10 +290,8 @@ def _not_a_page(page: Page) -> GraphResponseError:
 def _check_link(link: Any, page: Page, base_url: str, followed: set[str]) -> None:
     """Refuse a nextLink that is not a URL, leaves the Graph host, or was already followed."""
     try:
-        if not isinstance(link, str) or not httpx.URL(link).is_absolute_url:
-            raise ValueError("not an absolute URL")
-        urlsplit(link).port  # noqa: B018 - parsing the port (in range, a number) is the check
-    except (ValueError, httpx.InvalidURL) as exc:
+        check_absolute_url(link)
+    except ValueError as exc:
         raise GraphResponseError(
             f"page {page.number} has an @odata.nextLink that is not a URL ({exc}): "
             f"{mask_text(str(link))[:200]!r}",

@@ -32,7 +32,7 @@ from graph_magic.connector.retry import RETRY_ATTEMPT_HEADER, RetryPolicy
 from graph_magic.connector.urls import same_origin
 from graph_magic.errors import GraphResponseError, GraphSecurityError, GraphTransportError
 
-__all__ = ["RATE_LIMIT_SEMAPHORES", "Bounds", "Sender"]
+__all__ = ["RATE_LIMIT_SEMAPHORES", "Bounds", "Sender", "check_absolute_url"]
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS = 5
@@ -259,9 +259,8 @@ def _redirect_target(url: str, location: str) -> str:
     """Where a redirect leads; refused when it is not a URL or gives up https for http."""
     target = urljoin(url, location)
     try:
-        httpx.URL(target)
-        urlsplit(target).port  # noqa: B018 - parsing the port (in range, a number) is the check
-    except (ValueError, httpx.InvalidURL) as exc:
+        check_absolute_url(target)
+    except ValueError as exc:
         raise GraphResponseError(
             f"a redirect from {mask_url(url)} has a Location that is not a URL ({exc})",
             url=mask_url(url),
@@ -269,6 +268,24 @@ def _redirect_target(url: str, location: str) -> str:
     if urlsplit(url).scheme == "https" and urlsplit(target).scheme != "https":
         raise _refused(target, "a request from https")
     return target
+
+
+def check_absolute_url(url: object) -> None:
+    """Raise ValueError unless ``url`` is an absolute URL httpx can send, with a valid port.
+
+    For the URLs an answer hands over (nextLinks, redirect Locations): parsed here, so a
+    hostile one is refused by name instead of escaping as a raw InvalidURL later.
+    """
+    if not isinstance(url, str):
+        raise ValueError(f"a {type(url).__name__}, not a string")
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise ValueError(str(exc)) from None
+    if not parsed.is_absolute_url:
+        raise ValueError("not an absolute URL")
+    if urlsplit(url).port == 0:  # urlsplit also refuses a port out of range (ValueError)
+        raise ValueError("port 0")
 
 
 def _refused(target: str, what: str) -> GraphSecurityError:
