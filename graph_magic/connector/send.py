@@ -257,8 +257,8 @@ async def _read_capped(response: httpx.Response, cap: int, url: str) -> None:
 
 def _redirect_target(url: str, location: str) -> str:
     """Where a redirect leads; refused when it is not a URL or gives up https for http."""
-    target = urljoin(url, location)
     try:
+        target = urljoin(url, location)
         check_absolute_url(target)
     except ValueError as exc:
         raise GraphResponseError(
