@@ -4,9 +4,9 @@ Graph takes at most 20 requests per ``POST /$batch``, answers them in any order,
 items one by one (a 429 inside a 200 envelope, with the item's own Retry-After). This module turns
 any number of requests into wire batches that keep each dependsOn chain together, and re-sends
 only the items that were throttled (plus the 424s that failed because of them) in later
-batches, after their Retry-After. An answer is matched to the ids asked: a broken envelope or an
-id nobody asked for is an error carrying every sound answer (the writes that happened), and a
-duplicated or unreadable sub-response stands as that item's failure. It sends nothing itself:
+batches, after their Retry-After. An envelope that does not answer the ids asked
+(:mod:`.batch_envelope`) fails with every sound answer, the writes that happened, on the
+error. It sends nothing itself:
 the connector hands it a function that posts one batch, so the HTTP, auth, semaphore and
 envelope retries stay in one place.
 """
@@ -23,8 +23,8 @@ from urllib.parse import urlsplit
 
 import graph_magic.connector.telemetry as telemetry
 from graph_magic.connector.advanced import plan_advanced_query
-from graph_magic.connector.masking import mask_url
-from graph_magic.connector.responses import batch_error, loads
+from graph_magic.connector.batch_envelope import missing_response
+from graph_magic.connector.responses import batch_error
 from graph_magic.connector.retry import (
     BATCH_RETRY_STATUSES,
     NON_IDEMPOTENT,
@@ -211,75 +211,6 @@ def chunk_requests(items: Sequence[BatchItem], size: int = MAX_BATCH_SIZE) -> li
     return [sorted(chunk, key=lambda i: i.index) for chunk in chunks]
 
 
-def _problem(item_id: str, code: str, message: str, upstream: Any = None) -> dict[str, Any]:
-    """A 502 sub-response standing for an answer Graph did not give soundly."""
-    error: dict[str, Any] = {"code": code, "message": message}
-    if upstream is not None:
-        error["upstream"] = upstream
-    return {"id": item_id, "status": 502, "headers": {}, "body": {"error": error}}
-
-
-def _missing_response(item: BatchItem) -> dict[str, Any]:
-    message = f"The $batch answer had no response for request id {item.id!r}."
-    return _problem(item.id, "MissingBatchResponse", message)
-
-
-def read_envelope(content: bytes, asked: Sequence[str], *, url: str) -> dict[str, dict[str, Any]]:
-    """One $batch answer's sub-responses by lower-cased id, checked against the ids ``asked``.
-
-    Not JSON or no ``responses`` list: GraphResponseError. A sub-response that is not an
-    object with an id, or has an id not asked, is a GraphResponseError too, with the sound
-    answers (keyed) on ``.partial`` for :func:`run_batches` to report. An id answered twice, or
-    an answer whose status or headers are not Graph's shape, becomes that item's 502.
-    """
-    try:
-        body = loads(content)
-    except ValueError as exc:
-        raise _broken(f"is not JSON ({exc})", url, {}) from None
-    responses = body.get("responses") if isinstance(body, dict) else None
-    if not isinstance(responses, list):
-        raise _broken("has no 'responses' list", url, {})
-    wanted = {item_id.lower(): item_id for item_id in asked}
-    answers: dict[str, dict[str, Any]] = {}
-    seen: dict[str, list[Any]] = {}
-    strays = 0
-    for answer in responses:
-        key = str(answer.get("id")).lower() if isinstance(answer, dict) else None
-        if key not in wanted:
-            strays += 1
-            continue
-        seen.setdefault(key, []).append(answer)
-    for key, found in seen.items():
-        answers[key] = _sound(wanted[key], found)
-    if strays:
-        raise _broken(f"holds {strays} sub-response(s) for no id that was asked", url, answers)
-    return answers
-
-
-def _sound(item_id: str, found: list[Any]) -> dict[str, Any]:
-    """The one answer for ``item_id``, or the 502 that says why it cannot be trusted."""
-    if len(found) > 1:
-        message = f"The $batch answer had {len(found)} responses for request id {item_id!r}."
-        return _problem(item_id, "DuplicateBatchResponse", message, found)
-    answer = found[0]
-    status, headers = answer.get("status"), answer.get("headers")
-    valid = isinstance(status, int) and not isinstance(status, bool) and 100 <= status <= 599
-    if valid and (headers is None or isinstance(headers, dict)):
-        return answer
-    message = f"The $batch response for request id {item_id!r} has no valid status or headers."
-    return _problem(item_id, "MalformedBatchResponse", message, answer)
-
-
-def _broken(what: str, url: str, sound: dict[str, dict[str, Any]]) -> GraphResponseError:
-    where = mask_url(url)
-    return GraphResponseError(
-        f"the $batch answer from {where} {what}; its writes may have happened: every sound "
-        "answer received, writes included, is on .partial",
-        url=where,
-        partial=sound,
-    )
-
-
 async def run_batches(
     items: Sequence[BatchItem],
     send_chunk: SendChunk,
@@ -315,7 +246,7 @@ async def run_batches(
         wait = 0.0
         for item in pending:
             item.attempts += 1
-            answer = merged.get(item.id.lower()) or _missing_response(item)
+            answer = merged.get(item.id.lower()) or missing_response(item.id)
             status = int(answer.get("status", 0))
             if _item_retried(item, status, settings):
                 delay = _item_delay(item, answer, settings, now, rng)

@@ -28,11 +28,11 @@ from graph_magic.connector.batch import (
     BatchItem,
     first_failure,
     normalize_requests,
-    read_envelope,
     record_item_retry,
     run_batches,
     sub_response,
 )
+from graph_magic.connector.batch_envelope import read_envelope
 from graph_magic.connector.config import SystemConfig, load_system
 from graph_magic.connector.paging import Page, PageSet, scan
 from graph_magic.connector.prepare import PreparedRequest, prepare
@@ -256,8 +256,7 @@ class GraphConnector:
         ``auto_paginate`` (default: the system's), ``max_items``. ``params`` (the positional
         argument) fills ``{name}`` placeholders in the endpoint, each as one encoded segment.
         Statuses in ``expected_outcomes`` are returned as results instead of raised.
-        ``timeout`` bounds each read and each attempt as a whole, the body's last byte included
-        (None: only the system's ``timeouts``); retries' waits are the retry budget's.
+        ``timeout`` bounds each read and each whole attempt (None: the system's ``timeouts``).
         """
         correlation_id = correlation_id or str(uuid.uuid4())
         request = self.build_request(command_config, params=params, correlation_id=correlation_id)

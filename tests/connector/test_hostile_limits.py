@@ -16,7 +16,8 @@ import httpx
 import pytest
 
 from graph_magic.connector.client import GraphConnector
-from graph_magic.errors import GraphResponseError, GraphTransportError
+from graph_magic.connector.config import load_system
+from graph_magic.errors import GraphConfigError, GraphResponseError, GraphTransportError
 from tests.connector.connector_kit import make_system
 from tests.support.graph import GRAPH
 
@@ -171,3 +172,27 @@ async def test_a_write_cut_at_the_deadline_is_not_sent_again(tokens, sleeper):
                 timeout=0.2,
             )
     assert len(calls) == 1
+
+
+def test_max_response_bytes_defaults_to_100_mib_and_is_read_from_yaml(tmp_path):
+    assert make_system().max_response_bytes == 100 * MIB
+    path = tmp_path / "capped.yaml"
+    path.write_text("token: t\nmax_response_bytes: 2048\n", encoding="utf-8")
+    assert load_system(path, environ={}).max_response_bytes == 2048
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        (0, "at least 1"),
+        (-5, "at least 1"),
+        ("big", "integer"),
+        (True, "integer"),
+        (1.5, "integer"),
+    ],
+)
+def test_max_response_bytes_must_be_a_positive_integer(value, fragment):
+    with pytest.raises(GraphConfigError) as info:
+        make_system(max_response_bytes=value)
+    assert info.value.key == "max_response_bytes"
+    assert fragment in str(info.value)
