@@ -8,6 +8,9 @@ The tree, so a caller can catch at the level it cares about::
     ├── GraphAuthError          no token could be had (msal, device code, credential)
     ├── GraphSecurityError      a request would send the token off the Graph host
     ├── GraphTransportError     the network failed after every retry
+    ├── GraphResponseError      an answer that cannot be Graph's: a page that is not a collection
+    │                           page, undecodable JSON, over max_response_bytes, a nextLink loop
+    │                           or a broken one, a $batch answer that does not match its requests
     ├── GraphAPIError           Graph answered with an error status after every retry
     │   └── GraphBatchError     a $batch sub-request failed (continue_on_error=False)
     └── GraphUsageError         a %graph line or option that cannot be understood
@@ -119,6 +122,23 @@ class GraphTransportError(GraphMagicError):
         self.retry_stop = retry_stop
         self.hint = retry_stop.hint if retry_stop else None
         super().__init__(f"{message}\nHint: {self.hint}" if self.hint else message)
+
+
+class GraphResponseError(GraphMagicError):
+    """An answer no Graph would send; the scan or batch stops rather than pass it off as whole.
+
+    ``url`` is where the answer came from (masked), ``partial`` the items (or $batch
+    sub-responses, writes included) received before it, and ``setting`` names the system key
+    that bounds what was exceeded (``max_response_bytes``), when one does.
+    """
+
+    def __init__(
+        self, message: str, *, url: str, partial: Any = None, setting: str | None = None
+    ) -> None:
+        self.url = url
+        self.partial = partial
+        self.setting = setting
+        super().__init__(message)
 
 
 class GraphAPIError(GraphMagicError):

@@ -4,8 +4,11 @@ Graph takes at most 20 requests per ``POST /$batch``, answers them in any order,
 items one by one (a 429 inside a 200 envelope, with the item's own Retry-After). This module turns
 any number of requests into wire batches that keep each dependsOn chain together, and re-sends
 only the items that were throttled (plus the 424s that failed because of them) in later
-batches, after their Retry-After. It sends nothing itself: the connector hands it a function
-that posts one batch, so the HTTP, auth, semaphore and envelope retries stay in one place.
+batches, after their Retry-After. An envelope that does not answer the ids asked
+(:mod:`.batch_envelope`) fails with every sound answer, the writes that happened, on the
+error. It sends nothing itself:
+the connector hands it a function that posts one batch, so the HTTP, auth, semaphore and
+envelope retries stay in one place.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from urllib.parse import urlsplit
 
 import graph_magic.connector.telemetry as telemetry
 from graph_magic.connector.advanced import plan_advanced_query
+from graph_magic.connector.batch_envelope import missing_response
 from graph_magic.connector.responses import batch_error
 from graph_magic.connector.retry import (
     BATCH_RETRY_STATUSES,
@@ -29,7 +33,12 @@ from graph_magic.connector.retry import (
     parse_retry_after,
 )
 from graph_magic.connector.urls import encode_query, ensure_same_origin, parse_query
-from graph_magic.errors import GraphAPIError, GraphBatchError, GraphTransportError
+from graph_magic.errors import (
+    GraphAPIError,
+    GraphBatchError,
+    GraphResponseError,
+    GraphTransportError,
+)
 
 MAX_BATCH_SIZE = 20
 
@@ -202,20 +211,6 @@ def chunk_requests(items: Sequence[BatchItem], size: int = MAX_BATCH_SIZE) -> li
     return [sorted(chunk, key=lambda i: i.index) for chunk in chunks]
 
 
-def _missing_response(item: BatchItem) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "status": 502,
-        "headers": {},
-        "body": {
-            "error": {
-                "code": "MissingBatchResponse",
-                "message": f"The $batch answer had no response for request id {item.id!r}.",
-            }
-        },
-    }
-
-
 async def run_batches(
     items: Sequence[BatchItem],
     send_chunk: SendChunk,
@@ -251,7 +246,7 @@ async def run_batches(
         wait = 0.0
         for item in pending:
             item.attempts += 1
-            answer = merged.get(item.id.lower()) or _missing_response(item)
+            answer = merged.get(item.id.lower()) or missing_response(item.id)
             status = int(answer.get("status", 0))
             if _item_retried(item, status, settings):
                 delay = _item_delay(item, answer, settings, now, rng)
@@ -299,7 +294,9 @@ def _with_answers(
     A $batch envelope can fail after other envelopes (or earlier rounds) were answered; their
     writes happened, so the caller must see them rather than a bare error.
     """
-    if isinstance(failure, (GraphAPIError, GraphTransportError)):
+    if isinstance(failure, GraphResponseError) and isinstance(failure.partial, dict):
+        this_round = {**this_round, **failure.partial}  # the broken envelope's sound answers
+    if isinstance(failure, (GraphAPIError, GraphResponseError, GraphTransportError)):
         answered = []
         for item in items:
             answer = this_round.get(item.id.lower()) or earlier.get(item.id)

@@ -32,13 +32,19 @@ from graph_magic.connector.batch import (
     run_batches,
     sub_response,
 )
+from graph_magic.connector.batch_envelope import read_envelope
 from graph_magic.connector.config import SystemConfig, load_system
 from graph_magic.connector.paging import Page, PageSet, scan
 from graph_magic.connector.prepare import PreparedRequest, prepare
 from graph_magic.connector.responses import api_error, standard_response
 from graph_magic.connector.retry import NON_IDEMPOTENT
-from graph_magic.connector.send import RATE_LIMIT_SEMAPHORES, Sender
-from graph_magic.errors import GraphAPIError, GraphSecurityError, GraphTransportError
+from graph_magic.connector.send import RATE_LIMIT_SEMAPHORES, Bounds, Sender
+from graph_magic.errors import (
+    GraphAPIError,
+    GraphResponseError,
+    GraphSecurityError,
+    GraphTransportError,
+)
 
 __all__ = ["RATE_LIMIT_SEMAPHORES", "GraphConnector", "Page", "PageSet", "PreparedRequest"]
 
@@ -183,7 +189,7 @@ class GraphConnector:
         return scan(
             self._sender,
             request,
-            self._sender.timeout(timeout),
+            self._sender.bounds(timeout),
             base_url=self._base,
             mode=self.system.advanced_query,
             expected=expected,
@@ -211,7 +217,7 @@ class GraphConnector:
                         if found.full:
                             break
                 span.set_attribute("graph.pages", found.pages)
-        except (GraphAPIError, GraphTransportError, GraphSecurityError) as exc:
+        except (GraphAPIError, GraphResponseError, GraphSecurityError, GraphTransportError) as exc:
             # Whatever stopped the scan, the pages already received stay with the error.
             if found.pages:
                 exc.partial = found.items
@@ -221,7 +227,7 @@ class GraphConnector:
     async def _single(
         self, request: PreparedRequest, timeout: float | None, expected: Collection[int]
     ) -> PageSet:
-        response, retried = await self._sender.send(request, self._sender.timeout(timeout))
+        response, retried = await self._sender.send(request, self._sender.bounds(timeout))
         if response.status_code >= 400 and response.status_code not in expected:
             raise api_error(
                 response, method=request.method, url=request.url, path=request.path, retried=retried
@@ -250,7 +256,7 @@ class GraphConnector:
         ``auto_paginate`` (default: the system's), ``max_items``. ``params`` (the positional
         argument) fills ``{name}`` placeholders in the endpoint, each as one encoded segment.
         Statuses in ``expected_outcomes`` are returned as results instead of raised.
-        ``timeout`` is the read timeout of each HTTP request (None: the system's ``timeouts``).
+        ``timeout`` bounds each read and each whole attempt (None: the system's ``timeouts``).
         """
         correlation_id = correlation_id or str(uuid.uuid4())
         request = self.build_request(command_config, params=params, correlation_id=correlation_id)
@@ -314,10 +320,10 @@ class GraphConnector:
         envelope = self.build_request(
             {"method": "POST", "endpoint": "/$batch"}, correlation_id=correlation_id
         )
-        http_timeout = self._sender.timeout(timeout)
+        bounds = self._sender.bounds(timeout)
 
         async def send_chunk(wire: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-            return await self._send_chunk(envelope, http_timeout, wire)
+            return await self._send_chunk(envelope, bounds, wire)
 
         started = time.perf_counter()
         with telemetry.perform_action_span(
@@ -352,17 +358,16 @@ class GraphConnector:
         )
 
     async def _send_chunk(
-        self, envelope: PreparedRequest, timeout: httpx.Timeout, wire: list[dict[str, Any]]
+        self, envelope: PreparedRequest, bounds: Bounds, wire: list[dict[str, Any]]
     ) -> dict[str, dict[str, Any]]:
         """Post one $batch; its sub-responses keyed by lower-cased id."""
         request = dataclasses.replace(envelope, content=json.dumps({"requests": wire}).encode())
         reads_only = all(item["method"] not in NON_IDEMPOTENT for item in wire)
         response, retried = await self._sender.send(
-            request, timeout, retry_as="GET" if reads_only else None
+            request, bounds, retry_as="GET" if reads_only else None
         )
         if response.status_code >= 400:
             raise api_error(
                 response, method="POST", url=request.url, path=request.path, retried=retried
             )
-        answers = json.loads(response.content).get("responses") or []
-        return {str(answer.get("id")).lower(): answer for answer in answers}
+        return read_envelope(response.content, [item["id"] for item in wire], url=request.url)

@@ -52,6 +52,7 @@ DEFAULT_BASE_URL = "https://graph.microsoft.com/v1.0"
 DEFAULT_RESOURCE = "https://graph.microsoft.com"
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
 DEFAULT_TOKEN_CACHE = "~/.cache/graph-magic/msal.json"
+DEFAULT_MAX_RESPONSE_BYTES = 100 * 1024 * 1024
 _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
@@ -137,6 +138,7 @@ class SystemConfig:
     token_cache: str | None = None
     default_content_type: str = "application/json"
     max_concurrent_requests: int = 4
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     rate_limit_key: str = DEFAULT_BASE_URL
     timeouts: Timeouts = field(default_factory=Timeouts)
     retry: RetrySettings = field(default_factory=RetrySettings)
@@ -362,6 +364,7 @@ _FIELD_READERS: dict[str, Callable[[ConfigReader, Any, str], Any]] = {
     "token_cache": _token_cache,
     "default_content_type": partial(ConfigReader.string, optional=False),
     "max_concurrent_requests": partial(ConfigReader.integer, minimum=1),
+    "max_response_bytes": partial(ConfigReader.integer, minimum=1),
     "rate_limit_key": ConfigReader.string,
     "timeouts": _timeouts,
     "retry": _retry,

@@ -4,9 +4,11 @@ A :class:`Page` is the page dict Graph sent (a Mapping: ``page["value"]``,
 ``page["@odata.nextLink"]``) with what the scan knows about it alongside (number, status,
 headers, the items it contributes). :func:`scan` follows nextLinks (through empty pages, only on
 the Graph host, resending the advanced-query header) and retries a first page once in
-advanced-query mode when Graph asks for it. :class:`PageSet` is the one accumulator of a scan:
-consolidation, the ``max_items`` cut and what it left over; the connector's ``perform_action``
-and the notebook's scan both add pages to one.
+advanced-query mode when Graph asks for it. What is not a Graph page stops the scan with a
+GraphResponseError instead of ending it: undecodable JSON, a later page that is not a collection
+page, a nextLink that is not a URL or was already followed. :class:`PageSet` is the one
+accumulator of a scan: consolidation, the ``max_items`` cut and what it left over; the
+connector's ``perform_action`` and the notebook's scan both add pages to one.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from typing import Any
 import httpx
 
 from graph_magic.connector.advanced import asks_for_consistency
+from graph_magic.connector.masking import mask_text, mask_url
 from graph_magic.connector.prepare import PreparedRequest, with_advanced_query
-from graph_magic.connector.responses import api_error, data_of, json_of, response_error
+from graph_magic.connector.responses import api_error, data_of, loads, response_error
 from graph_magic.connector.retry import RetryPolicy
-from graph_magic.connector.send import Sender
+from graph_magic.connector.send import Bounds, Sender, check_absolute_url
 from graph_magic.connector.urls import ensure_same_origin
+from graph_magic.errors import GraphResponseError
 
 __all__ = ["Page", "PageSet", "scan"]
 
@@ -75,9 +79,18 @@ class Page(Mapping[str, Any]):
 
     @classmethod
     def from_response(cls, number: int, url: str, response: httpx.Response, advanced: bool) -> Page:
-        """Read one answer off the wire (its JSON decoded once)."""
+        """Read one answer off the wire (its JSON decoded once); undecodable JSON is an error."""
         content = response.content
-        body = json_of(response.headers.get("content-type", ""), content)
+        body = None
+        if content and "json" in response.headers.get("content-type", ""):
+            try:
+                body = loads(content)
+            except ValueError as exc:
+                raise GraphResponseError(
+                    f"page {number} says it is JSON but does not decode ({exc}); "
+                    f"{len(content)} bytes from {mask_url(url)}",
+                    url=mask_url(url),
+                ) from None
         return cls(
             number,
             url,
@@ -226,7 +239,7 @@ class PageSet:
 async def scan(
     sender: Sender,
     request: PreparedRequest,
-    timeout: httpx.Timeout,
+    bounds: Bounds,
     *,
     base_url: str,
     mode: str,
@@ -236,36 +249,74 @@ async def scan(
     """Yield the pages of a GET, following nextLinks while ``paginate``; the consumer stops it.
 
     An error status not in ``expected`` raises GraphAPIError; a nextLink off the Graph host
-    raises GraphSecurityError before anything is sent to it.
+    raises GraphSecurityError before anything is sent to it; a page after the first that is
+    not a collection page, or a nextLink that is malformed or already followed, raises
+    GraphResponseError (a scan ends only where Graph says it ends: a page without nextLink).
     """
-    response, retried, request = await _first_page(sender, request, timeout, mode)
+    response, retried, request = await _first_page(sender, request, bounds, mode)
     number = 1
+    followed = {request.url}
     while True:
         if response.status_code >= 400 and response.status_code not in expected:
             raise api_error(
                 response, method="GET", url=request.url, path=request.path, retried=retried
             )
         page = Page.from_response(number, request.url, response, request.advanced)
+        if number > 1 and not page.is_collection:
+            raise _not_a_page(page)
         yield page
         link = page.next_link
         if not paginate or link is None:
             return
-        ensure_same_origin(link, base_url)
+        _check_link(link, page, base_url, followed)
         request = request.follow(link)
         number += 1
-        response, retried = await sender.send(request, timeout)
+        response, retried = await sender.send(request, bounds)
+
+
+def _not_a_page(page: Page) -> GraphResponseError:
+    where = mask_url(page.url)
+    kind = "no body" if not page.content else f"a {page.content_type or 'body'} body"
+    if page.json is not None:
+        kind = "JSON without a list under 'value'"
+    return GraphResponseError(
+        f"page {page.number} of the scan is not a Graph collection page ({kind}, status "
+        f"{page.status_code}, from {where}); the pages before it are kept, but the scan did "
+        "not reach its end",
+        url=where,
+    )
+
+
+def _check_link(link: Any, page: Page, base_url: str, followed: set[str]) -> None:
+    """Refuse a nextLink that is not a URL, leaves the Graph host, or was already followed."""
+    try:
+        check_absolute_url(link)
+    except ValueError as exc:
+        raise GraphResponseError(
+            f"page {page.number} has an @odata.nextLink that is not a URL ({exc}): "
+            f"{mask_text(str(link))[:200]!r}",
+            url=mask_url(page.url),
+        ) from None
+    ensure_same_origin(link, base_url)
+    if link in followed:
+        raise GraphResponseError(
+            f"page {page.number}'s @odata.nextLink leads back to a page this scan already "
+            f"fetched ({mask_url(link)}): the scan would loop forever",
+            url=mask_url(link),
+        )
+    followed.add(link)
 
 
 async def _first_page(
-    sender: Sender, request: PreparedRequest, timeout: httpx.Timeout, mode: str
+    sender: Sender, request: PreparedRequest, bounds: Bounds, mode: str
 ) -> tuple[httpx.Response, RetryPolicy, PreparedRequest]:
     """Send the first page; once more in advanced-query mode if Graph's 400 asks for it."""
-    response, retried = await sender.send(request, timeout)
+    response, retried = await sender.send(request, bounds)
     if request.advanced or mode == "never" or response.status_code != 400:
         return response, retried, request
     fields = response_error(response)
     if not asks_for_consistency(400, fields.code, fields.message):
         return response, retried, request
     request = with_advanced_query(request)
-    response, retried = await sender.send(request, timeout)
+    response, retried = await sender.send(request, bounds)
     return response, retried, request

@@ -3,8 +3,10 @@
 Everything between a :class:`~graph_magic.connector.prepare.PreparedRequest` and its answer:
 the wait for the process-wide semaphore of the system's ``rate_limit_key``, the token (asked
 per attempt, so a refresh is picked up), one refresh and resend on Graph's "token expired" 401,
-the retry policy (Retry-After, budgets, no double submits), and redirects, where the token never
-follows to another host.
+the retry policy (Retry-After, budgets, no double submits), and redirects, where the token and
+a request body never follow to another host and https is never given up for http. Each attempt
+is bounded twice: its answer may not grow past ``max_response_bytes`` (decompressed, counted as
+it streams in) and it must be complete within the caller's deadline, however slowly it trickles.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import threading
 import time
 import weakref
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -27,9 +30,9 @@ from graph_magic.connector.prepare import PreparedRequest
 from graph_magic.connector.responses import token_expired
 from graph_magic.connector.retry import RETRY_ATTEMPT_HEADER, RetryPolicy
 from graph_magic.connector.urls import same_origin
-from graph_magic.errors import GraphTransportError
+from graph_magic.errors import GraphResponseError, GraphSecurityError, GraphTransportError
 
-__all__ = ["RATE_LIMIT_SEMAPHORES", "Sender"]
+__all__ = ["RATE_LIMIT_SEMAPHORES", "Bounds", "Sender", "check_absolute_url"]
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS = 5
@@ -65,6 +68,19 @@ class _RateLimitSemaphores:
 RATE_LIMIT_SEMAPHORES = _RateLimitSemaphores()
 
 
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """How long one attempt may take: httpx's per-phase timeouts and the whole-answer deadline.
+
+    A read timeout alone lets a server that drips a byte just inside it hold a request for
+    ever; ``deadline`` (seconds, None: none) bounds the exchange as a whole, redirects and
+    the body's last byte included.
+    """
+
+    timeout: httpx.Timeout
+    deadline: float | None
+
+
 class Sender:
     """Sends prepared requests for one connector; ``client()`` gives the loop's httpx client."""
 
@@ -81,12 +97,12 @@ class Sender:
         self._sleep = sleep
         self._base = system.base_url.rstrip("/")
 
-    def timeout(self, timeout: float | None) -> httpx.Timeout:
-        """The caller's timeout bounds the wait for an answer (read); the system's the rest."""
-        return self.system.timeouts.as_httpx(read=timeout)
+    def bounds(self, timeout: float | None) -> Bounds:
+        """The caller's timeout bounds each read and each attempt whole; the system's the rest."""
+        return Bounds(self.system.timeouts.as_httpx(read=timeout), timeout)
 
     async def send(
-        self, request: PreparedRequest, timeout: httpx.Timeout, *, retry_as: str | None = None
+        self, request: PreparedRequest, bounds: Bounds, *, retry_as: str | None = None
     ) -> tuple[httpx.Response, RetryPolicy]:
         """Send with retries and one token refresh on an expired token; (response, policy).
 
@@ -102,12 +118,12 @@ class Sender:
             sent = request.headers
             if number > 1:
                 sent = {**sent, RETRY_ATTEMPT_HEADER: str(number - 1)}
-            response = await self._exchange(request, await self._authorize(sent, False), timeout)
+            response = await self._exchange(request, await self._authorize(sent, False), bounds)
             if response.status_code == 401 and not refreshed and token_expired(response):
                 refreshed = True
                 telemetry.log_auth(self.system.logging, "token expired; refreshing once")
                 headers = await self._authorize(sent, True)
-                response = await self._exchange(request, headers, timeout)
+                response = await self._exchange(request, headers, bounds)
             if response.status_code == 429:
                 telemetry.record_http_429(method=method)
             return response
@@ -135,34 +151,51 @@ class Sender:
         return {**headers, "Authorization": f"Bearer {token}"}
 
     async def _exchange(
-        self, request: PreparedRequest, headers: dict[str, str], timeout: httpx.Timeout
+        self, request: PreparedRequest, headers: dict[str, str], bounds: Bounds
     ) -> httpx.Response:
-        """One HTTP exchange inside the rate-limit semaphore, following redirects by hand.
+        """One HTTP exchange inside the rate-limit semaphore and the deadline; redirects followed.
 
-        A redirect to another host (report downloads) is followed without credentials.
+        Past the deadline the attempt is a read timeout, retried (or not) like any other.
         """
-        client = self._client()
         key = self.system.rate_limit_key
         semaphore = RATE_LIMIT_SEMAPHORES.get(key, self.system.max_concurrent_requests)
-        method, url, content = request.method, request.url, request.content
         asked = time.perf_counter()
         async with semaphore:
             telemetry.record_semaphore_wait(time.perf_counter() - asked, rate_limit_key=key)
-            for _ in range(_MAX_REDIRECTS + 1):
-                response = await self._hop(client, method, url, headers, content, timeout)
-                location = response.headers.get("location")
-                if response.status_code not in _REDIRECT_STATUSES or not location:
-                    return response
-                url = urljoin(url, location)
-                if not same_origin(url, self._base):
-                    headers = {
-                        k: v for k, v in headers.items() if k.lower() not in _CREDENTIAL_HEADERS
-                    }
-                if response.status_code == 303 or (
-                    response.status_code in (301, 302) and method == "POST"
-                ):
-                    method, content = "GET", None
-            return response
+            try:
+                async with asyncio.timeout(bounds.deadline):
+                    return await self._follow(request, headers, bounds.timeout)
+            except TimeoutError:
+                raise httpx.ReadTimeout(
+                    f"no complete answer within the {bounds.deadline:g} s timeout"
+                ) from None
+
+    async def _follow(
+        self, request: PreparedRequest, headers: dict[str, str], timeout: httpx.Timeout
+    ) -> httpx.Response:
+        """Send, following redirects by hand (Graph's report downloads redirect to storage).
+
+        Credentials never follow to another host, nor a body (a 307/308 elsewhere is refused),
+        and a redirect from https to http is refused.
+        """
+        client = self._client()
+        method, url, content = request.method, request.url, request.content
+        for _ in range(_MAX_REDIRECTS + 1):
+            response = await self._hop(client, method, url, headers, content, timeout)
+            location = response.headers.get("location")
+            if response.status_code not in _REDIRECT_STATUSES or not location:
+                return response
+            target = _redirect_target(url, location)
+            if response.status_code == 303 or (
+                response.status_code in (301, 302) and method == "POST"
+            ):
+                method, content = "GET", None
+            if not same_origin(target, self._base):
+                if content:
+                    raise _refused(target, f"the {method} body on a {response.status_code}")
+                headers = {k: v for k, v in headers.items() if k.lower() not in _CREDENTIAL_HEADERS}
+            url = target
+        return response
 
     async def _hop(
         self,
@@ -178,8 +211,13 @@ class Sender:
         telemetry.log_request(log, method, url, headers, content)
         started = time.perf_counter()
         response = await client.send(
-            client.build_request(method, url, headers=headers, content=content, timeout=timeout)
+            client.build_request(method, url, headers=headers, content=content, timeout=timeout),
+            stream=True,
         )
+        try:
+            await _read_capped(response, self.system.max_response_bytes, url)
+        finally:
+            await response.aclose()
         if log.enabled:
             telemetry.log_response(
                 log,
@@ -191,6 +229,73 @@ class Sender:
                 time.perf_counter() - started,
             )
         return response
+
+
+async def _read_capped(response: httpx.Response, cap: int, url: str) -> None:
+    """Read the body, decompressed, refusing it once it grows past ``cap`` bytes.
+
+    Counting as it streams means a small gzip that inflates to gigabytes is stopped near the
+    cap instead of allocated; what was read becomes the response's content, as httpx's own
+    ``aread`` leaves it.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > cap:
+            where = mask_url(url)
+            raise GraphResponseError(
+                f"the answer from {where} is larger than max_response_bytes ({cap} bytes, "
+                "counted after decompression); raise the system's max_response_bytes if it "
+                "is expected",
+                url=where,
+                setting="max_response_bytes",
+            )
+        chunks.append(chunk)
+    response._content = b"".join(chunks)  # what Response.aread sets; the body is now read
+
+
+def _redirect_target(url: str, location: str) -> str:
+    """Where a redirect leads; refused when it is not a URL or gives up https for http."""
+    try:
+        target = urljoin(url, location)
+        check_absolute_url(target)
+    except ValueError as exc:
+        raise GraphResponseError(
+            f"a redirect from {mask_url(url)} has a Location that is not a URL ({exc})",
+            url=mask_url(url),
+        ) from None
+    if urlsplit(url).scheme == "https" and urlsplit(target).scheme != "https":
+        raise _refused(target, "a request from https")
+    return target
+
+
+def check_absolute_url(url: object) -> None:
+    """Raise ValueError unless ``url`` is an absolute http(s) URL with a host and a valid port.
+
+    For the URLs an answer hands over (nextLinks, redirect Locations), so a hostile one is
+    refused by name rather than as a raw InvalidURL. ``urlsplit`` keeps the per-page check
+    cheap; the host is then compared with the Graph host's, which httpx can always send to.
+    """
+    if not isinstance(url, str):
+        raise ValueError(f"a {type(url).__name__}, not a string")
+    if not url.isprintable():
+        raise ValueError("a control character")
+    parts = urlsplit(url)  # ValueError on unbalanced IPv6 brackets
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValueError("not an absolute URL")
+    if parts.port == 0:  # .port raises ValueError on a port out of range or not a number
+        raise ValueError("port 0")
+
+
+def _refused(target: str, what: str) -> GraphSecurityError:
+    parts = urlsplit(target)
+    origin = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+    return GraphSecurityError(
+        f"Refusing to follow a redirect to {origin}: {what} is never forwarded there "
+        "(a redirect never carries a request body to another host, nor leaves https).",
+        url=origin,
+    )
 
 
 def _on_retry(attempt: int, delay: float, cause: int | str) -> None:
