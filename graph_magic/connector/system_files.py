@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from graph_magic.connector.masking import is_secret_name
 from graph_magic.errors import GraphConfigError
 
 __all__ = [
@@ -245,17 +246,17 @@ class ConfigReader:
         if value is None and optional:
             return None
         if not isinstance(value, str):
-            raise self.error(f"expected a string, got {_kind(value)}", key)
+            raise self.error(f"expected a string, got {_kind(value, key)}", key)
         return value
 
     def boolean(self, value: Any, key: str) -> bool:
         if not isinstance(value, bool):
-            raise self.error(f"expected true or false, got {_kind(value)}", key)
+            raise self.error(f"expected true or false, got {_kind(value, key)}", key)
         return value
 
     def integer(self, value: Any, key: str, *, minimum: int) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.error(f"expected an integer, got {_kind(value)}", key)
+            raise self.error(f"expected an integer, got {_kind(value, key)}", key)
         if value < minimum:
             raise self.error(f"must be at least {minimum}, got {value}", key)
         return value
@@ -264,7 +265,7 @@ class ConfigReader:
         if value is None and optional:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.error(f"expected a number, got {_kind(value)}", key)
+            raise self.error(f"expected a number, got {_kind(value, key)}", key)
         if value < 0:
             raise self.error(f"must not be negative, got {value}", key)
         return float(value)
@@ -278,14 +279,14 @@ class ConfigReader:
         if value is None:
             return {}
         if not isinstance(value, Mapping):
-            raise self.error(f"expected a mapping, got {_kind(value)}", key)
+            raise self.error(f"expected a mapping, got {_kind(value, key)}", key)
         return dict(value)
 
     def string_list(self, value: Any, key: str) -> tuple[str, ...]:
         if isinstance(value, str):
             return tuple(value.split())
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.error(f"expected a list of strings, got {_kind(value)}", key)
+            raise self.error(f"expected a list of strings, got {_kind(value, key)}", key)
         return tuple(value)
 
 
@@ -293,9 +294,12 @@ def join_key(prefix: str, key: str) -> str:
     return f"{prefix}.{key}" if prefix else key
 
 
-def _kind(value: Any) -> str:
+def _kind(value: Any, key: str) -> str:
+    """What ``value`` is, for an error; a secret's value (by its key's name) is never echoed."""
     if value is None:
         return "nothing (null)"
+    if is_secret_name(key.rpartition(".")[2]):
+        return f"{type(value).__name__} (value not shown: it is a secret)"
     if isinstance(value, (bool, int, float, str)):
         return f"{type(value).__name__} {value!r}"
     return type(value).__name__

@@ -7,15 +7,23 @@ judged by the memory its refusal took (deterministic), not by a timing.
 
 from __future__ import annotations
 
+import io
+import logging
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import respx
 
-from graph_magic.connector.config import load_system
+from graph_magic.connector.client import GraphConnector
+from graph_magic.connector.config import LoggingSettings, load_system
+from graph_magic.connector.masking import mask_text
 from graph_magic.connector.system_files import ALIAS_BUDGET, MAX_NESTING
+from graph_magic.connector.telemetry import configure_logging
 from graph_magic.errors import GraphConfigError
+from tests.connector.connector_kit import GRAPH, make_system
+from tests.support.fakes import FakeTokenProvider
 
 WriteSystem = Callable[[Path, str, str], Path]
 
@@ -106,3 +114,157 @@ def test_a_few_aliases_still_load(tmp_path: Path, write_system: WriteSystem) -> 
     text = "token: t\nscopes: [&s 'https://graph.microsoft.com/User.Read', *s, *s]\n"
     system = load_system(write_system(tmp_path, "ok", text), environ={})
     assert system.scopes == ("https://graph.microsoft.com/User.Read",) * 3
+
+
+# ---- 2. base_url: no user info, a valid port; no secret echoed by a config error ----------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://user:hunter2-pass@graph.microsoft.com/v1.0",
+        "https://:hunter2-pass@graph.microsoft.com/v1.0",
+        "https://hunter2-pass@graph.microsoft.com/v1.0",
+        "https://user:hunter2-pass@graph.microsoft.com:99999/v1.0",
+        "https://user:hunter2-pass@[graph.microsoft.com/v1.0",
+    ],
+)
+def test_user_info_in_base_url_is_refused_without_echoing_it(
+    tmp_path: Path, write_system: WriteSystem, url: str
+) -> None:
+    path = write_system(tmp_path, "userinfo", f"token: t\nbase_url: {url}\n")
+    with pytest.raises(GraphConfigError) as info:
+        load_system(path, environ={})
+    assert (info.value.key, info.value.file) == ("base_url", str(path))
+    assert "hunter2-pass" not in str(info.value)
+    assert "hunter2-pass" not in repr(info.value)
+    assert "***@" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "fragment"),
+    [
+        ("https://graph.microsoft.com:0/v1.0", "port 0"),
+        ("https://graph.microsoft.com:99999/v1.0", "Port out of range"),
+        ("https://graph.microsoft.com:https/v1.0", "not a valid URL"),
+        ("https://[graph.microsoft.com/v1.0", "Invalid IPv6 URL"),
+    ],
+)
+def test_an_invalid_port_or_host_in_base_url_is_a_config_error(
+    tmp_path: Path, write_system: WriteSystem, url: str, fragment: str
+) -> None:
+    path = write_system(tmp_path, "port", f"token: t\nbase_url: '{url}'\n")
+    with pytest.raises(GraphConfigError) as info:
+        load_system(path, environ={})
+    assert (info.value.key, info.value.file) == ("base_url", str(path))
+    assert fragment in str(info.value)
+
+
+def test_a_valid_port_is_kept() -> None:
+    system = load_system({"base_url": "https://graph.example:8443/v1.0", "token": "t"}, environ={})
+    assert system.graph_origin == "https://graph.example:8443"
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        (
+            "auth_type: azure\n"
+            "credentials: {tenant_id: t, client_id: c, client_secret: 123456789012}",
+            "credentials.client_secret",
+        ),
+        ("token: 123456789012", "token"),
+        ("token: [123456789012]", "token"),
+    ],
+)
+def test_a_config_error_never_echoes_a_secret_value(
+    tmp_path: Path, write_system: WriteSystem, text: str, key: str
+) -> None:
+    path = write_system(tmp_path, "secret", text + "\n")
+    with pytest.raises(GraphConfigError) as info:
+        load_system(path, environ={})
+    assert info.value.key == key
+    assert "123456789012" not in str(info.value)
+    assert "value not shown" in str(info.value)
+
+
+# ---- 3. secrets masked by name: in DEBUG logs of request and response bodies ---------------
+
+NEW_SECRET = "Qx9~newly-minted-client-secret.value_1"
+CERT = "MIIDBTCCAe2gAwIBAgIQN33ROaIJ6bJBWDCxtmJEbjANBgkqhkiG9w0BAQsFADAt" * 3
+SYNC_TOKEN = "sync-secret-token-value"
+
+
+async def test_secrets_in_bodies_never_reach_a_log_record_at_debug(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    system = make_system(logging={"enabled": True, "format": "detailed"})
+    stream = io.StringIO()
+    configure_logging(system.logging, stream=stream)
+    answers = {
+        "addPassword": {"secretText": NEW_SECRET, "hint": "Qx9", "keyId": "k1"},
+        "keys": {
+            "keyCredentials": [{"key": CERT, "type": "AsymmetricX509Cert", "usage": "Verify"}]
+        },
+        "secrets": {
+            "value": [
+                {"key": "BaseAddress", "value": "https://scim.example"},
+                {"key": "SecretToken", "value": SYNC_TOKEN},
+            ]
+        },
+    }
+    connector = GraphConnector(system, token_provider=FakeTokenProvider())
+    try:
+        with respx.mock(assert_all_called=True) as router:
+            for name, answer in answers.items():
+                router.post(f"{GRAPH}/applications/a1/{name}").respond(200, json=answer)
+                await connector.perform_action(
+                    None,
+                    None,
+                    None,
+                    {"method": "POST", "endpoint": f"/applications/a1/{name}", "body": answer},
+                )
+    finally:
+        await connector.close()
+        configure_logging(LoggingSettings())
+    texts = [record.getMessage() for record in caplog.records] + [stream.getvalue()]
+    joined = "\n".join(texts)
+    assert "addPassword" in joined and '"hint": "Qx9"' in joined  # the bodies were logged...
+    assert "https://scim.example" in joined
+    for secret in (NEW_SECRET, CERT[:40], SYNC_TOKEN):  # ...with the secrets masked
+        assert secret not in joined
+    assert '"secretText": "***"' in joined
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ('{"secretText": "S3cr3t~x"}', "S3cr3t~x"),
+        ('{"passwordCredential": {"secretText": "S3cr3t~x", "hint": "S3c"}}', "S3cr3t~x"),
+        ('{"passwordProfile": {"password": "S3cr3t~x", "forceChange": true}}', "S3cr3t~x"),
+        ('{"newPassword": "S3cr3t~x", "currentPassword": "0ld~pw"}', "S3cr3t~x"),
+        ('{"clientSecret": "S3cr3t~x"}', "S3cr3t~x"),
+        ('{"privateKey": "S3cr3t~x"}', "S3cr3t~x"),
+        ('{"sasToken": "S3cr3t~x"}', "S3cr3t~x"),
+        (f'{{"keyCredentials": [{{"key": "{CERT}"}}]}}', CERT[:40]),
+        ('[{"key": "ClientSecret", "value": "S3cr3t~x"}]', "S3cr3t~x"),
+        ('{"fieldId": "param_password", "value": "S3cr3t~x", "type": "password"}', "S3cr3t~x"),
+        ("client_secret=S3cr3t~x&grant_type=client_credentials", "S3cr3t~x"),
+    ],
+)
+def test_secret_shapes_graph_uses_are_masked(text: str, secret: str) -> None:
+    assert secret not in mask_text(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"key": "department", "value": "Sales"}',
+        '{"keyId": "f0b0b335-1d71-4883-8f98-567911bfdca6", "hint": "Qx9"}',
+        '{"displayName": "Password reset", "passwordPolicies": "None"}',
+        '{"@odata.nextLink": "https://graph.microsoft.com/v1.0/users?$skiptoken=abc"}',
+    ],
+)
+def test_what_is_not_a_secret_stays_readable(text: str) -> None:
+    assert mask_text(text) == text
