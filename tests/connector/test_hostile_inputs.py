@@ -9,19 +9,25 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+import stat
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
+import msal
 import pytest
 import respx
 
+from graph_magic.connector.auth import _cache, make_token_provider
 from graph_magic.connector.client import GraphConnector
 from graph_magic.connector.config import LoggingSettings, load_system
 from graph_magic.connector.masking import mask_text
 from graph_magic.connector.system_files import ALIAS_BUDGET, MAX_NESTING
 from graph_magic.connector.telemetry import configure_logging
 from graph_magic.errors import GraphConfigError
+from tests.connector.auth.auth_kit import azure
+from tests.connector.auth.identity_platform import FakeIdentityPlatform
 from tests.connector.connector_kit import GRAPH, make_system
 from tests.support.fakes import FakeTokenProvider
 
@@ -268,3 +274,50 @@ def test_secret_shapes_graph_uses_are_masked(text: str, secret: str) -> None:
 )
 def test_what_is_not_a_secret_stays_readable(text: str) -> None:
     assert mask_text(text) == text
+
+
+# ---- 4. the msal cache file is private even when it was not ----------------------------------
+
+
+async def test_a_world_readable_cache_is_made_0600_when_opened_without_a_write(
+    aad: FakeIdentityPlatform, tmp_path: Path
+) -> None:
+    cache = tmp_path / "msal.json"
+    system = azure(token_cache=str(cache))
+    await make_token_provider(system).get_token()  # writes the token into the file
+    cache.chmod(0o644)
+    _cache._FILE_CACHES.clear()  # a new process: the token comes from the file, nothing written
+    assert await make_token_provider(system).get_token() == "access-token-1"
+    assert aad.token.call_count == 1
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o600
+
+
+def test_opening_a_precreated_0644_cache_makes_it_0600(tmp_path: Path) -> None:
+    cache = tmp_path / "msal.json"
+    cache.write_text("{}")
+    cache.chmod(0o644)
+    _cache.open_cache(str(cache))
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o600
+
+
+def test_the_cache_folder_we_create_is_0700_whatever_the_umask(tmp_path: Path) -> None:
+    cache = msal.SerializableTokenCache()
+    cache.has_state_changed = True
+    old = os.umask(0)
+    try:
+        _cache.save_cache(cache, str(tmp_path / "made" / "by-us" / "msal.json"))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "made" / "by-us").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "made" / "by-us" / "msal.json").stat().st_mode) == 0o600
+
+
+def test_an_existing_cache_folder_keeps_its_mode(tmp_path: Path) -> None:
+    folder = tmp_path / "shared"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    cache = msal.SerializableTokenCache()
+    cache.has_state_changed = True
+    _cache.save_cache(cache, str(folder / "msal.json"))
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o755
+    assert stat.S_IMODE((folder / "msal.json").stat().st_mode) == 0o600
