@@ -6,13 +6,19 @@ An alias bomb is judged by the memory its refusal took (deterministic), not by a
 
 from __future__ import annotations
 
+import json
 import tracemalloc
+from pathlib import Path
 
 import pytest
+import respx
+from IPython.core.interactiveshell import InteractiveShell
 
 from graph_magic.connector.system_files import ALIAS_BUDGET, MAX_NESTING
 from graph_magic.errors import GraphSyntaxError
 from graph_magic.notebook.cell import parse_cell
+from graph_magic.notebook.display import ResultKind, make_result
+from graph_magic.notebook.frames import SCALAR_COLUMN, items_to_frame
 
 # ---- YAML bodies are bounded like system files ---------------------------------------------
 
@@ -66,3 +72,58 @@ def test_a_deeply_nested_yaml_body_is_refused_where_it_passes_the_bound() -> Non
 def test_a_yaml_body_with_a_few_aliases_is_sent_expanded() -> None:
     (spec,) = parse_cell("POST /groups\n\nowner: &o abc\nmembers: [*o, *o]\n", {})
     assert spec.body == {"owner": "abc", "members": ["abc", "abc"]}
+
+
+# ---- collections that are not objects ---------------------------------------------------------
+
+GRAPH = "https://graph.microsoft.com/v1.0"
+
+
+@pytest.fixture
+def graph_magic_systems(tmp_path: Path) -> Path:
+    """A bearer system on Graph's own host, for the shell's cells to reach respx."""
+    folder = tmp_path / "systems"
+    folder.mkdir()
+    (folder / "mocked.yaml").write_text(f"base_url: {GRAPH}\ntoken: mocked-token\n")
+    return folder
+
+
+def test_a_collection_of_strings_is_a_one_column_frame() -> None:
+    frame = items_to_frame(["id1", "id2"])
+    assert list(frame.columns) == [SCALAR_COLUMN] == ["value"]
+    assert frame["value"].tolist() == ["id1", "id2"]
+
+
+def test_null_and_other_non_object_items_sit_in_the_value_column() -> None:
+    frame = items_to_frame([{"id": "a"}, None, "x", [1, 2]])
+    assert list(frame.columns) == ["id", "value"]
+    assert frame["value"].tolist()[1:] == [None, "x", [1, 2]]
+    assert frame["id"].isna().tolist() == [False, True, True, True]
+
+
+def test_make_result_takes_get_member_groups_answer_as_a_frame() -> None:
+    result = make_result(
+        method="POST", url="/me/getMemberGroups", status_code=200, data={"value": ["g1", None]}
+    )
+    assert result.kind is ResultKind.COLLECTION
+    assert result.frame is not None
+    assert result.frame["value"].tolist()[0] == "g1"
+    assert result.frame["value"].isna().tolist() == [False, True]  # a null in a text column
+
+
+def test_get_member_groups_through_the_shell(shell: InteractiveShell) -> None:
+    with respx.mock(assert_all_called=True) as router:
+        route = router.post(f"{GRAPH}/me/getMemberGroups").respond(
+            200, json={"value": ["3f8c9d2e-group-one", "c0ffee00-group-two", None]}
+        )
+        shell.run_line_magic("graph", "connect mocked")
+        result = shell.run_cell(
+            '%%graph -o groups\nPOST /me/getMemberGroups\n\n{"securityEnabledOnly": false}',
+            store_history=False,
+        )
+    assert result.error_in_exec is None, result.error_in_exec
+    assert json.loads(route.calls.last.request.content) == {"securityEnabledOnly": False}
+    groups = shell.user_ns["groups"]
+    assert list(groups.columns) == ["value"]
+    assert groups["value"].tolist()[:2] == ["3f8c9d2e-group-one", "c0ffee00-group-two"]
+    assert groups["value"].isna().tolist() == [False, False, True]
