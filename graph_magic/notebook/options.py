@@ -35,6 +35,7 @@ class Settings:
     flatten_depth: int = 2
     masked_headers: tuple[str, ...] = ()
     timeout: float = 60.0
+    csv_formula_guard: bool = True
     bind: Callable[[str, Any], None] | None = None
 
     @classmethod

@@ -6,6 +6,7 @@ An alias bomb is judged by the memory its refusal took (deterministic), not by a
 
 from __future__ import annotations
 
+import csv
 import json
 import tracemalloc
 from pathlib import Path
@@ -17,6 +18,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from graph_magic.connector.system_files import ALIAS_BUDGET, MAX_NESTING
 from graph_magic.errors import GraphSyntaxError
 from graph_magic.notebook.cell import parse_cell
+from graph_magic.notebook.csv_export import CsvExporter, formula_safe_frame, guard_formula
 from graph_magic.notebook.display import ResultKind, make_result
 from graph_magic.notebook.frames import SCALAR_COLUMN, items_to_frame
 
@@ -127,3 +129,77 @@ def test_get_member_groups_through_the_shell(shell: InteractiveShell) -> None:
     assert list(groups.columns) == ["value"]
     assert groups["value"].tolist()[:2] == ["3f8c9d2e-group-one", "c0ffee00-group-two"]
     assert groups["value"].isna().tolist() == [False, False, True]
+
+
+# ---- exported CSV neutralises spreadsheet formulas ------------------------------------------
+
+HOSTILE = [
+    {"displayName": '=HYPERLINK("https://evil.example","click")', "n": -5, "x": 1.5},
+    {"displayName": "+cmd|' /C calc'!A0", "n": 3, "x": -2.25},
+    {"displayName": "@SUM(1+1)*cmd|' /C calc'!A0", "n": 0, "x": 0.0},
+    {"displayName": "-2+3+cmd|' /C calc'!A0", "n": -1, "x": None},
+    {"displayName": "\t=1+1", "n": 1, "x": 1.0},
+    {"displayName": "\r=1+1", "n": 1, "x": 1.0},
+    {"displayName": "-5", "n": 1, "x": 1.0},
+    {"displayName": "+1.5e3", "n": 1, "x": 1.0},
+    {"displayName": "Adele Vance", "n": 1, "x": 1.0, "=evil": "a"},
+]
+
+
+def _export(tmp_path: Path, guard: bool = True) -> list[list[str]]:
+    path = tmp_path / "out.csv"
+    with CsvExporter(path, formula_guard=guard) as exporter:
+        exporter.write_items(HOSTILE[:4])
+        exporter.write_items(HOSTILE[4:])  # the '=evil' column arrives late: a rewrite
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+def test_text_that_starts_a_formula_gets_a_leading_quote(tmp_path: Path) -> None:
+    header, *rows = _export(tmp_path)
+    assert header == ["displayName", "n", "x", "'=evil"]
+    assert [row[0] for row in rows] == ["'" + item["displayName"] for item in HOSTILE[:6]] + [
+        "-5",
+        "+1.5e3",
+        "Adele Vance",
+    ]
+
+
+def test_numbers_are_not_mangled(tmp_path: Path) -> None:
+    _, *rows = _export(tmp_path)
+    assert [row[1] for row in rows[:4]] == ["-5", "3", "0", "-1"]  # ints, negative ones too
+    assert [row[2] for row in rows[:4]] == ["1.5", "-2.25", "0.0", ""]
+    assert guard_formula(-5) == -5 and guard_formula(-2.5) == -2.5 and guard_formula(True) is True
+
+
+def test_the_guard_can_be_turned_off(tmp_path: Path) -> None:
+    header, *rows = _export(tmp_path, guard=False)
+    assert header[-1] == "=evil"
+    assert [row[0] for row in rows] == [item["displayName"] for item in HOSTILE]
+
+
+def test_the_pager_download_is_guarded_the_same_way() -> None:
+    frame = items_to_frame(HOSTILE)
+    safe = formula_safe_frame(frame)
+    assert list(safe.columns) == ["displayName", "n", "x", "'=evil"]
+    assert safe["displayName"].tolist() == ["'" + item["displayName"] for item in HOSTILE[:6]] + [
+        "-5",
+        "+1.5e3",
+        "Adele Vance",
+    ]
+    assert safe["n"].tolist() == frame["n"].tolist()  # numbers as they were
+    assert frame["displayName"][0] == HOSTILE[0]["displayName"]  # the frame itself is untouched
+
+
+def test_csv_formula_guard_setting_reaches_csv_export(shell: InteractiveShell) -> None:
+    answer = {"value": [{"id": "u1", "displayName": "=1+1", "n": -5}]}
+    with respx.mock(assert_all_called=True) as router:
+        router.get(f"{GRAPH}/users").respond(200, json=answer)
+        shell.run_line_magic("graph", "connect mocked")
+        for guard, name in ((True, "guarded.csv"), (False, "raw.csv")):
+            shell.run_line_magic("config", f"GraphMagic.csv_formula_guard = {guard}")
+            ran = shell.run_cell(f"%%graph --csv {name} --quiet\nGET /users", store_history=False)
+            assert ran.error_in_exec is None, ran.error_in_exec
+    shell.run_line_magic("config", "GraphMagic.csv_formula_guard = True")
+    assert Path("guarded.csv").read_text().splitlines()[1] == "u1,'=1+1,-5"
+    assert Path("raw.csv").read_text().splitlines()[1] == "u1,=1+1,-5"
