@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import respx
 from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
 
 from graph_magic.connector.system_files import ALIAS_BUDGET, MAX_NESTING
 from graph_magic.errors import GraphSyntaxError
@@ -203,3 +204,48 @@ def test_csv_formula_guard_setting_reaches_csv_export(shell: InteractiveShell) -
     shell.run_line_magic("config", "GraphMagic.csv_formula_guard = True")
     assert Path("guarded.csv").read_text().splitlines()[1] == "u1,'=1+1,-5"
     assert Path("raw.csv").read_text().splitlines()[1] == "u1,=1+1,-5"
+
+
+# ---- a dry run masks secrets by name ----------------------------------------------------------
+
+CERT = "MIIDBTCCAe2gAwIBAgIQN33ROaIJ6bJBWDCxtmJEbjANBgkqhkiG9w0BAQsFADAt" * 3
+
+
+@pytest.mark.parametrize(
+    ("cell", "secrets"),
+    [
+        (
+            "POST /users\n\n"
+            '{"displayName": "Adele", "passwordProfile": {"password": "Pa55-w0rd!x", '
+            '"forceChangePasswordNextSignIn": true}}',
+            ["Pa55-w0rd!x"],
+        ),
+        (
+            "POST /applications\n\n"
+            '{"displayName": "app", "passwordCredentials": [{"displayName": "ci", '
+            '"secretText": "Qx9~pasted-secret-text"}], '
+            f'"keyCredentials": [{{"type": "AsymmetricX509Cert", "key": "{CERT}"}}]}}',
+            ["Qx9~pasted-secret-text", CERT[:40]],
+        ),
+        (
+            "POST /users/{{who}}/authentication/passwordMethods/{{who}}/resetPassword\n\n"
+            "newPassword: {{new}}\n",
+            ["N3w-pa55word"],
+        ),
+    ],
+)
+def test_a_dry_run_masks_passwords_and_credentials(
+    shell: InteractiveShell, cell: str, secrets: list[str]
+) -> None:
+    shell.user_ns.update(who="adele", new="N3w-pa55word")
+    with respx.mock(assert_all_called=False) as router:  # nothing may be sent
+        shell.run_line_magic("graph", "connect mocked")
+        with capture_output() as captured:
+            ran = shell.run_cell(f"%%graph --dry-run\n{cell}", store_history=False)
+        assert ran.error_in_exec is None, ran.error_in_exec
+        assert not router.calls
+    shown = captured.stdout + "".join(str(v) for out in captured.outputs for v in out.data.values())
+    assert "nothing was sent" in shown
+    assert '"***"' in shown
+    for secret in secrets:
+        assert secret not in shown
