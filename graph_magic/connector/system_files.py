@@ -56,7 +56,8 @@ class BoundedSafeLoader(yaml.SafeLoader):
     of the result (``${VAR}`` interpolation, a cell's JSON values) pays the expanded size. Each
     alias adds its anchor's expanded node count (memoised per node, so the count is linear in the
     text) to a budget of :data:`ALIAS_BUDGET`; an alias inside its own anchor, which would make
-    an endless structure, is refused too, and so is nesting beyond :data:`MAX_NESTING`. Each
+    an endless structure, is refused too, and so is nesting beyond :data:`MAX_NESTING`, aliases
+    expanded (a walk of the result must not exhaust the stack). Each
     refusal is a ``MarkedYAMLError`` marked where it starts, so callers report the line and
     column as for any YAML error.
     """
@@ -65,7 +66,7 @@ class BoundedSafeLoader(yaml.SafeLoader):
         super().__init__(stream)
         self._repeated = 0
         self._depth = 0
-        self._sizes: dict[int, int] = {}
+        self._sizes: dict[int, tuple[int, int]] = {}
         self._open: set[str | None] = set()  # anchors being composed
 
     def fetch_flow_collection_start(self, token_class: type[yaml.Token]) -> None:
@@ -96,23 +97,31 @@ class BoundedSafeLoader(yaml.SafeLoader):
         node = self.anchors.get(event.anchor)
         if node is None:
             return  # PyYAML reports the undefined alias itself
-        self._repeated += self._size(node)
+        size, depth = self._measure(node)
+        if self._depth + depth > MAX_NESTING:  # an alias inside an alias... nests deeper
+            raise yaml.composer.ComposerError(None, None, _too_deep(), event.start_mark)
+        self._repeated += size
         if self._repeated > ALIAS_BUDGET:
             problem = f"YAML aliases repeat more than {ALIAS_BUDGET:,} nodes (an alias bomb?)"
             raise yaml.composer.ComposerError(None, None, problem, event.start_mark)
 
-    def _size(self, node: yaml.Node) -> int:
-        """The node count of ``node`` with every alias under it expanded."""
+    def _measure(self, node: yaml.Node) -> tuple[int, int]:
+        """Node count and depth of ``node`` with every alias under it expanded."""
         known = self._sizes.get(id(node))
         if known is not None:
             return known
-        size = 1
+        children: list[yaml.Node] = []
         if isinstance(node, yaml.SequenceNode):
-            size += sum(self._size(child) for child in node.value)
+            children = node.value
         elif isinstance(node, yaml.MappingNode):
-            size += sum(self._size(k) + self._size(v) for k, v in node.value)
-        self._sizes[id(node)] = size
-        return size
+            children = [child for pair in node.value for child in pair]
+        measured = [self._measure(child) for child in children]
+        result = (
+            1 + sum(size for size, _ in measured),
+            1 + max((depth for _, depth in measured), default=0),
+        )
+        self._sizes[id(node)] = result
+        return result
 
 
 def _too_deep() -> str:

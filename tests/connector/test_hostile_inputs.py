@@ -321,3 +321,14 @@ def test_an_existing_cache_folder_keeps_its_mode(tmp_path: Path) -> None:
     _cache.save_cache(cache, str(folder / "msal.json"))
     assert stat.S_IMODE(folder.stat().st_mode) == 0o755
     assert stat.S_IMODE((folder / "msal.json").stat().st_mode) == 0o600
+
+
+def test_aliases_cannot_stack_nesting_past_the_bound(
+    tmp_path: Path, write_system: WriteSystem
+) -> None:
+    deep = "[" * 60 + "x" + "]" * 60
+    wrapped = "[" * 40 + "*a" + "]" * 40  # 60 + 40 + the document's 2 levels > 100
+    text = f"token: t\nscopes:\n- &a {deep}\n- {wrapped}\n"
+    error, _ = _refusal(write_system(tmp_path, "stacked", text))
+    assert "line 4" in str(error)
+    assert f"YAML nests deeper than {MAX_NESTING} levels" in str(error)
