@@ -60,8 +60,12 @@ def save_cache(cache: msal.SerializableTokenCache, path: str | None) -> None:
 
 
 def _make_private(path: Path) -> None:
-    """Take group and other access away from an existing cache file (it holds refresh tokens)."""
-    with contextlib.suppress(FileNotFoundError):
+    """Take group and other access away from an existing cache file (it holds refresh tokens).
+
+    A missing file is made 0600 when first written; one we may not chmod (another owner's) is
+    still read, as before.
+    """
+    with contextlib.suppress(OSError):
         if path.stat().st_mode & 0o077:
             path.chmod(0o600)
 
