@@ -224,9 +224,23 @@ def _build(data: dict[str, Any], name: str, file: str, env: Mapping[str, str]) -
 
 def _base_url(r: ConfigReader, value: Any, key: str) -> str:
     url = (r.string(value, key, optional=False) or "").strip().rstrip("/")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:  # an unclosed IPv6 bracket, a port that is not a number
+        raise r.error(f"'{_without_user_info(url)}' is not a valid URL: {exc}", key) from None
+    if "@" in parts.netloc:
+        # httpx would send user:password as Basic auth in place of the token, and the URL is
+        # shown everywhere (status, history, logs): refuse it without echoing the password.
+        raise r.error(
+            f"'{_without_user_info(url)}' must not carry user info (user:password@); "
+            "the token or credentials keys say how to sign in",
+            key,
+        )
     if not parts.hostname:
         raise r.error(f"'{url}' is not an absolute URL (https://host/version)", key)
+    if port == 0:
+        raise r.error(f"'{url}' has port 0; a port is 1 to 65535", key)
     if parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS:
         return url
     if parts.scheme != "https":
@@ -234,6 +248,15 @@ def _base_url(r: ConfigReader, value: Any, key: str) -> str:
     if parts.query or parts.fragment:
         raise r.error(f"'{url}' must not carry a query string or fragment", key)
     return url
+
+
+def _without_user_info(url: str) -> str:
+    """``url`` with anything before an ``@`` in its authority shown as ``***``."""
+    scheme, sep, rest = url.partition("://")
+    authority, slash, path = rest.partition("/")
+    if not sep or "@" not in authority:
+        return url
+    return f"{scheme}://***@{authority.rpartition('@')[2]}{slash}{path}"
 
 
 def _credentials(r: ConfigReader, value: Any, key: str) -> Credentials:

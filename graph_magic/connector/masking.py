@@ -3,7 +3,10 @@
 A security rule, not a logging detail: the logger's filter, the spans' URLs, error messages,
 the notebook's history and its dry run all call these, so a secret shape added here is hidden
 everywhere at once. Covered: Authorization and cookie headers, bearer and basic credentials,
-JWTs, client secrets, tokens in token responses, passwords, and credential query parameters.
+JWTs, client secrets, tokens in token responses, passwords, the ``secretText`` Graph returns from
+``addPassword``, the ``key`` of ``keyCredentials`` (a base64 blob), private keys, the value of a
+``{"key"|"name": "<secret name>", "value": ...}`` pair (synchronization secrets, password SSO
+fields), and credential query parameters.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["MASK", "mask_headers", "mask_text", "mask_url"]
+__all__ = ["MASK", "is_secret_name", "mask_headers", "mask_text", "mask_url"]
 
 MASK = "***"
 
@@ -42,18 +45,28 @@ _SECRET_HEADERS = frozenset(
 # passwordProfile's password, x_api_key...), short ones only as the whole name, so that
 # skiptoken, deltatoken or error_codes stay readable.
 _COMPOUND = (
-    r"[A-Za-z0-9_\-]*(?:_token|accesstoken|refreshtoken|idtoken|secret|password|passwd"
-    r"|assertion|api_?key|device_code)"
+    r"[A-Za-z0-9_\-]*(?:_token|accesstoken|refreshtoken|idtoken|sastoken|secret|secrettext"
+    r"|password|passwd|assertion|api_?key|private_?key|device_code)"
 )
 _TEXT_NAME = rf"(?:{_COMPOUND}|token|pwd)"
+_JSON_STRING = r'"(?:[^"\\]|\\.)*"'
+# What names a secret in a {"key": NAME, "value": ...} pair (synchronization secrets such as
+# SecretToken, a password SSO field such as param_password): looser, as it is data, not a member.
+_PAIR_NAME = r"[A-Za-z0-9_\-.]*(?:secret|token|password|passwd|pwd|apikey|api_key)[A-Za-z0-9_\-.]*"
 _TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     # "Bearer <token>" anywhere (Authorization values, logged headers, error texts).
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9\-._~+/]+=*"), rf"\1 {MASK}"),
     # JWT-shaped strings: three base64url parts, the first starting like a JSON header.
     (re.compile(r"\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"), MASK),
-    # JSON members: "access_token": "...", "password": "..."
+    # JSON members: "access_token": "...", "password": "...", "secretText": "..."
+    (re.compile(rf'(?i)("{_TEXT_NAME}"\s*:\s*){_JSON_STRING}'), rf'\1"{MASK}"'),
+    # keyCredentials' "key": a base64 certificate or key; a short "key" (a name) stays.
+    (re.compile(r'("key"\s*:\s*)"[A-Za-z0-9+/=_\-\\]{32,}"'), rf'\1"{MASK}"'),
+    # The value of a name/value pair whose name is a secret's: {"key": "SecretToken", "value": ..}
     (
-        re.compile(rf'(?i)("{_TEXT_NAME}"\s*:\s*)"(?:[^"\\]|\\.)*"'),
+        re.compile(
+            rf'(?i)("(?:key|name|fieldId)"\s*:\s*"{_PAIR_NAME}"\s*,\s*"value"\s*:\s*){_JSON_STRING}'
+        ),
         rf'\1"{MASK}"',
     ),
     # Form, query and "key=value" text: client_secret=..., access_token=..., &password=...
@@ -62,8 +75,15 @@ _TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
         rf"\1{MASK}",
     ),
 )
+_NAME = re.compile(_TEXT_NAME, re.IGNORECASE)
 # Query parameters whose value is a credential (SAS signatures, auth codes) besides the above.
 _SECRET_PARAM = re.compile(rf"(?i)^(?:{_TEXT_NAME}|code|sig|signature|key)$")
+
+
+def is_secret_name(name: str) -> bool:
+    """True when a value named ``name`` (a config key, a JSON member, a header) is a secret."""
+    lower = name.lower()
+    return lower in _SECRET_HEADERS or _NAME.fullmatch(lower) is not None
 
 
 def mask_text(text: str) -> str:

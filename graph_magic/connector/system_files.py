@@ -1,9 +1,10 @@
 """System files: where ``NAME.yaml`` is searched, reading one, and reading its values by type.
 
 This is the half of loading that knows nothing of what the keys mean: the search order, YAML
-syntax errors with line and column, ``${VAR}`` interpolation, and typed reads whose errors name
-the key and the file. ``config.py`` says which keys there are and what they must hold;
-``config.load_system`` joins the two.
+syntax errors with line and column, the bound on what YAML aliases may repeat (shared with the
+cell grammar's YAML bodies), ``${VAR}`` interpolation, and typed reads whose errors name the key
+and the file, never a secret's value. ``config.py`` says which keys there are and what they must
+hold; ``config.load_system`` joins the two.
 """
 
 from __future__ import annotations
@@ -17,9 +18,13 @@ from typing import Any
 
 import yaml
 
+from graph_magic.connector.masking import is_secret_name
 from graph_magic.errors import GraphConfigError
 
 __all__ = [
+    "ALIAS_BUDGET",
+    "MAX_NESTING",
+    "BoundedSafeLoader",
     "ConfigReader",
     "find_system_file",
     "find_systems",
@@ -30,6 +35,97 @@ __all__ = [
 
 _PACKAGE_SYSTEMS = Path(__file__).resolve().parents[1] / "systems"
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+ALIAS_BUDGET = 10_000
+"""How many nodes YAML aliases may repeat in one document, all aliases together.
+
+A 400-byte "billion laughs" file (nested anchors, each aliased nine times by the next) expands to
+billions of nodes in whoever walks what it loaded; a real system file or cell body repeats a few.
+"""
+MAX_NESTING = 100
+"""How deep YAML collections may nest: Graph bodies and system files need a handful of levels.
+
+Deeper text would cost PyYAML's scanner time quadratic in the depth before its recursion failed.
+"""
+
+
+class BoundedSafeLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses an alias bomb or a nesting bomb where it starts.
+
+    PyYAML shares an aliased node instead of copying it, so loading stays cheap, but every walk
+    of the result (``${VAR}`` interpolation, a cell's JSON values) pays the expanded size. Each
+    alias adds its anchor's expanded node count (memoised per node, so the count is linear in the
+    text) to a budget of :data:`ALIAS_BUDGET`; an alias inside its own anchor, which would make
+    an endless structure, is refused too, and so is nesting beyond :data:`MAX_NESTING`, aliases
+    expanded (a walk of the result must not exhaust the stack). Each
+    refusal is a ``MarkedYAMLError`` marked where it starts, so callers report the line and
+    column as for any YAML error.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._repeated = 0
+        self._depth = 0
+        self._sizes: dict[int, tuple[int, int]] = {}
+        self._open: set[str | None] = set()  # anchors being composed
+
+    def fetch_flow_collection_start(self, token_class: type[yaml.Token]) -> None:
+        if self.flow_level >= MAX_NESTING:
+            raise yaml.scanner.ScannerError(None, None, _too_deep(), self.get_mark())
+        super().fetch_flow_collection_start(token_class)
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            self._count(event)
+            return super().compose_node(parent, index)
+        if self._depth >= MAX_NESTING:
+            raise yaml.composer.ComposerError(None, None, _too_deep(), event.start_mark)
+        anchor = event.anchor
+        self._open.add(anchor)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+            self._open.discard(anchor)
+
+    def _count(self, event: yaml.AliasEvent) -> None:
+        if event.anchor in self._open:
+            problem = f"alias *{event.anchor} is inside its own anchor (an endless structure)"
+            raise yaml.composer.ComposerError(None, None, problem, event.start_mark)
+        node = self.anchors.get(event.anchor)
+        if node is None:
+            return  # PyYAML reports the undefined alias itself
+        size, depth = self._measure(node)
+        if self._depth + depth > MAX_NESTING:  # an alias inside an alias... nests deeper
+            raise yaml.composer.ComposerError(None, None, _too_deep(), event.start_mark)
+        self._repeated += size
+        if self._repeated > ALIAS_BUDGET:
+            problem = f"YAML aliases repeat more than {ALIAS_BUDGET:,} nodes (an alias bomb?)"
+            raise yaml.composer.ComposerError(None, None, problem, event.start_mark)
+
+    def _measure(self, node: yaml.Node) -> tuple[int, int]:
+        """Node count and depth of ``node`` with every alias under it expanded."""
+        known = self._sizes.get(id(node))
+        if known is not None:
+            return known
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        measured = [self._measure(child) for child in children]
+        result = (
+            1 + sum(size for size, _ in measured),
+            1 + max((depth for _, depth in measured), default=0),
+        )
+        self._sizes[id(node)] = result
+        return result
+
+
+def _too_deep() -> str:
+    return f"YAML nests deeper than {MAX_NESTING} levels"
 
 
 def system_dirs(environ: Mapping[str, str] | None = None) -> list[Path]:
@@ -95,7 +191,9 @@ def read_system_file(path: Path) -> dict[str, Any]:
             f"cannot read the system file: {exc.strerror}", file=str(path)
         ) from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=BoundedSafeLoader)
+    except RecursionError:
+        raise GraphConfigError("invalid YAML: it nests too deeply", file=str(path)) from None
     except yaml.reader.ReaderError as exc:
         # The reader refuses a character before any parsing, so it has no mark: locate it.
         line, column = _line_and_column(text, exc.position)
@@ -157,17 +255,17 @@ class ConfigReader:
         if value is None and optional:
             return None
         if not isinstance(value, str):
-            raise self.error(f"expected a string, got {_kind(value)}", key)
+            raise self.error(f"expected a string, got {_kind(value, key)}", key)
         return value
 
     def boolean(self, value: Any, key: str) -> bool:
         if not isinstance(value, bool):
-            raise self.error(f"expected true or false, got {_kind(value)}", key)
+            raise self.error(f"expected true or false, got {_kind(value, key)}", key)
         return value
 
     def integer(self, value: Any, key: str, *, minimum: int) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.error(f"expected an integer, got {_kind(value)}", key)
+            raise self.error(f"expected an integer, got {_kind(value, key)}", key)
         if value < minimum:
             raise self.error(f"must be at least {minimum}, got {value}", key)
         return value
@@ -176,7 +274,7 @@ class ConfigReader:
         if value is None and optional:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.error(f"expected a number, got {_kind(value)}", key)
+            raise self.error(f"expected a number, got {_kind(value, key)}", key)
         if value < 0:
             raise self.error(f"must not be negative, got {value}", key)
         return float(value)
@@ -190,14 +288,14 @@ class ConfigReader:
         if value is None:
             return {}
         if not isinstance(value, Mapping):
-            raise self.error(f"expected a mapping, got {_kind(value)}", key)
+            raise self.error(f"expected a mapping, got {_kind(value, key)}", key)
         return dict(value)
 
     def string_list(self, value: Any, key: str) -> tuple[str, ...]:
         if isinstance(value, str):
             return tuple(value.split())
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.error(f"expected a list of strings, got {_kind(value)}", key)
+            raise self.error(f"expected a list of strings, got {_kind(value, key)}", key)
         return tuple(value)
 
 
@@ -205,9 +303,12 @@ def join_key(prefix: str, key: str) -> str:
     return f"{prefix}.{key}" if prefix else key
 
 
-def _kind(value: Any) -> str:
+def _kind(value: Any, key: str) -> str:
+    """What ``value`` is, for an error; a secret's value (by its key's name) is never echoed."""
     if value is None:
         return "nothing (null)"
+    if is_secret_name(key.rpartition(".")[2]):
+        return f"{type(value).__name__} (value not shown: it is a secret)"
     if isinstance(value, (bool, int, float, str)):
         return f"{type(value).__name__} {value!r}"
     return type(value).__name__

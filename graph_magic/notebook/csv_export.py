@@ -3,6 +3,14 @@
 Rows are flattened by the rules of :mod:`graph_magic.notebook.frames` (dotted columns, lists and
 dicts as JSON text, missing as an empty cell), a page at a time, so a scan of a whole tenant
 never holds more than one page. The target file is either complete or untouched.
+
+Spreadsheet formulas are neutralised the way OWASP advises for CSV injection: a text cell (the
+header's names included) that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+return gets a leading ``'``, so Excel or LibreOffice shows it as text instead of running
+``=HYPERLINK(...)`` or ``+cmd|...``. Only text is guarded: numbers, booleans and text that is a
+plain number (``-5``, ``+1.5``, which a spreadsheet reads as that number) are written as they
+are, and lists and dicts are JSON text, which starts with ``[`` or ``{``. The guard is on by
+default; ``formula_guard=False`` (the ``GraphMagic.csv_formula_guard`` setting) writes raw text.
 """
 
 from __future__ import annotations
@@ -12,30 +20,58 @@ import csv
 import io
 import json
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from graph_magic.notebook.frames import MISSING, flatten_columns, order_columns, select_entries
 
-__all__ = ["CsvExporter"]
+__all__ = ["CsvExporter", "formula_safe_frame", "guard_formula"]
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
-def _cells(col: list[Any]) -> list[Any]:
+def guard_formula(value: Any) -> Any:
+    """``value`` with a leading ``'`` when it is text a spreadsheet would run as a formula."""
+    if (
+        isinstance(value, str)
+        and value.startswith(_FORMULA_START)
+        and not _PLAIN_NUMBER.fullmatch(value)
+    ):
+        return "'" + value
+    return value
+
+
+def formula_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with its text cells and column names guarded, for a CSV download."""
+    safe = frame.copy()
+    for index, kind in enumerate(frame.dtypes):
+        if pd.api.types.is_object_dtype(kind) or pd.api.types.is_string_dtype(kind):
+            safe.isetitem(index, frame.iloc[:, index].map(guard_formula))
+    safe.columns = [guard_formula(name) for name in frame.columns]
+    return safe
+
+
+def _cells(col: list[Any], guard: bool) -> list[Any]:
     """A column as CSV cells: lists and dicts as JSON text, missing as "" (csv writes None so)."""
     kinds = set(map(type, col))
-    if list not in kinds and dict not in kinds and float not in kinds:
+    plain = list not in kinds and dict not in kinds and float not in kinds
+    if plain and not (guard and str in kinds):
         return col
-    return [_cell(value) for value in col]
+    return [_cell(value, guard) for value in col]
 
 
-def _cell(value: Any) -> Any:
+def _cell(value: Any, guard: bool) -> Any:
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     if value is MISSING or (type(value) is float and value != value):
         return ""
-    return value
+    return guard_formula(value) if guard else value
 
 
 class CsvExporter:
@@ -45,7 +81,9 @@ class CsvExporter:
     memory. A column first seen on a later page is appended to the known columns; ``close()``
     then rewrites the temporary file once, streaming, under the final header (earlier rows get
     empty cells), and moves it into place with ``os.replace``, so the target is either complete
-    or untouched. ``abort()`` removes the temporary file. Lists and dicts are written as JSON.
+    or untouched. ``abort()`` removes the temporary file. Lists and dicts are written as JSON;
+    text that would run as a spreadsheet formula gets a leading ``'`` unless ``formula_guard``
+    is False.
     """
 
     def __init__(
@@ -54,8 +92,10 @@ class CsvExporter:
         *,
         select: Sequence[str] | str | None = None,
         flatten_depth: int = 2,
+        formula_guard: bool = True,
     ) -> None:
         self.path = Path(path)
+        self.formula_guard = formula_guard
         self.select = select_entries(select)
         self.flatten_depth = flatten_depth
         self.rows = 0
@@ -93,14 +133,14 @@ class CsvExporter:
                 return self.rows
             self._layout = order_columns(self._seen, self.select)
             self._header = list(self._layout)
-            self._writer.writerow(self._header)
+            self._writer.writerow(self._header_cells(self._header))
         else:
             self._layout += new
         # Columns only ever append to the layout, so each earlier row is a prefix of the
         # current layout and close() can realign it under the final header.
         columns = [cols.get(name) for name in self._layout]
         empty = [""] * rows
-        cells = [empty if col is None else _cells(col) for col in columns]
+        cells = [empty if col is None else _cells(col, self.formula_guard) for col in columns]
         self._writer.writerows(zip(*cells, strict=True))
         self.rows += rows
         return self.rows
@@ -130,6 +170,9 @@ class CsvExporter:
             self._file = None
         self._remove_tmp()
 
+    def _header_cells(self, names: list[str]) -> list[str]:
+        return [guard_formula(name) for name in names] if self.formula_guard else names
+
     def _remove_tmp(self) -> None:
         with contextlib.suppress(FileNotFoundError):
             self._tmp.unlink()
@@ -137,7 +180,7 @@ class CsvExporter:
     def _write_header_only(self, final: list[str]) -> None:
         with open(self._tmp, "w", newline="", encoding="utf-8") as out:
             if final:
-                csv.writer(out).writerow(final)
+                csv.writer(out).writerow(self._header_cells(final))
 
     def _realign(self, final: list[str], layout: list[str]) -> None:
         """Rewrite the data rows, written in ``layout`` order, under the final header."""
@@ -154,7 +197,7 @@ class CsvExporter:
                 reader = csv.reader(src)
                 next(reader)  # the provisional header
                 writer = csv.writer(out)
-                writer.writerow(final)
+                writer.writerow(self._header_cells(final))
                 for row in reader:
                     width = len(row)
                     writer.writerow([row[i] if i is not None and i < width else "" for i in index])

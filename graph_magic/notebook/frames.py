@@ -13,6 +13,8 @@ Rules shared by every function here:
   ``flatten_depth`` levels (``json_normalize``'s ``max_level``); deeper dicts stay dicts;
 - lists stay lists (never exploded into rows);
 - OData annotations (``@odata.context``, ``@odata.type``, ``manager@odata.context``) are left out;
+- an item that is not an object (``POST /me/getMemberGroups`` answers a collection of id
+  strings; a hostile page may hold ``null``) is one value in a column named ``value``;
 - columns follow ``$select`` order when given (an entry naming an object brings its dotted
   columns; a dotted or ``/`` path names one column), then any other column in first-seen order,
   an object's dotted columns kept together;
@@ -32,6 +34,7 @@ import pandas as pd
 
 __all__ = [
     "MISSING",
+    "SCALAR_COLUMN",
     "csv_to_frame",
     "entity_to_frame",
     "flatten_columns",
@@ -42,6 +45,8 @@ __all__ = [
 ]
 
 _ANNOTATION = "@odata."
+SCALAR_COLUMN = "value"
+"""The column an item that is not an object (a string, a number, null, a list) sits in."""
 MISSING = float("nan")
 """What a row lacking a column holds, as in json_normalize; a property Graph sent as null stays
 None, so the two stay distinguishable in object columns."""
@@ -132,7 +137,11 @@ def flatten_columns(items: Iterable[dict[str, Any]], depth: int) -> dict[str, li
     row = -1
     with _gc_paused():
         for row, item in enumerate(items):
-            for key, value in item.items():
+            try:
+                pairs = item.items()
+            except AttributeError:  # not an object: a string of getMemberGroups, a null
+                pairs = ((SCALAR_COLUMN, item),)
+            for key, value in pairs:
                 if depth > 0 and type(value) is dict:
                     child = children.get(key)
                     if child is None:

@@ -88,6 +88,12 @@ class GraphMagic(Magics, Configurable):
     timeout = Float(60.0, help="Seconds each HTTP request may take; --timeout overrides.").tag(
         config=True
     )
+    csv_formula_guard = Bool(
+        True,
+        help="Exported CSV (--csv, the pager's download) puts a ' before text starting with "
+        "= + - @ tab or CR, so a spreadsheet shows it instead of running it as a formula "
+        "(OWASP's advice; numbers are untouched). False writes --csv text raw.",
+    ).tag(config=True)
 
     strict = Bool(
         False,

@@ -35,6 +35,7 @@ class Settings:
     masked_headers: tuple[str, ...] = ()
     timeout: float = 60.0
     strict: bool = False
+    csv_formula_guard: bool = True
     bind: Callable[[str, Any], None] | None = None
 
     @classmethod

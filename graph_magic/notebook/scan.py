@@ -61,7 +61,12 @@ def run_get(
     select = select_of(spec)
     exporter = None
     if options.csv:
-        exporter = CsvExporter(options.csv, select=select, flatten_depth=s.flatten_depth)
+        exporter = CsvExporter(
+            options.csv,
+            select=select,
+            flatten_depth=s.flatten_depth,
+            formula_guard=s.csv_formula_guard,
+        )
     keep = None if exporter is None or job.keeps_value else _CSV_PREVIEW_ROWS
     found = PageSet(options.max_items, keep=keep)
     pages = connector.iter_pages(

@@ -2,6 +2,7 @@
 
 The placeholders are plain words that cannot occur in the body (a nonce makes sure), so YAML
 reads the structure around them; a bare one loads as a ``Hole`` through its own implicit tag.
+The loader is the system files' bounded one, so an alias bomb in a body fails where it starts.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from graph_magic.connector.system_files import BoundedSafeLoader
 from graph_magic.errors import GraphSyntaxError
 from graph_magic.notebook.cell._lines import CellLines
 from graph_magic.notebook.cell._pieces import Piece, render
@@ -58,9 +60,9 @@ def yaml_body(cell: CellLines, values: Values, lines: list[Piece], first_line: i
     return plain(cell, values, loaded, first_line, slots, re.compile(rf"{prefix}(\d+)z"))
 
 
-def _loader(prefix: str) -> type[yaml.SafeLoader]:
-    """A SafeLoader that reads a bare placeholder as the Hole it stands for."""
-    loader_class = type("_SlotLoader", (yaml.SafeLoader,), {})
+def _loader(prefix: str) -> type[BoundedSafeLoader]:
+    """A bounded SafeLoader that reads a bare placeholder as the Hole it stands for."""
+    loader_class = type("_SlotLoader", (BoundedSafeLoader,), {})
     loader_class.add_implicit_resolver(_SLOT_TAG, re.compile(rf"^{prefix}\d+z$"), ["g"])
     loader_class.add_constructor(
         _SLOT_TAG, lambda loader, node: Hole(int(node.value[len(prefix) : -1]))

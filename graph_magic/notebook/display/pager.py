@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from graph_magic.notebook.csv_export import formula_safe_frame
 from graph_magic.notebook.display._text import name_of, plural
 from graph_magic.notebook.display.blocks import render_error
 
@@ -132,7 +133,8 @@ class Pager:
     def build_csv_link(self) -> str:
         """A download link with the frame as a ``data:`` URI, built only when asked for."""
         frame = self.result.frame if self.result.frame is not None else pd.DataFrame()
-        data = base64.b64encode(frame.to_csv(index=False).encode("utf-8")).decode("ascii")
+        text = formula_safe_frame(frame).to_csv(index=False)
+        data = base64.b64encode(text.encode("utf-8")).decode("ascii")
         name = html.escape(f"{name_of(self.result.url) or 'graph'}.csv")
         self.csv_link.value = (
             f'<a download="{name}" href="data:text/csv;base64,{data}">'
