@@ -6,7 +6,8 @@ The tree, so a caller can catch at the level it cares about::
     ├── GraphConfigError        a system config is wrong: names the key and the file
     ├── GraphSyntaxError        a %%graph cell does not parse: line, column, caret
     ├── GraphAuthError          no token could be had (msal, device code, credential)
-    ├── GraphSecurityError      a request would send the token off the Graph host
+    ├── GraphSecurityError      a request would send the token off the Graph host (or to
+    │                           another resource, through a `..` placeholder)
     ├── GraphTransportError     the network failed after every retry
     ├── GraphResponseError      an answer that cannot be Graph's: a page that is not a collection
     │                           page, undecodable JSON, over max_response_bytes, a nextLink loop
@@ -88,9 +89,11 @@ class GraphAuthError(GraphMagicError):
 
 
 class GraphSecurityError(GraphMagicError):
-    """A request would carry the token to a host other than the configured Graph host.
+    """A request would carry the token where it must not go, so it is refused before sending.
 
-    ``url`` is the refused origin. ``partial`` holds the items of the pages fetched before a
+    That is a host other than the configured Graph host (a nextLink, a redirect, a cell URL), or
+    another resource than the one written (a ``.``/``..`` placeholder value). ``url`` is the
+    refused origin or endpoint. ``partial`` holds the items of the pages fetched before a
     nextLink pointed elsewhere, so refusing the link does not throw away what was fetched.
     """
 

@@ -24,6 +24,7 @@ from urllib.parse import quote
 from graph_magic.connector.advanced import plan_advanced_query
 from graph_magic.connector.config import SystemConfig
 from graph_magic.connector.urls import join_url, parse_query, relative_path, split_endpoint
+from graph_magic.errors import GraphSecurityError
 
 __all__ = [
     "FRAMING_HEADERS",
@@ -175,11 +176,23 @@ def _param_text(value: Any) -> str:
     return str(value)
 
 
+_DOT_SEGMENTS = frozenset({".", ".."})
+
+
 def _fill_placeholders(endpoint: str, params: Mapping[str, Any] | None) -> str:
     if not params or "{" not in endpoint:
         return endpoint
     for name, value in params.items():
-        endpoint = endpoint.replace("{" + str(name) + "}", quote(str(value), safe=""))
+        text = str(value)
+        if text in _DOT_SEGMENTS and "{" + str(name) + "}" in endpoint:
+            # Percent-encoding leaves dots alone and URL normalisation resolves them, so
+            # DELETE /users/{id} with id '..' would go out as DELETE /v1.0.
+            raise GraphSecurityError(
+                f"placeholder {{{name}}} is {text!r}, a dot segment that would change which "
+                "resource the request acts on; pass an id or a name",
+                url=endpoint,
+            )
+        endpoint = endpoint.replace("{" + str(name) + "}", quote(text, safe=""))
     return endpoint
 
 

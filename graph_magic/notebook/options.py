@@ -11,6 +11,7 @@ import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any
 
 from traitlets import HasTraits
@@ -91,9 +92,22 @@ class RunOptions:
             raise GraphUsageError("--max-items must be at least 1")
         if args.timeout is not None:
             check_timeout(args.timeout, "--timeout", GraphUsageError)
+        if args.csv is not None:
+            _check_csv_target(args.csv)
         values["paginate"] = True if follow_all else (False if no_paginate else None)
         values["expect"] = _parse_expect(args.expect)
         return cls(**values)
+
+
+def _check_csv_target(path: str) -> None:
+    """Refuse a --csv path that cannot become a file before the scan, not after all its pages."""
+    target = Path(path)
+    if target.is_dir():
+        raise GraphUsageError(
+            f"--csv {path!r} is a folder; name a file in it, such as {str(target / 'users.csv')!r}"
+        )
+    if not target.parent.is_dir():
+        raise GraphUsageError(f"--csv {path!r}: the folder {str(target.parent)!r} does not exist")
 
 
 def check_timeout(seconds: float, name: str, error: type[Exception]) -> float:

@@ -88,14 +88,19 @@ def settle_ids(cell: CellLines, drafts: list[Draft]) -> list[RequestSpec]:
     Only earlier requests count, so the dependencies can never form a cycle.
     """
     seen: dict[str, int] = {}
+    taken: dict[str, str] = {}  # casefolded id -> the id as written: $batch ignores case
     specs: list[RequestSpec] = []
     for position, draft in enumerate(drafts, start=1):
         request_id = draft.given_id or str(position)
         where = draft.separator_line or draft.spec.line
-        if request_id in seen:
+        first = taken.get(request_id.casefold())
+        if first is not None:
             note = "" if draft.given_id else " (requests without an id are numbered from 1)"
+            if first != request_id:
+                note = f" ($batch compares ids ignoring case, and '{first}' is taken)"
             column = cell[where].find(request_id) + 1 if draft.given_id else 1
             raise cell.error(f"duplicate request id '{request_id}'{note}", where, column)
+        taken[request_id.casefold()] = request_id
         depends = _depends_on(cell, request_id, draft.after, seen, islice(drafts, position, None))
         seen[request_id] = position
         specs.append(replace(draft.spec, id=request_id, depends_on=depends))
