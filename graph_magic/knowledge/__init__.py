@@ -21,10 +21,11 @@ from .model import (
     UnknownTypeError,
 )
 from .paths import Segment, split_path
-from .store import CLOUDS, UnknownCloudError
+from .store import CLOUD_HOSTS, CLOUDS, UnknownCloudError, cloud_of
 
 __all__ = [
     "CLOUDS",
+    "CLOUD_HOSTS",
     "Child",
     "Knowledge",
     "Navigation",
@@ -37,5 +38,6 @@ __all__ = [
     "Step",
     "UnknownCloudError",
     "UnknownTypeError",
+    "cloud_of",
     "split_path",
 ]

@@ -12,6 +12,7 @@ import json
 from functools import cache
 from importlib import resources
 from typing import cast
+from urllib.parse import urlsplit
 
 #: The clouds a system may name, and the CSDL each one's Graph serves.
 CLOUD_SCHEMAS: dict[str, str] = {
@@ -21,6 +22,13 @@ CLOUD_SCHEMAS: dict[str, str] = {
     "china": "schema-v1.0-Mooncake.json.gz",
 }
 CLOUDS: tuple[str, ...] = tuple(CLOUD_SCHEMAS)
+#: Each cloud's Graph host (DESIGN.md, "Clouds"): the host a system talks to picks its metadata.
+CLOUD_HOSTS: dict[str, str] = {
+    "graph.microsoft.com": "global",
+    "graph.microsoft.us": "usgov",
+    "dod-graph.microsoft.us": "usgovdod",
+    "microsoftgraph.chinacloudapi.cn": "china",
+}
 PERMISSIONS_FILE = "permissions.json.gz"
 INDEX_FORMAT = 1
 
@@ -52,3 +60,12 @@ def load(name: str) -> Index:
     if data.get("format") != INDEX_FORMAT:
         raise ValueError(f"{name}: index format {data.get('format')!r}, expected {INDEX_FORMAT}")
     return data
+
+
+def cloud_of(base_url: str) -> str | None:
+    """The cloud whose metadata describes ``base_url``'s Graph host; None for any other host.
+
+    Completion, the pre-flight checks and ``%graph describe`` all ask this, so a host is
+    mapped to a cloud in one place.
+    """
+    return CLOUD_HOSTS.get((urlsplit(base_url).hostname or "").lower())

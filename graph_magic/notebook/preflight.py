@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from html import escape
-from urllib.parse import urlsplit
 
 from graph_magic.connector.config import SystemConfig
-from graph_magic.knowledge import Knowledge, Resolution
+from graph_magic.knowledge import Knowledge, Resolution, cloud_of
 from graph_magic.knowledge.schema import suggest
 from graph_magic.notebook.cell import RequestSpec
 from graph_magic.notebook.display import Note
@@ -25,19 +24,11 @@ from graph_magic.notebook.session import GraphSession
 __all__ = [
     "CheckWarning",
     "check_request",
-    "cloud_of",
     "did_you_mean",
     "knowledge_for",
     "preflight",
 ]
 
-#: Graph's hosts, per cloud of the knowledge package (v1.0 metadata only).
-CLOUD_HOSTS: Mapping[str, str] = {
-    "graph.microsoft.com": "global",
-    "graph.microsoft.us": "usgov",
-    "dod-graph.microsoft.us": "usgovdod",
-    "microsoftgraph.chinacloudapi.cn": "china",
-}
 #: The system query options OData and Graph define; any other ``$name`` is a typo.
 SYSTEM_OPTIONS = (
     "$select",
@@ -67,14 +58,9 @@ class CheckWarning(Note):
         return f'<pre style="color: #8a5300">{escape(self.text)}</pre>'
 
 
-def cloud_of(system: SystemConfig) -> str | None:
-    """The knowledge cloud of a system's Graph host, or None for a host it has no metadata for."""
-    return CLOUD_HOSTS.get((urlsplit(system.base_url).hostname or "").lower())
-
-
 def knowledge_for(system: SystemConfig, version: str | None = None) -> Knowledge | None:
     """The Knowledge that describes requests to ``system`` at ``version``; None for beta."""
-    cloud = cloud_of(system)
+    cloud = cloud_of(system.base_url)
     if cloud is None or (version or system.version) != "v1.0":
         return None
     return Knowledge.for_cloud(cloud)

@@ -20,7 +20,8 @@ from IPython.core.completer import Completion, provisionalcompleter, rectify_com
 from IPython.core.interactiveshell import InteractiveShell
 
 from graph_magic.connector.config import SystemConfig
-from graph_magic.notebook.completion import MATCHER_ID, cloud_of, complete
+from graph_magic.knowledge import cloud_of
+from graph_magic.notebook.completion import MATCHER_ID, complete
 from graph_magic.notebook.magic import GraphMagic
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -293,7 +294,7 @@ def test_each_cloud_has_its_own_knowledge() -> None:
     assert _complete("%%graph\nGET /us", "https://microsoftgraph.chinacloudapi.cn/v1.0") == [
         "users"
     ]
-    assert cloud_of(SystemConfig(base_url="https://dod-graph.microsoft.us/v1.0")) == "usgovdod"
+    assert cloud_of("https://dod-graph.microsoft.us/v1.0") == "usgovdod"
 
 
 def test_a_beta_system_or_an_unknown_host_gets_no_metadata_completion() -> None:

@@ -8,9 +8,9 @@ import pytest
 
 from graph_magic.connector.client import GraphConnector
 from graph_magic.connector.config import load_system
-from graph_magic.knowledge import Knowledge
+from graph_magic.knowledge import Knowledge, cloud_of
 from graph_magic.notebook.cell import parse_cell
-from graph_magic.notebook.preflight import check_request, cloud_of, knowledge_for
+from graph_magic.notebook.preflight import check_request, knowledge_for
 from tests.support.fakes import RecordingSleep
 
 GLOBAL = Knowledge.for_cloud("global")
@@ -89,7 +89,7 @@ def test_no_claims_or_an_unknown_request_say_nothing_about_permissions() -> None
 
 def test_beta_and_unknown_clouds_get_no_knowledge() -> None:
     system = load_system("sandbox")
-    assert cloud_of(system) == "global"
+    assert cloud_of(system.base_url) == "global"
     assert knowledge_for(system) is GLOBAL
     assert knowledge_for(system, "beta") is None
     elsewhere = dataclasses.replace(system, base_url="https://graph.example.test/v1.0")

@@ -12,12 +12,12 @@ from html import escape
 
 import pandas as pd
 
-from graph_magic.knowledge import CLOUDS, Knowledge, UnknownTypeError
+from graph_magic.knowledge import CLOUDS, Knowledge, UnknownTypeError, cloud_of
 from graph_magic.knowledge.schema import DEFAULT_NAMESPACE
 from graph_magic.notebook.commands._base import Command, CommandContext, CommandParser, Show
 from graph_magic.notebook.display.blocks import Panel
 from graph_magic.notebook.errors import GraphUsageError
-from graph_magic.notebook.preflight import cloud_of, did_you_mean
+from graph_magic.notebook.preflight import did_you_mean
 
 __all__ = ["COMMAND", "Description", "describe", "describe_frame", "knowledge_of"]
 
@@ -134,7 +134,7 @@ def _short(type_name: str) -> str:
 def knowledge_of(context: CommandContext, cloud: str | None) -> Knowledge:
     """The Knowledge of ``cloud``, else of the current system's Graph host (global if unknown)."""
     if cloud is None:
-        cloud = cloud_of(context.session.system(context.system())) or "global"
+        cloud = cloud_of(context.session.system(context.system()).base_url) or "global"
     return Knowledge.for_cloud(cloud)
 
 

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
         Completions,
         Suggestion,
         Systems,
-        cloud_of,
         complete,
     )
 
@@ -35,13 +34,12 @@ __all__ = [
     "Completions",
     "Suggestion",
     "Systems",
-    "cloud_of",
     "complete",
     "register",
     "unregister",
 ]
 
-_SUGGEST = frozenset({"Completions", "Suggestion", "Systems", "cloud_of", "complete"})
+_SUGGEST = frozenset({"Completions", "Suggestion", "Systems", "complete"})
 
 
 def __getattr__(name: str) -> Any:

@@ -13,7 +13,6 @@ import argparse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from graph_magic.connector.config import SystemConfig
 from graph_magic.notebook.cell import METHODS
@@ -51,12 +50,6 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "return-client-request-id": ("true",),
 }
 #: The cloud of each Graph host (DESIGN.md "Clouds"), named as the knowledge names them.
-CLOUD_HOSTS = {
-    "graph.microsoft.com": "global",
-    "graph.microsoft.us": "usgov",
-    "dod-graph.microsoft.us": "usgovdod",
-    "microsoftgraph.chinacloudapi.cn": "china",
-}
 # The order path segments are offered in: keys first, casts (often many) last.
 _PATH_RANK = {"key": 0, "entitySet": 1, "singleton": 1, "navigation": 1, "cast": 4}
 _PATH_RANK |= {"function": 2, "action": 2, "count": 3, "value": 3}
@@ -113,22 +106,18 @@ def suggest(spot: Spot, cursor: int, systems: Systems) -> Completions:
     return Completions(spot.start, cursor, _matching(words, spot.text))
 
 
-def cloud_of(system: SystemConfig) -> str | None:
-    """The knowledge's name for the cloud ``system`` talks to, None for a host it does not know."""
-    return CLOUD_HOSTS.get((urlsplit(system.base_url).hostname or "").lower())
-
-
 def _knowledge(request: Request, systems: Systems) -> Knowledge | None:
     """The knowledge for ``request``: v1.0 on a known cloud, else None (nothing is offered)."""
     system = systems(request.system)
     if system is None:
         return None
+    # Here, not at the top: the knowledge package loads on the first Tab that needs it.
+    from graph_magic.knowledge import Knowledge, cloud_of
+
     version = "beta" if request.beta else (request.version or system.version)
-    cloud = cloud_of(system)
+    cloud = cloud_of(system.base_url)
     if version != "v1.0" or cloud is None:
         return None
-    from graph_magic.knowledge import Knowledge  # here, so %load_ext does not import it
-
     return Knowledge.for_cloud(cloud)
 
 
