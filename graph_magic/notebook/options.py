@@ -18,7 +18,14 @@ from traitlets import HasTraits
 
 from graph_magic.notebook.errors import GraphUsageError
 
-__all__ = ["RunOptions", "Settings", "check_timeout", "is_request", "split_line"]
+__all__ = [
+    "RunOptions",
+    "Settings",
+    "check_timeout",
+    "graph_version",
+    "is_request",
+    "split_line",
+]
 
 _TOKEN = re.compile(r"""(?:"[^"]*"|'[^']*'|\S)+""")
 
@@ -108,6 +115,14 @@ def _check_csv_target(path: str) -> None:
         )
     if not target.parent.is_dir():
         raise GraphUsageError(f"--csv {path!r}: the folder {str(target.parent)!r} does not exist")
+
+
+def graph_version(beta: bool, written: str | None, system_version: str) -> str:
+    """The Graph version a request goes to: ``--beta``, else its full URL's, else the system's.
+
+    Running, the pre-flight checks and completion all ask this, so they agree on it.
+    """
+    return "beta" if beta else (written or system_version)
 
 
 def check_timeout(seconds: float, name: str, error: type[Exception]) -> float:

@@ -19,6 +19,7 @@ from graph_magic.knowledge.schema import suggest
 from graph_magic.notebook.cell import RequestSpec
 from graph_magic.notebook.display import Note
 from graph_magic.notebook.errors import GraphUsageError
+from graph_magic.notebook.options import graph_version
 from graph_magic.notebook.session import GraphSession
 
 __all__ = [
@@ -61,7 +62,7 @@ class CheckWarning(Note):
 def knowledge_for(system: SystemConfig, version: str | None = None) -> Knowledge | None:
     """The Knowledge that describes requests to ``system`` at ``version``; None for beta."""
     cloud = cloud_of(system.base_url)
-    if cloud is None or (version or system.version) != "v1.0":
+    if cloud is None or graph_version(False, version, system.version) != "v1.0":
         return None
     return Knowledge.for_cloud(cloud)
 
@@ -75,7 +76,7 @@ def preflight(
     roles, scopes = grants.get("roles", ()), grants.get("scopes", ())
     found: list[str] = []
     for spec in specs:
-        knowledge = knowledge_for(system, "beta" if beta else spec.version)
+        knowledge = knowledge_for(system, graph_version(beta, spec.version, system.version))
         if knowledge is None:
             continue
         prefix = f"{spec.id}: " if len(specs) > 1 else ""

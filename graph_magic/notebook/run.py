@@ -29,7 +29,7 @@ from graph_magic.notebook.dry_run import (
     describe_requests,
     request_url,
 )
-from graph_magic.notebook.options import RunOptions, Settings
+from graph_magic.notebook.options import RunOptions, Settings, graph_version
 from graph_magic.notebook.preflight import preflight
 from graph_magic.notebook.scan import Job, make_loader, run_get, select_of
 from graph_magic.notebook.session import GraphSession
@@ -92,7 +92,7 @@ class _CellRunner:
 
     def _connector(self, specs: list[RequestSpec], beta: bool) -> GraphConnector:
         """The connector of the Graph version the requests go to: --beta, else their URL's."""
-        versions = ["beta" if beta else (spec.version or self.system.version) for spec in specs]
+        versions = [graph_version(beta, spec.version, self.system.version) for spec in specs]
         for spec, version in zip(specs, versions, strict=True):
             if version != versions[0]:
                 raise GraphSyntaxError(

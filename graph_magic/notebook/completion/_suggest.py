@@ -18,6 +18,7 @@ from graph_magic.connector.config import SystemConfig
 from graph_magic.notebook.cell import METHODS
 from graph_magic.notebook.completion._spot import Request, Spot, locate
 from graph_magic.notebook.completion._values import Want, want
+from graph_magic.notebook.options import graph_version
 
 if TYPE_CHECKING:
     from graph_magic.knowledge import Knowledge
@@ -114,7 +115,7 @@ def _knowledge(request: Request, systems: Systems) -> Knowledge | None:
     # Here, not at the top: the knowledge package loads on the first Tab that needs it.
     from graph_magic.knowledge import Knowledge, cloud_of
 
-    version = "beta" if request.beta else (request.version or system.version)
+    version = graph_version(request.beta, request.version, system.version)
     cloud = cloud_of(system.base_url)
     if version != "v1.0" or cloud is None:
         return None
