@@ -110,7 +110,7 @@ class GraphService:
         users = UserRoutes(tenant, engine, ids, self._now_iso)
         for routes in (
             MeRoutes(users),
-            Delta(tenant, engine),
+            Delta(tenant, engine, lambda: self.fixed_now()),  # late-bound: tests age tokens
             users,
             InvitationRoutes(tenant, ids, self._now_iso),
             GroupRoutes(tenant, engine, ids, self._now_iso),

@@ -3,16 +3,20 @@
 The tokens carry their state (tenant change version, $select, offset), signed with a
 seed-derived key so a forged token is a 400. Later rounds return users changed since the token's
 version and ``@removed`` entries for deletions; ``$deltatoken=latest`` returns only a deltaLink.
+A deltaLink older than :data:`TOKEN_LIFETIME` by the sandbox's clock (``clock``, injectable) is
+refused as Graph refuses a resync: 410 Gone ``syncStateNotFound`` with a ``Location`` to a fresh
+round (an empty ``$deltatoken``), so a client can test its full resync.
 Only the page being served is projected, so a 200,000-user round stays cheap per page.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from graph_magic.sandbox._signing import Signer
-from graph_magic.sandbox.graph_errors import bad_request
+from graph_magic.sandbox.graph_errors import GraphError, bad_request
 from graph_magic.sandbox.http import GraphRequest, GraphResponse, Router, json_response
 from graph_magic.sandbox.odata.engine import Engine, project
 from graph_magic.sandbox.odata.options import context_url, parse_select
@@ -22,14 +26,18 @@ from graph_magic.sandbox.tenant.store import Tenant
 PAGE_SIZE = 100
 _SIGNATURE_BYTES = 12
 _REMOVED = {"reason": "changed"}  # DELETE is Graph's soft delete: restorable, so "changed"
+TOKEN_LIFETIME = 7 * 24 * 3600.0
+"""Seconds a deltaLink stays valid: Graph's directory delta tokens expire after 7 days."""
+_SYNC_STATE_NOT_FOUND = "The sync state is not found or has expired; start a new delta round."
 
 
 class Delta:
     """The /users/delta route of one tenant."""
 
-    def __init__(self, tenant: Tenant, engine: Engine) -> None:
+    def __init__(self, tenant: Tenant, engine: Engine, clock: Callable[[], float]) -> None:
         self.tenant = tenant
         self.engine = engine
+        self.clock = clock  # epoch seconds; tests replace it to age tokens
         self._signer = Signer(tenant.seed, "delta")
 
     def register(self, router: Router) -> None:
@@ -59,7 +67,7 @@ class Delta:
             token = self._sign({**state, "o": start + PAGE_SIZE})
             head["@odata.nextLink"] = f"{base}?$skiptoken={token}"
         else:
-            token = self._sign({"v": state["v"], "s": list(select)})
+            token = self._sign({"v": state["v"], "s": list(select), "t": int(self.clock())})
             head["@odata.deltaLink"] = f"{base}?$deltatoken={token}"
         return json_response({**head, "value": value})
 
@@ -67,11 +75,16 @@ class Delta:
         params = req.params
         if "$skiptoken" in params:
             return self._read(params["$skiptoken"])
-        if "$deltatoken" not in params:
+        if not params.get("$deltatoken"):  # none, or the empty one of a resync Location
             return {"v": self.tenant.version, "s": self._select(req), "o": 0}
         if params["$deltatoken"].lower() == "latest":
             return {"v": self.tenant.version, "s": self._select(req), "o": 0, "since": None}
         previous = self._read(params["$deltatoken"])
+        if self.clock() - previous.get("t", 0) > TOKEN_LIFETIME:
+            location = f"{req.origin}/{req.version}/users/delta?$deltatoken="
+            raise GraphError(
+                410, "syncStateNotFound", _SYNC_STATE_NOT_FOUND, headers={"Location": location}
+            )
         return {"v": self.tenant.version, "s": previous["s"], "o": 0, "since": previous["v"]}
 
     def _rows(self, state: dict[str, Any]) -> list[dict[str, Any] | str]:

@@ -58,3 +58,22 @@ def test_served_report_downloads_stay_on_loopback():
     assert download_origin("https://graph.microsoft.com") == "https://reportsncu.office.com"
     assert download_origin("http://127.0.0.1:8765") == "http://localhost:8765"
     assert download_origin("http://localhost:8765") == "http://127.0.0.1:8765"
+
+
+async def test_delta_token_expires_by_the_sandbox_clock_with_graphs_410(client, app):
+    from graph_magic.sandbox.routes.delta import TOKEN_LIFETIME
+
+    service = app.state.service
+    issued = service.fixed_now()
+    body = (await client.get("/v1.0/users/delta?$deltatoken=latest")).json()
+    delta_link = body["@odata.deltaLink"]
+    service.fixed_now = lambda: issued + TOKEN_LIFETIME - 5  # still valid just before 7 days
+    assert (await client.get(delta_link)).status_code == 200
+    service.fixed_now = lambda: issued + TOKEN_LIFETIME + 5
+    expired = await client.get(delta_link)
+    assert expired.status_code == 410
+    assert expired.json()["error"]["code"] == "syncStateNotFound"
+    location = expired.headers["location"]
+    assert location == f"{GRAPH}/v1.0/users/delta?$deltatoken="
+    fresh = (await client.get(location)).json()  # the empty token starts a full round
+    assert len(fresh["value"]) == 100 and "@odata.nextLink" in fresh
