@@ -84,6 +84,8 @@ class Pager:
         self.load_all_button.on_click(lambda _b: self.fetch(None))
         self.csv_button.on_click(lambda _b: self.build_csv_link())
         self.size_dropdown.observe(self._resize, names="value")
+        # Switching auto-paginate on at the last page must enable "next" at once.
+        self.auto_toggle.observe(lambda _change: self.render(), names="value")
         self.more_box = w.HBox([self.auto_toggle, self.next_page_button, self.load_all_button])
         self.widget = w.VBox(
             [

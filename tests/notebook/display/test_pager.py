@@ -109,7 +109,6 @@ def test_auto_paginate_fetches_when_paging_past_the_last_row(first_page, loader)
     pager = Pager(result)
     assert pager.next_button.disabled
     pager.auto_toggle.value = True
-    pager.render()
     assert not pager.next_button.disabled
     pager.next_button.click()
     assert result.rows == 100
