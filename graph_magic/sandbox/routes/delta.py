@@ -37,7 +37,7 @@ class Delta:
     def __init__(self, tenant: Tenant, engine: Engine, clock: Callable[[], float]) -> None:
         self.tenant = tenant
         self.engine = engine
-        self.clock = clock  # epoch seconds; tests replace it to age tokens
+        self.clock = clock  # epoch seconds: the service's fixed clock, which tests move on
         self._signer = Signer(tenant.seed, "delta")
 
     def register(self, router: Router) -> None:
@@ -62,7 +62,7 @@ class Delta:
             for row in rows[start : start + PAGE_SIZE]
         ]
         head: dict[str, Any] = {"@odata.context": context_url(req, "users", select)}
-        base = f"{req.origin}/{req.version}/users/delta"
+        base = _round_url(req)
         if start + PAGE_SIZE < len(rows):
             token = self._sign({**state, "o": start + PAGE_SIZE})
             head["@odata.nextLink"] = f"{base}?$skiptoken={token}"
@@ -81,7 +81,7 @@ class Delta:
             return {"v": self.tenant.version, "s": self._select(req), "o": 0, "since": None}
         previous = self._read(params["$deltatoken"])
         if self.clock() - previous.get("t", 0) > TOKEN_LIFETIME:
-            location = f"{req.origin}/{req.version}/users/delta?$deltatoken="
+            location = f"{_round_url(req)}?$deltatoken="
             raise GraphError(
                 410, "syncStateNotFound", _SYNC_STATE_NOT_FOUND, headers={"Location": location}
             )
@@ -120,3 +120,8 @@ class Delta:
         except ValueError as exc:
             raise bad_request("The delta token or skip token is not valid.") from exc
         return dict(state)
+
+
+def _round_url(req: GraphRequest) -> str:
+    """The delta round's URL on this request's origin: its nextLink, deltaLink and resync base."""
+    return f"{req.origin}/{req.version}/users/delta"
