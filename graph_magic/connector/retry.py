@@ -18,12 +18,14 @@ import email.utils
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
-from tenacity import AsyncRetrying, RetryCallState
 
 from graph_magic.connector.retry_stop import RetryStop, StopReason
+
+if TYPE_CHECKING:
+    from tenacity import RetryCallState
 
 RETRY_ATTEMPT_HEADER = "Retry-Attempt"
 NON_IDEMPOTENT = frozenset({"POST", "PATCH"})
@@ -213,9 +215,10 @@ class RetryPolicy:
 
         ``attempt`` is 1 for the first try; the caller adds ``Retry-Attempt: attempt - 1``
         on retries. The first try runs outside tenacity: nearly every request succeeds at once,
-        and setting up tenacity's loop costs more than the request's own Python work. A first
-        answer worth retrying becomes tenacity's attempt 1, so every later decision (waits,
-        budgets, the stop reason) is the one tenacity would have made from the start.
+        and setting up tenacity's loop costs more than the request's own Python work (importing
+        tenacity, on the first retry of the process, costs more than a whole sandbox request).
+        A first answer worth retrying becomes tenacity's attempt 1, so every later decision
+        (waits, budgets, the stop reason) is the one tenacity would have made from the start.
         """
         self.attempts = 1
         try:
@@ -238,6 +241,8 @@ class RetryPolicy:
                 return outcome
             self.attempts += 1
             return await send(self.attempts)
+
+        from tenacity import AsyncRetrying
 
         retrying = AsyncRetrying(
             sleep=self._sleep,

@@ -53,6 +53,7 @@ _log = logging.getLogger("graph_magic.sandbox")
 VERSIONS = ("v1.0", "beta")
 
 _METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE", "HEAD", "OPTIONS"]
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
 _DIAGNOSTIC = (
     '{"ServerInfo":{"DataCenter":"Sandbox","Slice":"E","Ring":"5","ScaleUnit":"000",'
     '"RoleInstance":"SANDBOX000001"}}'
@@ -166,6 +167,8 @@ class GraphService:
             if req.method != "POST":
                 raise GraphError(405, "Request_BadRequest", ge.METHOD_NOT_ALLOWED)
             return run_batch(req, self.run, self._failed_dependency, self._item_fault)
+        if req.method not in _READS:
+            self.engine.settle()  # collections are made on first read, never after a write
         handler, args = self.router.resolve(req.method, req.path)
         return handler(req, **args)
 

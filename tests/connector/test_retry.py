@@ -7,6 +7,7 @@ import time
 
 import httpx
 import pytest
+import tenacity
 
 from graph_magic.connector import retry
 from graph_magic.connector.config import RetrySettings
@@ -199,7 +200,7 @@ async def test_expected_outcomes_are_results(graph, connector):
     assert out["response"]["data"]["error"]["code"] == "Request_ResourceNotFound"
 
 
-class _CountingRetrying(retry.AsyncRetrying):
+class _CountingRetrying(tenacity.AsyncRetrying):
     built = 0
 
     def __init__(self, *args, **kwargs):
@@ -222,7 +223,7 @@ def _scripted(*outcomes):
 
 
 async def test_an_answer_not_worth_retrying_never_builds_the_retry_loop(monkeypatch, sleeper):
-    monkeypatch.setattr(retry, "AsyncRetrying", _CountingRetrying)
+    monkeypatch.setattr(tenacity, "AsyncRetrying", _CountingRetrying)
     _CountingRetrying.built = 0
     for answer in (httpx.Response(200), httpx.Response(404)):
         policy = retry.RetryPolicy(RetrySettings(), "GET", sleep=sleeper)
@@ -237,7 +238,7 @@ async def test_an_answer_not_worth_retrying_never_builds_the_retry_loop(monkeypa
 
 
 async def test_a_retryable_first_answer_is_the_loops_first_attempt(monkeypatch, sleeper):
-    monkeypatch.setattr(retry, "AsyncRetrying", _CountingRetrying)
+    monkeypatch.setattr(tenacity, "AsyncRetrying", _CountingRetrying)
     _CountingRetrying.built = 0
     settings = RetrySettings(jitter=0.0, max_attempts=3)
     ok = httpx.Response(200)

@@ -9,14 +9,13 @@ per-object fragments cached by :class:`Projector`, which is what keeps a 999-ite
 from __future__ import annotations
 
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import graph_magic.sandbox.graph_errors as ge
 from graph_magic.sandbox.graph_errors import bad_request, unsupported_query
 from graph_magic.sandbox.http import ODATA_JSON, GraphRequest, GraphResponse, compact_json
-from graph_magic.sandbox.odata.filter import compile_filter
 from graph_magic.sandbox.odata.options import (
     Expansion,
     PageTokens,
@@ -34,46 +33,78 @@ from graph_magic.sandbox.odata.search import compile_search
 from graph_magic.sandbox.tenant.schema import USER_SPEC, EntitySpec, spec_from
 from graph_magic.sandbox.tenant.store import Tenant
 
+if TYPE_CHECKING:
+    from graph_magic.sandbox.odata.filter import FilterInfo, Predicate
+
 EXPAND_CAP = 20
 """Items an expanded collection holds (Graph's documented cap; no nextLink inside)."""
 
 
-def build_specs(tenant: Tenant) -> dict[str, EntitySpec]:
-    """Specs for every collection of a tenant (non-user shapes read from its first objects)."""
-    specs = {"users": USER_SPEC}
-    samples = {
-        "groups": ("group", tenant.groups, {"expand": frozenset({"members"})}),
-        "devices": ("device", tenant.devices, {"expand": frozenset({"registeredOwners"})}),
-        "applications": ("application", tenant.applications, {}),
-        "servicePrincipals": ("servicePrincipal", tenant.service_principals, {}),
-    }
-    for name, (type_name, items, extra) in samples.items():
-        sample = items[0] if items else {"id": None}
-        rules: dict[str, Any] = {"orderby_default": frozenset()}
-        if name == "groups":
-            rules = {
-                "orderby_default": frozenset({"displayName"}),
-                "filter_unsupported": frozenset({"createdDateTime"}),
-                "endswith_allowed": frozenset({"mail", "proxyAddresses"}),
-            }
-        specs[name] = spec_from(name, type_name, sample, **rules, **extra)
-    specs["subscribedSkus"] = spec_from(
-        "subscribedSkus",
-        "subscribedSku",
-        tenant.subscribed_skus[0],
-        directory=False,
-        filterable=False,
-    )
-    specs["auditLogs/signIns"] = spec_from(
-        "auditLogs/signIns", "signIn", tenant.sign_ins[0] if tenant.sign_ins else {"id": None},
+def _first(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """A collection's sample object for its spec's properties (an empty one has only ``id``)."""
+    return items[0] if items else {"id": None}
+
+
+_GROUP_RULES: dict[str, Any] = {
+    "orderby_default": frozenset({"displayName"}),
+    "filter_unsupported": frozenset({"createdDateTime"}),
+    "endswith_allowed": frozenset({"mail", "proxyAddresses"}),
+    "expand": frozenset({"members"}),
+}
+
+SPEC_MAKERS: dict[str, Callable[[Tenant], EntitySpec]] = {
+    "users": lambda t: USER_SPEC,
+    "groups": lambda t: spec_from("groups", "group", _first(t.groups), **_GROUP_RULES),
+    "devices": lambda t: spec_from(
+        "devices", "device", _first(t.devices), expand=frozenset({"registeredOwners"})
+    ),
+    "applications": lambda t: spec_from("applications", "application", _first(t.applications)),
+    "servicePrincipals": lambda t: spec_from(
+        "servicePrincipals", "servicePrincipal", _first(t.service_principals)
+    ),
+    "subscribedSkus": lambda t: spec_from(
+        "subscribedSkus", "subscribedSku", _first(t.subscribed_skus),
+        directory=False, filterable=False,
+    ),
+    "auditLogs/signIns": lambda t: spec_from(
+        "auditLogs/signIns", "signIn", _first(t.sign_ins),
         directory=False, default_top=1000, max_top=1000,
-    )  # fmt: skip
-    specs["auditLogs/directoryAudits"] = spec_from(
-        "auditLogs/directoryAudits", "directoryAudit",
-        tenant.directory_audits[0] if tenant.directory_audits else {"id": None},
+    ),
+    "auditLogs/directoryAudits": lambda t: spec_from(
+        "auditLogs/directoryAudits", "directoryAudit", _first(t.directory_audits),
         directory=False, default_top=100, max_top=999,
-    )  # fmt: skip
-    return specs
+    ),
+}  # fmt: skip
+"""How each collection's spec is made (non-user shapes are read from the first object made).
+A new collection registers its spec here; routes read it as ``engine.specs[NAME]``."""
+
+
+class Specs(dict[str, EntitySpec]):
+    """Every collection's spec, each made on first use: reading a sample object makes its
+    collection, which a request for another collection should not pay for."""
+
+    def __init__(self, tenant: Tenant) -> None:
+        super().__init__()
+        self._tenant = tenant
+
+    def __missing__(self, name: str) -> EntitySpec:
+        spec = self[name] = SPEC_MAKERS[name](self._tenant)
+        return spec
+
+    def settle(self) -> None:
+        """Make every spec not made yet (before a write could empty a collection)."""
+        for name, make in SPEC_MAKERS.items():
+            if name not in self:
+                self[name] = make(self._tenant)
+
+
+def _compile_filter(text: str, resolve: Callable[[str], str]) -> tuple[Predicate, FilterInfo]:
+    """The compiled ``$filter``, its parser imported on the first request that has one: loading
+    odata-query's grammar (sly builds its LALR tables) is the largest part of the sandbox's
+    import, and most requests, the first cell's among them, carry no ``$filter``."""
+    from graph_magic.sandbox.odata import filter as odata_filter
+
+    return odata_filter.compile_filter(text, resolve)
 
 
 class Projector:
@@ -142,9 +173,15 @@ class Engine:
 
     def __init__(self, tenant: Tenant) -> None:
         self.tenant = tenant
-        self.specs = build_specs(tenant)
+        self.specs = Specs(tenant)
         self.tokens = PageTokens(tenant.seed)
         self.projector = Projector()
+
+    def settle(self) -> None:
+        """Make every collection and spec not made yet: the app calls this before the first
+        write, so nothing is drawn or sampled from data a write changed."""
+        self.tenant.settle()
+        self.specs.settle()
 
     def spec_of(self, obj: dict[str, Any]) -> EntitySpec:
         """The spec for an object of a mixed directoryObject collection."""
@@ -181,7 +218,7 @@ class Engine:
             search = compile_search(params["$search"], spec.resolve)
         predicate = None
         if params.get("$filter"):
-            predicate, info = compile_filter(params["$filter"], spec.resolve)
+            predicate, info = _compile_filter(params["$filter"], spec.resolve)
             check_filter_rules(spec, req, info)
         order = parse_orderby(spec, req)
         if expansion and expansion.levels is None and req.advanced:  # $levels is the exception
@@ -328,7 +365,7 @@ class Engine:
         if not req.eventual:
             raise bad_request(ge.COUNT_UNSUPPORTED)
         if req.params.get("$filter"):
-            predicate, _ = compile_filter(req.params["$filter"], spec.resolve)
+            predicate, _ = _compile_filter(req.params["$filter"], spec.resolve)
             items = [o for o in items if predicate(o)]
         if "$search" in req.params:
             search = compile_search(req.params["$search"], spec.resolve)

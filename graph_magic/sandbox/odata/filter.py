@@ -19,7 +19,7 @@ from odata_query import ast
 from odata_query.exceptions import ODataException
 from odata_query.grammar import ODataLexer, ODataParser
 
-from graph_magic.sandbox._clock import odata_datetime
+from graph_magic.sandbox._clock import dt_key, odata_datetime
 from graph_magic.sandbox.graph_errors import GraphError, bad_request
 
 Predicate = Callable[[dict[str, Any]], bool]
@@ -64,16 +64,6 @@ def parse_filter(text: str) -> ast._Node:
         return ODataParser().parse(ODataLexer().tokenize(_normalise(text)))
     except (ODataException, TypeError, ValueError, IndexError) as exc:
         raise bad_request(f"Invalid filter clause: {exc}") from exc
-
-
-def dt_key(value: Any) -> str | None:
-    """A sortable key for an ISO timestamp string (seconds, then a 7-digit fraction)."""
-    if not isinstance(value, str) or len(value) < 19:
-        return None
-    frac = ""
-    if len(value) > 20 and value[19] == ".":
-        frac = value[20:].rstrip("Zz")
-    return value[:19] + "." + frac.ljust(7, "0")[:7]
 
 
 def _literal_dt(node: ast._Node) -> str:

@@ -10,15 +10,18 @@ from __future__ import annotations
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import graph_magic.sandbox.graph_errors as ge
+from graph_magic.sandbox._clock import dt_key
 from graph_magic.sandbox._signing import Signer, b64url_decode, b64url_encode
 from graph_magic.sandbox.graph_errors import GraphError, bad_request, unsupported_query
 from graph_magic.sandbox.http import GraphRequest
-from graph_magic.sandbox.odata.filter import FilterInfo, dt_key
 from graph_magic.sandbox.tenant.schema import EntitySpec
+
+if TYPE_CHECKING:
+    from graph_magic.sandbox.odata.filter import FilterInfo
 
 _TOKEN_PREFIX = "RFNwdA"
 """What every skiptoken starts with (base64 of 'DSpt'), as Graph's directory tokens do."""

@@ -1,25 +1,21 @@
-"""The seeded generator: one ``random.Random`` per collection, so a seed gives one tenant.
+"""The seeded generator of users and groups: one ``random.Random`` per collection, so a seed
+gives one tenant (``builders.py`` says which generator makes which collection, from what).
 
-Everything derives from ``SandboxOptions`` (seed and sizes) with cheap arithmetic, so 200,000
-users generate in seconds and the same seed always gives the same ids, names and dates.
+Everything derives from the seed and sizes with cheap arithmetic, so 200,000 users generate
+in seconds and the same seed always gives the same ids, names and dates.
 Timestamps end at the fixed ``DATA_END``, never "now". The draw order within each collection
 is the data's identity: reordering draws changes every later value.
 """
 
 from __future__ import annotations
 
-import gc
 import random
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from graph_magic.sandbox._clock import DATA_END, Clockwork, iso_z
-from graph_magic.sandbox.options import SandboxOptions
 from graph_magic.sandbox.tenant._seeded import Links, Obj, guid
 from graph_magic.sandbox.tenant.constants import DOMAIN, INITIAL_DOMAIN
-from graph_magic.sandbox.tenant.generate_assets import make_apps, make_devices, make_skus
-from graph_magic.sandbox.tenant.generate_logs import make_audits, make_sign_ins
 from graph_magic.sandbox.tenant.names import (
     DEPARTMENTS,
     GIVEN_NAMES,
@@ -30,52 +26,6 @@ from graph_magic.sandbox.tenant.names import (
     SURNAMES,
 )
 from graph_magic.sandbox.tenant.schema import USER_DEFAULT, USER_EXTRA
-
-_COLLECT_FROM = 20_000
-"""From this many users, the one full collection that untracks the tenant happens at startup."""
-
-
-@dataclass
-class Directory:
-    """Every generated collection and relationship, before the store indexes them."""
-
-    users: list[Obj]
-    manager_of: dict[str, str]
-    groups: list[Obj]
-    members: Links
-    member_of: Links
-    devices: list[Obj]
-    device_owners: Links
-    applications: list[Obj]
-    service_principals: list[Obj]
-    subscribed_skus: list[Obj]
-    sign_ins: list[Obj]
-    directory_audits: list[Obj]
-
-
-def generate(options: SandboxOptions) -> Directory:
-    """The whole seeded directory for ``options``, generated with the cycle collector paused
-    (generation only allocates; collection would rescan it all repeatedly)."""
-    seed = options.seed
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        users, manager_of = make_users(seed, options.users)
-        groups, members, member_of = make_groups(seed, options.groups, users)
-        devices, owners = make_devices(seed, options.devices, users)
-        applications, service_principals = make_apps(seed)
-        directory = Directory(
-            users, manager_of, groups, members, member_of, devices, owners, applications,
-            service_principals, make_skus(seed, users),
-            make_sign_ins(seed, options.sign_ins, users),
-            make_audits(seed, options.directory_audits, users, groups, applications),
-        )  # fmt: skip
-    finally:
-        if collecting:
-            gc.enable()
-    if options.users >= _COLLECT_FROM:
-        gc.collect()  # once now, untracking the atomic objects, rather than mid-request later
-    return directory
 
 
 def make_users(seed: int, count: int) -> tuple[list[Obj], dict[str, str]]:

@@ -1,22 +1,34 @@
 """The live tenant: its collections, the indexes that make lookups O(1), and the change log.
 
-:class:`Tenant` holds what :func:`~graph_magic.sandbox.tenant.generate.generate` made and what
-writes change since. Writes call its methods so indexes, memberships and the change log (which
-delta queries read) stay consistent.
+:class:`Tenant` makes each collection the first time it is read (with the builder
+:mod:`~graph_magic.sandbox.tenant.builders` registers for it) and keeps what writes change
+since. Writes call its methods so indexes, memberships and the change log (which delta queries
+read) stay consistent.
 """
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from graph_magic.sandbox.options import SandboxOptions
-from graph_magic.sandbox.tenant.generate import generate
+from graph_magic.sandbox.tenant.builders import BUILDERS, Builder, by_attribute
+
+_COLLECT_FROM = 20_000
+"""From this many objects made at once, one full collection untracks them right away."""
+
+_BUILDER_OF = by_attribute()
 
 
 class Tenant:
     """One seeded directory: users, groups, devices, apps, SKUs and audit logs, plus changes.
 
-    Collections are plain lists of full objects (dicts, the stored shape, not a projection).
+    Collections are plain lists of full objects (dicts, the stored shape, not a projection),
+    made on first read: ``tenant.sign_ins`` generates the sign-ins (and the users they draw
+    from) then, and is a plain attribute from then on. :meth:`settle` makes every collection
+    still missing; the app calls it before the first write, so none is ever drawn from data a
+    write changed and the same seed gives the same bytes whatever order requests read the
+    collections in.
     Generated users hold tuples, not lists, and dicts of plain values: once the collector has
     seen them they are untracked, so a 200,000-user tenant does not slow every later full
     garbage collection (JSON writes tuples as arrays, filters read both alike);
@@ -24,37 +36,70 @@ class Tenant:
     ``changed_at`` (user id -> version of its last change) and ``removed`` (id -> version).
     """
 
+    users: list[dict[str, Any]]
+    manager_of: dict[str, str]
+    groups: list[dict[str, Any]]
+    members: dict[str, list[str]]
+    member_of: dict[str, Any]
+    devices: list[dict[str, Any]]
+    device_owners: dict[str, list[str]]
+    applications: list[dict[str, Any]]
+    service_principals: list[dict[str, Any]]
+    subscribed_skus: list[dict[str, Any]]
+    sign_ins: list[dict[str, Any]]
+    directory_audits: list[dict[str, Any]]
+
     def __init__(self, options: SandboxOptions) -> None:
         self.options = options
         self.seed = options.seed
         self.version = 0
         self.changed_at: dict[str, int] = {}
         self.removed: dict[str, int] = {}
-        made = generate(options)
-        self.users: list[dict[str, Any]] = made.users
-        self.manager_of: dict[str, str] = made.manager_of
-        self.member_of: dict[str, Any] = made.member_of
-        self.groups: list[dict[str, Any]] = made.groups
-        self.members: dict[str, list[str]] = made.members
-        self.devices: list[dict[str, Any]] = made.devices
-        self.device_owners: dict[str, list[str]] = made.device_owners
-        self.applications: list[dict[str, Any]] = made.applications
-        self.service_principals: list[dict[str, Any]] = made.service_principals
-        self.subscribed_skus: list[dict[str, Any]] = made.subscribed_skus
-        self.sign_ins: list[dict[str, Any]] = made.sign_ins
-        self.directory_audits: list[dict[str, Any]] = made.directory_audits
         self._by_id: dict[str, dict[str, Any]] = {}
-        for collection in (
-            self.users, self.groups, self.devices, self.applications, self.service_principals,
-        ):  # fmt: skip
-            for obj in collection:
+        self._by_upn: dict[str, dict[str, Any]] = {}
+        self._pending: list[Builder] = list(BUILDERS)
+
+    def __getattr__(self, name: str) -> Any:
+        """A collection not made yet: make it (only called for attributes not set)."""
+        builder = _BUILDER_OF.get(name)
+        if builder is None or builder not in self.__dict__.get("_pending", ()):
+            raise AttributeError(f"'Tenant' object has no attribute '{name}'")
+        self._build(builder)
+        return self.__dict__[name]
+
+    def _build(self, builder: Builder) -> None:
+        """Make one builder's attributes and index its directory objects (collector paused:
+        generating only allocates, and collecting would rescan it all repeatedly)."""
+        self._pending.remove(builder)  # first: a builder reading its own output fails loudly
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            made = builder.make(self.options, lambda name: getattr(self, name))
+        finally:
+            if collecting:
+                gc.enable()
+        for name, value in zip(builder.provides, made, strict=True):
+            setattr(self, name, value)
+        for name in builder.directory:
+            for obj in getattr(self, name):
                 self._by_id[obj["id"]] = obj
-        self._by_upn = {u["userPrincipalName"].lower(): u for u in self.users}
+        if "users" in builder.provides:
+            self._by_upn = {u["userPrincipalName"].lower(): u for u in self.users}
+        if sum(len(value) for value in made) >= _COLLECT_FROM:
+            gc.collect()  # once now, untracking the atomic objects, rather than mid-request
+
+    def settle(self) -> None:
+        """Make every collection not made yet (before the first write changes what they are
+        drawn from)."""
+        while self._pending:
+            self._build(self._pending[0])
 
     # ----- lookups -------------------------------------------------------------------------
 
     def find_user(self, id_or_upn: str) -> dict[str, Any] | None:
         """The user with this object id or userPrincipalName (case-insensitive), or None."""
+        if "users" not in self.__dict__:
+            self._build(_BUILDER_OF["users"])
         found = self._by_id.get(id_or_upn)
         if found is not None and "userPrincipalName" in found:
             return found
@@ -62,7 +107,12 @@ class Tenant:
 
     def find_object(self, object_id: str) -> dict[str, Any] | None:
         """Any directory object (user, group, device, application, servicePrincipal) by id."""
-        return self._by_id.get(object_id)
+        found = self._by_id.get(object_id)
+        if found is None and any(builder.directory for builder in self._pending):
+            for builder in [b for b in self._pending if b.directory]:
+                self._build(builder)
+            found = self._by_id.get(object_id)
+        return found
 
     # ----- writes (used by the routes) ---------------------------------------------------------
 

@@ -1,0 +1,85 @@
+"""The table of the tenant's collections: which generator makes each one, from what.
+
+The tenant makes a collection the first time it is read, with the builder registered for it
+here, so a first request for ``/users`` does not pay for 2,000 sign-ins it never shows. A
+builder reads the collections it draws from through ``get`` (which makes them first, if need
+be) and returns its own, in the order of ``provides``. Every generator draws from its own seeded
+stream (``{seed}:users``, ``{seed}:signins``, ...), so the order in which collections are made
+changes no byte of any of them; the tenant makes every collection still missing before its
+first write, so a builder never reads data a write has changed. A new collection is one more
+entry in :data:`BUILDERS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from graph_magic.sandbox.options import SandboxOptions
+from graph_magic.sandbox.tenant.generate import make_groups, make_users
+from graph_magic.sandbox.tenant.generate_assets import make_apps, make_devices, make_skus
+from graph_magic.sandbox.tenant.generate_logs import make_audits, make_sign_ins
+
+Get = Callable[[str], Any]
+"""The tenant's accessor for another collection by attribute name (made first if missing)."""
+
+
+@dataclass(frozen=True)
+class Builder:
+    """How one group of tenant attributes is made.
+
+    ``provides`` names the tenant attributes ``make`` returns, in order (a collection and the
+    relationships drawn with it, such as groups with their members). ``directory`` names those
+    holding directory objects, which the tenant indexes by id for ``find_object``.
+    """
+
+    provides: tuple[str, ...]
+    make: Callable[[SandboxOptions, Get], Sequence[Any]]
+    directory: tuple[str, ...] = ()
+
+
+BUILDERS: tuple[Builder, ...] = (
+    Builder(
+        ("users", "manager_of"),
+        lambda o, get: make_users(o.seed, o.users),
+        directory=("users",),
+    ),
+    Builder(
+        ("groups", "members", "member_of"),
+        lambda o, get: make_groups(o.seed, o.groups, get("users")),
+        directory=("groups",),
+    ),
+    Builder(
+        ("devices", "device_owners"),
+        lambda o, get: make_devices(o.seed, o.devices, get("users")),
+        directory=("devices",),
+    ),
+    Builder(
+        ("applications", "service_principals"),
+        lambda o, get: make_apps(o.seed),
+        directory=("applications", "service_principals"),
+    ),
+    Builder(("subscribed_skus",), lambda o, get: (make_skus(o.seed, get("users")),)),
+    Builder(("sign_ins",), lambda o, get: (make_sign_ins(o.seed, o.sign_ins, get("users")),)),
+    Builder(
+        ("directory_audits",),
+        lambda o, get: (
+            make_audits(
+                o.seed, o.directory_audits, get("users"), get("groups"), get("applications")
+            ),
+        ),
+    ),
+)
+"""Every collection of the tenant. Register a new one here; read it as ``tenant.NAME``."""
+
+
+def by_attribute(builders: Sequence[Builder] = BUILDERS) -> dict[str, Builder]:
+    """Each provided attribute's builder; a name provided twice is a programming error."""
+    found: dict[str, Builder] = {}
+    for builder in builders:
+        for name in builder.provides:
+            if name in found:
+                raise ValueError(f"two builders provide tenant.{name}")
+            found[name] = builder
+    return found
