@@ -450,6 +450,11 @@ def machine() -> dict[str, Any]:
     }
 
 
+def load_average() -> tuple[float, ...]:
+    """The 1, 5 and 15-minute load averages: on a shared machine, what wall times grew with."""
+    return tuple(round(value, 2) for value in os.getloadavg())
+
+
 _SPIN = "for _ in range(5_000_000): pass"
 
 

@@ -6,12 +6,14 @@ only the import itself (not the interpreter's own start): wall seconds, modules 
 (issue 17) time the child from spawn to exit: ``import IPython, pandas`` alone, the same with
 an IPython shell, then ``%load_ext graph_magic`` in that shell, then its first ``%%graph`` cell
 on the default sandbox; ``%load_ext``'s added cost (target at most 0.3 s over ``import IPython,
-pandas``) and the first cell's own time (target 0.5 s) are reported beside their targets. The
-cases run alternately, after one untimed round that leaves the bytecode caches warm (in a
-temporary cache directory, whatever ``PYTHONDONTWRITEBYTECODE`` says), as a user's second start
-would be.
+pandas``) and the first cell's own time (target 0.5 s) are reported beside their targets, as
+ratios (at most 1.00x meets a target). The first cell's CPU seconds are reported beside its wall
+seconds: on a shared machine the wall time grows with the other jobs' load (the load average
+before and after is printed too), the CPU time much less. The cases run alternately, after one
+untimed round that leaves the bytecode caches warm (in a temporary cache directory, whatever
+``PYTHONDONTWRITEBYTECODE`` says), as a user's second start would be.
 
-Run: ``python benchmarks/bench_startup.py [--quick] [--repeats R]``.
+Run: ``python benchmarks/bench_startup.py [--quick] [--repeats R] [--whole-only] [--json]``.
 """
 
 from __future__ import annotations
@@ -37,13 +39,13 @@ import json, sys, time
 sys.path.insert(0, {repo!r})
 {setup}
 before = set(sys.modules)
-start = time.perf_counter()
+start, cpu_start = time.perf_counter(), time.process_time()
 {timed}
-elapsed = time.perf_counter() - start
+elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
 added = set(sys.modules) - before
 with open("/proc/self/status") as status:  # VmHWM: this process's own peak (ru_maxrss would
     hwm = [l.split()[1] for l in status if l.startswith("VmHWM")]  # include the parent's)
-print(json.dumps({{"seconds": elapsed, "modules": len(added),
+print(json.dumps({{"seconds": elapsed, "cpu_s": cpu, "modules": len(added),
                   "packages": sorted({{m.split(".")[0] for m in added if not m.startswith("_")}}),
                   "rss_mb": int(hwm[0]) / 1024 if hwm else None}}))
 """
@@ -73,12 +75,14 @@ FIRST_CELL = (
 _BASE = "import IPython, pandas"
 _LOADED = f"{_BASE}\n{_SHELL}\nip.run_line_magic('load_ext', 'graph_magic')"
 
+LOAD_EXT_CASE = "%load_ext graph_magic (fresh shell + pandas)"
+FIRST_CELL_CASE = "first %%graph cell (default sandbox)"
 # Timed from spawn to exit (the interpreter's own start included), as a kernel restart is felt.
 WHOLE: dict[str, tuple[str, str]] = {
     _BASE: ("", _BASE),
     "IPython shell + pandas": ("", f"{_BASE}\n{_SHELL}"),
-    "%load_ext graph_magic (fresh shell + pandas)": ("", _LOADED),
-    "first %%graph cell (default sandbox)": (
+    LOAD_EXT_CASE: ("", _LOADED),
+    FIRST_CELL_CASE: (
         _LOADED,
         f"assert ip.run_cell({FIRST_CELL!r}, silent=True).success",
     ),
@@ -112,18 +116,24 @@ def _measure(setup: str, timed: str, env: dict[str, str]) -> dict[str, Any]:
     return {**json.loads(done.stdout.strip().splitlines()[-1]), "process_s": process_s}
 
 
-def run(*, repeats: int, log: Callable[[str], None] = print) -> dict[str, Any]:
-    """Time every case in fresh interpreters, alternately; return the figures (JSON-ready)."""
+def run(
+    *, repeats: int, whole_only: bool = False, log: Callable[[str], None] = print
+) -> dict[str, Any]:
+    """Time every case in fresh interpreters, alternately; return the figures (JSON-ready).
+
+    ``whole_only`` leaves out the import-only cases (msgraph's among them) for a quicker run
+    of the issue-17 figures.
+    """
     log("[startup] fresh interpreters: import time only, and whole processes")
-    cases = {**CASES, **WHOLE}
+    cases = {**({} if whole_only else CASES), **WHOLE}
     results: dict[str, dict[str, Any]] = {}
 
     def side(name: str, env: dict[str, str]) -> h.Side:
         def once() -> dict[str, Any]:
             out = _measure(*cases[name], env)
-            info = results.setdefault(name, {"seconds": [], "process_s": []})
-            info["seconds"].append(out["seconds"])
-            info["process_s"].append(out["process_s"])
+            info = results.setdefault(name, {"seconds": [], "process_s": [], "cpu_s": []})
+            for key in ("seconds", "process_s", "cpu_s"):
+                info[key].append(out[key])
             info["modules"] = out["modules"]
             info["packages"] = out["packages"]
             info["rss_mb"] = out["rss_mb"] and round(out["rss_mb"], 1)
@@ -131,23 +141,28 @@ def run(*, repeats: int, log: Callable[[str], None] = print) -> dict[str, Any]:
 
         return once
 
+    load_before = h.load_average()
     with tempfile.TemporaryDirectory(prefix="graph-magic-pycache-") as cache_dir:
         env = _child_env(cache_dir)
         timings = h.alternate({name: side(name, env) for name in cases}, repeats, log=log)
+    load = {"before": load_before, "after": h.load_average()}
+    log(f"[startup] load average (1, 5, 15 min): before {load['before']}, after {load['after']}")
     # only timed runs count: the warm-up round compiled the caches
     for info in results.values():
-        for key in ("seconds", "process_s"):
+        for key in ("seconds", "process_s", "cpu_s"):
             info[key] = info[key][-repeats:]
-    medians = {name: _median(results.get(name, {}).get("seconds")) for name in CASES}
+    medians = {name: _median(results.get(name, {}).get("seconds")) for name in cases}
     whole = {name: _median(results.get(name, {}).get("process_s")) for name in WHOLE}
-    cell_own = _median(results.get("first %%graph cell (default sandbox)", {}).get("seconds"))
-    targets = _targets(whole, cell_own)
+    cell = results.get(FIRST_CELL_CASE, {})
+    targets = _targets(whole, _median(cell.get("seconds")), _median(cell.get("cpu_s")))
+    imports = {name: medians[name] for name in CASES if name in cases}
     return {
-        "params": {"repeats": repeats},
+        "params": {"repeats": repeats, "load_average": load},
         "cases": {
             name: {
                 "median_s": medians.get(name),
                 "process_median_s": whole.get(name),
+                "cpu_median_s": _median(results.get(name, {}).get("cpu_s")),
                 "modules": results.get(name, {}).get("modules"),
                 "peak_rss_mb": results.get(name, {}).get("rss_mb"),
                 "packages": results.get(name, {}).get("packages"),
@@ -156,7 +171,7 @@ def run(*, repeats: int, log: Callable[[str], None] = print) -> dict[str, Any]:
             for name in cases
         },
         "targets": targets,
-        "rows": _import_rows(medians, results, timings)
+        "rows": _import_rows(imports, results, timings)
         + _whole_rows(whole, results, timings)
         + _target_rows(targets),
     }
@@ -188,13 +203,13 @@ def _import_rows(
         _row(
             "start-up",
             name,
-            medians[name],
-            h.ratio(medians[refs[name][0]], medians[name]) if name in refs else None,
+            median,
+            h.ratio(medians[refs[name][0]], median) if name in refs else None,
             refs[name][1] if name in refs else "",
             _note(results.get(name, {})),
             timings[name].error,
         )
-        for name in CASES
+        for name, median in medians.items()
     ]
 
 
@@ -211,35 +226,40 @@ def _whole_rows(
             whole[name],
             h.ratio(whole[name], whole[_BASE]) if name != _BASE else None,
             f"this/{_BASE}" if name != _BASE else "",
-            _note(results.get(name, {})),
+            f"{_note(results.get(name, {}))}, CPU (timed part) "
+            f"{h.fmt_seconds(_median(results.get(name, {}).get('cpu_s')))}",
             timings[name].error,
         )
         for name in WHOLE
     ]
 
 
-def _targets(whole: dict[str, float | None], cell_own: float | None) -> dict[str, Any]:
-    """Issue 17's two start-up targets: figure, target and their ratio (at most 1.0 meets it)."""
-    load_ext, base = whole["%load_ext graph_magic (fresh shell + pandas)"], whole[_BASE]
+def _targets(
+    whole: dict[str, float | None], cell_own: float | None, cell_cpu: float | None
+) -> dict[str, Any]:
+    """Issue 17's start-up targets: figure, target and their ratio (at most 1.0 meets it).
+
+    The first cell is given twice: its wall seconds (what the user waits, load included) and
+    its CPU seconds (what the cell itself costs, which the machine's load hardly changes).
+    """
+    load_ext, base = whole[LOAD_EXT_CASE], whole[_BASE]
     added = None if load_ext is None or base is None else load_ext - base
+    figures = {
+        "load_ext_added_s": (added, LOAD_EXT_TARGET_S),
+        "first_cell_s": (cell_own, FIRST_CELL_TARGET_S),
+        "first_cell_cpu_s": (cell_cpu, FIRST_CELL_TARGET_S),
+    }
     return {
-        "load_ext_added_s": {
-            "figure_s": added,
-            "target_s": LOAD_EXT_TARGET_S,
-            "ratio": h.ratio(added, LOAD_EXT_TARGET_S),
-        },
-        "first_cell_s": {
-            "figure_s": cell_own,
-            "target_s": FIRST_CELL_TARGET_S,
-            "ratio": h.ratio(cell_own, FIRST_CELL_TARGET_S),
-        },
+        key: {"figure_s": figure, "target_s": target, "ratio": h.ratio(figure, target)}
+        for key, (figure, target) in figures.items()
     }
 
 
 def _target_rows(targets: dict[str, Any]) -> list[dict[str, Any]]:
     labels = {
         "load_ext_added_s": f"%load_ext added to `{_BASE}`",
-        "first_cell_s": "first %%graph cell, its own time",
+        "first_cell_s": "first %%graph cell, its own wall time",
+        "first_cell_cpu_s": "first %%graph cell, its own CPU time",
     }
     return [
         _row(
@@ -248,11 +268,15 @@ def _target_rows(targets: dict[str, Any]) -> list[dict[str, Any]]:
             figure["figure_s"],
             figure["ratio"],
             "this/target",
-            f"target {figure['target_s']} s",
+            f"target {figure['target_s']} s: {_verdict(figure['ratio'])}",
             None,
         )
         for key, figure in targets.items()
     ]
+
+
+def _verdict(ratio: float | None) -> str:
+    return "-" if ratio is None else ("met" if ratio <= 1.0 else "NOT met")
 
 
 def _row(
@@ -280,16 +304,39 @@ def _row(
 SIZES = {"quick": {"repeats": 2}, "full": {"repeats": 5}}
 
 
+def report(results: dict[str, Any]) -> str:
+    """The figures as one table: each case beside its alternative, each target beside its
+    figure, as ratios; then the load the machine was under."""
+    rows = [
+        [
+            f"{row['benchmark']}: {row['side']}",
+            h.fmt_seconds(row["median_s"]),
+            h.fmt_ratio(row["ratio"]),
+            row["vs"] if row["ratio"] is not None else "",
+            f"FAILED: {row['error'][:60]}" if row["error"] else row["note"],
+        ]
+        for row in results["rows"]
+    ]
+    load = results["params"]["load_average"]
+    table = h.table(["case", "median", "ratio", "ratio is", "notes"], rows)
+    return f"{table}\nload average (1, 5, 15 min): before {load['before']}, after {load['after']}"
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Run the start-up comparison alone and print its JSON figures."""
+    """Run the start-up comparison alone and print its table (or its JSON with --json)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeats", type=int)
+    parser.add_argument("--whole-only", action="store_true", help="skip the import-only cases")
+    parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     sizes = dict(SIZES["quick" if args.quick else "full"])
     if args.repeats is not None:
         sizes["repeats"] = args.repeats
-    print(json.dumps(run(**sizes), indent=2, default=str))
+    results = run(
+        **sizes, whole_only=args.whole_only, log=lambda line: print(line, file=sys.stderr)
+    )
+    print(json.dumps(results, indent=2, default=str) if args.json else report(results))
 
 
 if __name__ == "__main__":
