@@ -5,9 +5,9 @@ here, so a first request for ``/users`` does not pay for 2,000 sign-ins it never
 builder reads the collections it draws from through ``get`` (which makes them first, if need
 be) and returns its own, in the order of ``provides``. Every generator draws from its own seeded
 stream (``{seed}:users``, ``{seed}:signins``, ...), so the order in which collections are made
-changes no byte of any of them; the tenant makes every collection still missing before its
-first write, so a builder never reads data a write has changed. A new collection is one more
-entry in :data:`BUILDERS`.
+changes no byte of any of them; and the app has the tenant make every collection still missing
+before the first write (``Tenant.settle``), so a builder never reads data a write has changed.
+A new collection is one more entry in :data:`BUILDERS`.
 """
 
 from __future__ import annotations

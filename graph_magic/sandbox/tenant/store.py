@@ -9,6 +9,7 @@ read) stay consistent.
 from __future__ import annotations
 
 import gc
+import threading
 from typing import Any
 
 from graph_magic.sandbox.options import SandboxOptions
@@ -58,14 +59,24 @@ class Tenant:
         self._by_id: dict[str, dict[str, Any]] = {}
         self._by_upn: dict[str, dict[str, Any]] = {}
         self._pending: list[Builder] = list(BUILDERS)
+        self._making = threading.RLock()  # re-entered: a builder reads what it draws from
 
     def __getattr__(self, name: str) -> Any:
         """A collection not made yet: make it (only called for attributes not set)."""
         builder = _BUILDER_OF.get(name)
-        if builder is None or builder not in self.__dict__.get("_pending", ()):
-            raise AttributeError(f"'Tenant' object has no attribute '{name}'")
-        self._build(builder)
-        return self.__dict__[name]
+        if builder is not None and "_making" in self.__dict__:
+            self._make([builder])
+            if name in self.__dict__:
+                return self.__dict__[name]
+        raise AttributeError(f"'Tenant' object has no attribute '{name}'")
+
+    def _make(self, builders: list[Builder]) -> None:
+        """Make those of ``builders`` still pending. One at a time: token endpoints look users
+        up from msal's threads while a Graph request may be making them on the loop's."""
+        with self._making:
+            for builder in builders:
+                if builder in self._pending:
+                    self._build(builder)
 
     def _build(self, builder: Builder) -> None:
         """Make one builder's attributes and index its directory objects (collector paused:
@@ -91,15 +102,13 @@ class Tenant:
     def settle(self) -> None:
         """Make every collection not made yet (before the first write changes what they are
         drawn from)."""
-        while self._pending:
-            self._build(self._pending[0])
+        self._make(list(BUILDERS))
 
     # ----- lookups -------------------------------------------------------------------------
 
     def find_user(self, id_or_upn: str) -> dict[str, Any] | None:
         """The user with this object id or userPrincipalName (case-insensitive), or None."""
-        if "users" not in self.__dict__:
-            self._build(_BUILDER_OF["users"])
+        self._make([_BUILDER_OF["users"]])
         found = self._by_id.get(id_or_upn)
         if found is not None and "userPrincipalName" in found:
             return found
@@ -109,8 +118,7 @@ class Tenant:
         """Any directory object (user, group, device, application, servicePrincipal) by id."""
         found = self._by_id.get(object_id)
         if found is None and any(builder.directory for builder in self._pending):
-            for builder in [b for b in self._pending if b.directory]:
-                self._build(builder)
+            self._make([builder for builder in BUILDERS if builder.directory])
             found = self._by_id.get(object_id)
         return found
 
