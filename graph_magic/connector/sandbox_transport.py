@@ -25,6 +25,7 @@ __all__ = [
     "SandboxOptionError",
     "approve_device_code",
     "asgi_transport",
+    "for_cloud",
     "msal_kwargs",
     "parse_options",
 ]
@@ -58,6 +59,20 @@ def parse_options(data: Mapping[str, Any]) -> SandboxOptions:
         message = f"unknown sandbox fault option '{unknown[0]}'"
         raise SandboxOptionError(message, key=f"faults.{unknown[0]}")
     return SandboxOptions.from_dict(dict(data))
+
+
+def for_cloud(options: SandboxOptions | None, cloud: str) -> SandboxOptions:
+    """``options`` for a sandbox that stands in for ``cloud``: its token audience, sign-in host
+    and metadata are that cloud's, so a government system can be tried offline as it is."""
+    if options is not None and options.cloud not in ("global", cloud):
+        raise SandboxOptionError(
+            f"the sandbox stands in for the system's cloud ({cloud}), not {options.cloud}; "
+            "set the system's cloud key instead",
+            key="cloud",
+        )
+    from dataclasses import replace
+
+    return replace(_resolved(options), cloud=cloud)
 
 
 def _resolved(options: SandboxOptions | None) -> SandboxOptions:

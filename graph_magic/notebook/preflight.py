@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from html import escape
 
 from graph_magic.connector.config import SystemConfig
-from graph_magic.knowledge import Knowledge, Resolution, cloud_of
+from graph_magic.knowledge import Knowledge, Resolution
 from graph_magic.knowledge.schema import suggest
 from graph_magic.notebook.cell import RequestSpec
 from graph_magic.notebook.display import Note
@@ -61,7 +61,7 @@ class CheckWarning(Note):
 
 def knowledge_for(system: SystemConfig, version: str | None = None) -> Knowledge | None:
     """The Knowledge that describes requests to ``system`` at ``version``; None for beta."""
-    cloud = cloud_of(system.base_url)
+    cloud = system.cloud
     if cloud is None or graph_version(False, version, system.version) != "v1.0":
         return None
     return Knowledge.for_cloud(cloud)

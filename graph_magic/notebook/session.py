@@ -157,6 +157,8 @@ class GraphSession:
             "system": name,
             "source": system.source,
             "base_url": system.base_url,
+            "cloud": system.cloud,
+            "authority": system.credentials.authority,
             "auth_type": system.auth_type,
             "transport": system.transport,
             "signed_in": False,

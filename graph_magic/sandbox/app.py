@@ -28,7 +28,7 @@ from starlette.routing import Route
 import graph_magic.sandbox.graph_errors as ge
 from graph_magic.sandbox._clock import at_tick, http_date, iso_seconds
 from graph_magic.sandbox.entra.endpoints import routes as identity_routes
-from graph_magic.sandbox.entra.tokens import LOGIN_HOST, TokenRejected, TokenService
+from graph_magic.sandbox.entra.tokens import TokenRejected, TokenService
 from graph_magic.sandbox.faults import FaultMiddleware, batch_item_fault
 from graph_magic.sandbox.graph_errors import GraphError
 from graph_magic.sandbox.http import GraphRequest, GraphResponse, Router, compact_json
@@ -57,10 +57,14 @@ _DIAGNOSTIC = (
     '{"ServerInfo":{"DataCenter":"Sandbox","Slice":"E","Ring":"5","ScaleUnit":"000",'
     '"RoleInstance":"SANDBOX000001"}}'
 )
-_WWW_AUTH = (
-    f'Bearer realm="", authorization_uri="https://{LOGIN_HOST}/common/oauth2/authorize", '
-    f'client_id="{GRAPH_APP_ID}"'
-)
+
+
+def _www_authenticate(login_host: str) -> str:
+    """The challenge Graph sends with a 401: where to sign in, for which resource app."""
+    return (
+        f'Bearer realm="", authorization_uri="https://{login_host}/common/oauth2/authorize", '
+        f'client_id="{GRAPH_APP_ID}"'
+    )
 
 
 class _Stamp:
@@ -205,7 +209,7 @@ class GraphService:
                 401,
                 "InvalidAuthenticationToken",
                 exc.message,
-                headers={"WWW-Authenticate": _WWW_AUTH},
+                headers={"WWW-Authenticate": _www_authenticate(self.token_service.login_host)},
             )
             response = self.error_response(error, stamp, client_id)
             response.headers.update(

@@ -92,7 +92,9 @@ def test_beta_and_unknown_clouds_get_no_knowledge() -> None:
     assert cloud_of(system.base_url) == "global"
     assert knowledge_for(system) is GLOBAL
     assert knowledge_for(system, "beta") is None
-    elsewhere = dataclasses.replace(system, base_url="https://graph.example.test/v1.0")
+    # cloud=None: the cloud is read from the host, as for a system file that names none.
+    elsewhere = dataclasses.replace(system, base_url="https://graph.example.test/v1.0", cloud=None)
     assert knowledge_for(elsewhere) is None
-    usgov = dataclasses.replace(system, base_url="https://graph.microsoft.us/v1.0")
+    usgov = dataclasses.replace(system, base_url="https://graph.microsoft.us/v1.0", cloud=None)
     assert knowledge_for(usgov) is Knowledge.for_cloud("usgov")
+    assert knowledge_for(dataclasses.replace(system, cloud="china")) is Knowledge.for_cloud("china")

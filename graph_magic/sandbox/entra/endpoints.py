@@ -35,8 +35,8 @@ from graph_magic.sandbox.entra._oauth import (
     tenant_not_found,
     user_not_found,
 )
-from graph_magic.sandbox.entra.tokens import LOGIN_HOST, TokenService
-from graph_magic.sandbox.tenant.constants import GRAPH_APP_ID, GRAPH_RESOURCE
+from graph_magic.sandbox.entra.tokens import TokenService
+from graph_magic.sandbox.tenant.constants import GRAPH_APP_ID
 
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 DEVICE_CODE_LIFETIME = 900
@@ -79,14 +79,18 @@ class _IdentityEndpoints:
         return JSONResponse(
             {
                 "tenant_discovery_endpoint": (
-                    f"https://{LOGIN_HOST}/{tenant}/v2.0/.well-known/openid-configuration"
+                    f"https://{self.tokens.login_host}/{tenant}/v2.0/.well-known/openid-configuration"
                 ),
                 "api-version": "1.1",
                 "metadata": [
                     {
-                        "preferred_network": LOGIN_HOST,
+                        "preferred_network": self.tokens.login_host,
                         "preferred_cache": "login.windows.net",
-                        "aliases": [LOGIN_HOST, "login.windows.net", "login.microsoft.com"],
+                        "aliases": [
+                            self.tokens.login_host,
+                            "login.windows.net",
+                            "login.microsoft.com",
+                        ],
                     }
                 ],
             }
@@ -99,12 +103,12 @@ class _IdentityEndpoints:
         base = f"https://{self._login_host(request)}/{self.tokens.tenant_id}"
         return JSONResponse(
             {
-                "issuer": f"https://{LOGIN_HOST}/{self.tokens.tenant_id}/v2.0",
+                "issuer": f"https://{self.tokens.login_host}/{self.tokens.tenant_id}/v2.0",
                 "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
                 "token_endpoint": f"{base}/oauth2/v2.0/token",
                 "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
                 "end_session_endpoint": f"{base}/oauth2/v2.0/logout",
-                "jwks_uri": f"https://{LOGIN_HOST}/{self.tokens.tenant_id}/discovery/v2.0/keys",
+                "jwks_uri": f"https://{self.tokens.login_host}/{self.tokens.tenant_id}/discovery/v2.0/keys",
                 "response_types_supported": ["code", "id_token", "code id_token", "token"],
                 "grant_types_supported": [
                     "client_credentials",
@@ -174,7 +178,10 @@ class _IdentityEndpoints:
                 f"'{client_id}'.",
             )
         scope = form.get("scope", "")
-        if scope.split() not in ([f"{GRAPH_RESOURCE}/.default"], [f"{GRAPH_APP_ID}/.default"]):
+        if scope.split() not in (
+            [f"{self.tokens.resource}/.default"],
+            [f"{GRAPH_APP_ID}/.default"],
+        ):
             raise AuthError(
                 400,
                 "invalid_scope",
@@ -238,7 +245,7 @@ class _IdentityEndpoints:
             )
         granted = frozenset(claims["scp"].split())
         if form.get("scope"):
-            scopes, oidc = delegated_scopes(form["scope"])
+            scopes, oidc = delegated_scopes(form["scope"], self.tokens.resource)
         else:
             scopes, oidc = granted, frozenset({"offline_access"})
         if not scopes <= granted:
@@ -283,7 +290,7 @@ class _IdentityEndpoints:
             client_id = form.get("client_id")
             if not client_id:
                 raise missing_parameter("client_id")
-            scopes, oidc = delegated_scopes(form.get("scope", ""))
+            scopes, oidc = delegated_scopes(form.get("scope", ""), self.tokens.resource)
         except AuthError as exc:
             return self._error_response(request, exc)
         user_code = "".join(secrets.choice(_USER_CODE_ALPHABET) for _ in range(9))
@@ -346,10 +353,9 @@ class _IdentityEndpoints:
         if not self.tokens.is_tenant(tenant):
             raise tenant_not_found(tenant)
 
-    @staticmethod
-    def _login_host(request: Request) -> str:
+    def _login_host(self, request: Request) -> str:
         """The host msal should come back to: the one it asked, when that is https."""
-        return request.url.netloc if request.url.scheme == "https" else LOGIN_HOST
+        return request.url.netloc if request.url.scheme == "https" else self.tokens.login_host
 
     def _error_response(self, request: Request, error: AuthError) -> JSONResponse:
         stamp = entra_timestamp(self.tokens.clock())
@@ -367,7 +373,7 @@ class _IdentityEndpoints:
                 "timestamp": stamp,
                 "trace_id": trace_id,
                 "correlation_id": correlation_id,
-                "error_uri": f"https://{LOGIN_HOST}/error?code={error.code}",
+                "error_uri": f"https://{self.tokens.login_host}/error?code={error.code}",
             },
             status_code=error.status,
             headers=_NO_STORE,
