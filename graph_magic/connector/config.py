@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from graph_magic.connector.auth_types import AUTH_TYPES, check_auth, environment_credentials
 from graph_magic.connector.graph_endpoint import (
     cloud_sign_in,
     default_base_url,
@@ -50,7 +51,6 @@ __all__ = [
     "system_dirs",
 ]
 
-AUTH_TYPES = ("bearer", "azure", "device_code", "credential")
 ADVANCED_QUERY_MODES = ("auto", "always", "never")
 TRANSPORTS = ("http", "sandbox")
 LOG_FORMATS = ("basic", "detailed")
@@ -70,6 +70,7 @@ class Credentials:
     client_secret: str | None = field(default=None, repr=False)
     certificate_path: str | None = None
     tenant_id: str | None = None
+    federated_token_file: str | None = None
     resource: str = DEFAULT_RESOURCE
     authority: str = DEFAULT_AUTHORITY
 
@@ -236,7 +237,11 @@ def _build(data: dict[str, Any], name: str, file: str, env: Mapping[str, str]) -
     if "token_cache" not in data:
         values["token_cache"] = _token_cache(r, DEFAULT_TOKEN_CACHE, "token_cache")
     auth_type = values.get("auth_type", _DEFAULTS.auth_type)
-    _check_auth(r, auth_type, credentials, values.get("token"), credential_obj, env)
+    given = asdict(credentials)
+    from_env = environment_credentials(auth_type, given, env)
+    if from_env:
+        credentials = values["credentials"] = replace(credentials, **from_env)
+    check_auth(r, auth_type, {**given, **from_env}, values.get("token"), credential_obj, env)
     if auth_type == "bearer" and not values.get("token"):
         values["token"] = env.get("GRAPH_TOKEN")
     return SystemConfig(name=name, source=file, credential=credential_obj, **values)
@@ -246,49 +251,15 @@ def _credentials(r: ConfigReader, value: Any, key: str) -> Credentials:
     data = r.mapping(value, key)
     r.check_keys(data, _keys(Credentials), key)
     values = {k: r.string(v, join_key(key, k)) for k, v in data.items()}
-    if values.get("certificate_path"):
-        values["certificate_path"] = os.path.expanduser(values["certificate_path"])
+    for path_key in ("certificate_path", "federated_token_file"):
+        if values.get(path_key):
+            values[path_key] = os.path.expanduser(values[path_key])
     for name in ("resource", "authority"):  # absent: the cloud's, filled in by _build
         if values.get(name):
             values[name] = values[name].rstrip("/")
         else:
             values.pop(name, None)
     return Credentials(**values)
-
-
-def _check_auth(
-    r: ConfigReader,
-    auth_type: str,
-    creds: Credentials,
-    token: str | None,
-    credential_obj: object | None,
-    env: Mapping[str, str],
-) -> None:
-    """Refuse a system whose auth type lacks what it needs, at load time."""
-    if auth_type in ("azure", "device_code"):
-        for key in ("tenant_id", "client_id"):
-            if not getattr(creds, key):
-                message = f"auth_type {auth_type} needs credentials.{key}"
-                raise r.error(message, f"credentials.{key}")
-    if auth_type == "azure":
-        if not creds.client_secret and not creds.certificate_path:
-            raise r.error(
-                "auth_type azure needs credentials.client_secret or credentials.certificate_path",
-                "credentials.client_secret",
-            )
-        if creds.certificate_path and not os.path.isfile(creds.certificate_path):
-            raise r.error(
-                f"certificate file '{creds.certificate_path}' not found",
-                "credentials.certificate_path",
-            )
-    elif auth_type == "bearer" and not token and not env.get("GRAPH_TOKEN"):
-        raise r.error("auth_type bearer needs a token (the key or $GRAPH_TOKEN)", "token")
-    elif auth_type == "credential" and not callable(getattr(credential_obj, "get_token", None)):
-        raise r.error(
-            "auth_type credential needs a 'credential' object with get_token(*scopes) "
-            "(pass it in the system dict, e.g. DefaultAzureCredential())",
-            "credential",
-        )
 
 
 def _scopes(r: ConfigReader, value: Any, key: str) -> tuple[str, ...] | None:

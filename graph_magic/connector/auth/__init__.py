@@ -7,7 +7,8 @@ to ``token_cache`` with mode 0600 (or kept in memory). Tokens and secrets never 
 ``describe()``, a repr, a log line or an error message.
 
 The modules: ``_base`` (the provider base, bearer, azure-core credentials, token claims),
-``_msal`` (client credentials, device code, msal's http adapter), ``_cache`` (the cache files).
+``_msal`` (client credentials, device code, msal's http adapter), ``_cache`` (the cache files),
+``_azure_cli`` (the Azure CLI's signed-in account).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, runtime_checkable
 
+from graph_magic.connector.auth._azure_cli import AzureCliProvider
 from graph_magic.connector.auth._base import (
     REFRESH_MARGIN_SECONDS,
     BearerTokenProvider,
@@ -34,6 +36,7 @@ from graph_magic.errors import GraphAuthError
 
 __all__ = [
     "REFRESH_MARGIN_SECONDS",
+    "AzureCliProvider",
     "BearerTokenProvider",
     "ClientCredentialsProvider",
     "CredentialProvider",
@@ -83,4 +86,6 @@ def make_token_provider(
         return DeviceCodeProvider(system, clock=clock, http_client=http_client, sleep=sleep)
     if system.auth_type == "credential":
         return CredentialProvider(system, clock=clock)
+    if system.auth_type == "azure_cli":
+        return AzureCliProvider(system, clock=clock)
     raise GraphAuthError(f"unknown auth_type '{system.auth_type}'")

@@ -33,6 +33,8 @@ def status_panel(info: dict[str, Any], title: str, base_url: str) -> Panel:
     if info.get("cloud") not in (None, "global"):  # the global cloud goes without saying
         rows.append(("cloud", f"{info['cloud']} (sign-in at {info.get('authority')})"))
     rows.append(("auth", str(info.get("auth_type"))))
+    if info.get("credential"):
+        rows.append(("credential", str(info["credential"])))
     if info.get("transport") == "sandbox":
         rows.append(("transport", "sandbox (in-process, offline)"))
     if info.get("account"):
