@@ -8,7 +8,8 @@ to ``token_cache`` with mode 0600 (or kept in memory). Tokens and secrets never 
 
 The modules: ``_base`` (the provider base, bearer, azure-core credentials, token claims),
 ``_msal`` (client credentials, device code, msal's http adapter), ``_cache`` (the cache files),
-``_azure_cli`` (the Azure CLI's signed-in account).
+``_azure_cli`` (the Azure CLI's signed-in account), ``_managed_identity`` (an Azure host's own
+identity), ``_workload_identity`` (a platform's federated token as the client assertion).
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ from graph_magic.connector.auth._base import (
     Clock,
     CredentialProvider,
 )
+from graph_magic.connector.auth._managed_identity import ManagedIdentityProvider
 from graph_magic.connector.auth._msal import (
     ClientCredentialsProvider,
     DeviceCodePrompt,
     DeviceCodeProvider,
     MsalHttpClient,
 )
+from graph_magic.connector.auth._workload_identity import WorkloadIdentityProvider
 from graph_magic.connector.config import SystemConfig
 from graph_magic.errors import GraphAuthError
 
@@ -42,8 +45,10 @@ __all__ = [
     "CredentialProvider",
     "DeviceCodePrompt",
     "DeviceCodeProvider",
+    "ManagedIdentityProvider",
     "MsalHttpClient",
     "TokenProvider",
+    "WorkloadIdentityProvider",
     "make_token_provider",
 ]
 
@@ -88,4 +93,8 @@ def make_token_provider(
         return CredentialProvider(system, clock=clock)
     if system.auth_type == "azure_cli":
         return AzureCliProvider(system, clock=clock)
+    if system.auth_type == "managed_identity":
+        return ManagedIdentityProvider(system, clock=clock, http_client=http_client)
+    if system.auth_type == "workload_identity":
+        return WorkloadIdentityProvider(system, clock=clock, http_client=http_client)
     raise GraphAuthError(f"unknown auth_type '{system.auth_type}'")

@@ -35,6 +35,8 @@ from graph_magic.sandbox.entra._oauth import (
     tenant_not_found,
     user_not_found,
 )
+from graph_magic.sandbox.entra.federation import WorkloadIssuer, check_assertion
+from graph_magic.sandbox.entra.managed_identity import routes as managed_identity_routes
 from graph_magic.sandbox.entra.tokens import TokenService
 from graph_magic.sandbox.tenant.constants import GRAPH_APP_ID
 
@@ -61,6 +63,7 @@ def routes(token_service: TokenService) -> list[Route]:
         Route("/{tenant}/oauth2/v2.0/token", endpoints.token, methods=["POST"]),
         Route("/{tenant}/oauth2/v2.0/devicecode", endpoints.device_code, methods=["POST"]),
         Route(APPROVE_PATH, endpoints.approve, methods=["POST"]),
+        *managed_identity_routes(token_service),
     ]
 
 
@@ -160,7 +163,11 @@ class _IdentityEndpoints:
         app = self.tokens.app(client_id)
         if app is None:
             raise app_not_found(client_id)
-        if not secret:
+        assertion = form.get("client_assertion")
+        if assertion:
+            issuer = WorkloadIssuer(self.tokens.options.seed, self.tokens.clock)
+            check_assertion(app, assertion, form.get("client_assertion_type", ""), issuer)
+        elif not secret:
             raise AuthError(
                 401,
                 "invalid_client",
@@ -168,7 +175,7 @@ class _IdentityEndpoints:
                 "The request body must contain the following parameter: 'client_assertion' or "
                 "'client_secret'.",
             )
-        if app.secret is None or not secrets.compare_digest(secret, app.secret):
+        elif app.secret is None or not secrets.compare_digest(secret, app.secret):
             raise AuthError(
                 401,
                 "invalid_client",
