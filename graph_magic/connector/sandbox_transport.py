@@ -25,6 +25,7 @@ __all__ = [
     "SandboxOptionError",
     "approve_device_code",
     "asgi_transport",
+    "browse_sign_in",
     "for_cloud",
     "msal_kwargs",
     "parse_options",
@@ -105,6 +106,22 @@ def _msal_http_client(options: SandboxOptions | None) -> SandboxMsalHttpClient:
     from graph_magic.sandbox.inprocess import msal_http_client
 
     return msal_http_client(_resolved(options))
+
+
+def browse_sign_in(
+    options: SandboxOptions | None, auth_uri: str, upn: str | None
+) -> dict[str, str]:
+    """The sandbox's stand-in for the browser step of an interactive sign-in: the answer (code
+    and state) that a person signing in as ``upn`` would hand the app.
+
+    The sandbox's refusal (no such user, no account given) becomes a GraphAuthError.
+    """
+    from graph_magic.sandbox.inprocess import browse_sign_in as browse
+
+    try:
+        return browse(_resolved(options), auth_uri, upn)
+    except ValueError as exc:
+        raise GraphAuthError(f"the sandbox did not sign anyone in: {exc}") from None
 
 
 def approve_device_code(options: SandboxOptions | None, user_code: str, upn: str) -> None:

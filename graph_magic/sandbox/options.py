@@ -54,6 +54,7 @@ class SandboxOptions:
     latency_jitter_ms: float = 0.0
     token_lifetime_seconds: int = 3600
     device_code_auto_approve: str | None = None
+    browser_auto_approve: str | None = None
     cloud: str = "global"
     faults: FaultOptions = field(default_factory=FaultOptions)
 

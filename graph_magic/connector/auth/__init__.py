@@ -8,8 +8,9 @@ to ``token_cache`` with mode 0600 (or kept in memory). Tokens and secrets never 
 
 The modules: ``_base`` (the provider base, bearer, azure-core credentials, token claims),
 ``_msal`` (client credentials, device code, msal's http adapter), ``_cache`` (the cache files),
-``_azure_cli`` (the Azure CLI's signed-in account), ``_managed_identity`` (an Azure host's own
-identity), ``_workload_identity`` (a platform's federated token as the client assertion).
+``_interactive`` (browser sign-in), ``_azure_cli`` (the Azure CLI's signed-in account),
+``_managed_identity`` (an Azure host's own identity) and ``_workload_identity`` (a platform's
+federated token as the client assertion).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from graph_magic.connector.auth._base import (
     Clock,
     CredentialProvider,
 )
+from graph_magic.connector.auth._interactive import InteractiveProvider
 from graph_magic.connector.auth._managed_identity import ManagedIdentityProvider
 from graph_magic.connector.auth._msal import (
     ClientCredentialsProvider,
@@ -45,6 +47,7 @@ __all__ = [
     "CredentialProvider",
     "DeviceCodePrompt",
     "DeviceCodeProvider",
+    "InteractiveProvider",
     "ManagedIdentityProvider",
     "MsalHttpClient",
     "TokenProvider",
@@ -91,6 +94,8 @@ def make_token_provider(
         return DeviceCodeProvider(system, clock=clock, http_client=http_client, sleep=sleep)
     if system.auth_type == "credential":
         return CredentialProvider(system, clock=clock)
+    if system.auth_type == "interactive":
+        return InteractiveProvider(system, clock=clock, http_client=http_client)
     if system.auth_type == "azure_cli":
         return AzureCliProvider(system, clock=clock)
     if system.auth_type == "managed_identity":

@@ -35,6 +35,7 @@ from graph_magic.sandbox.entra._oauth import (
     tenant_not_found,
     user_not_found,
 )
+from graph_magic.sandbox.entra.authorize import BrowserSignIn
 from graph_magic.sandbox.entra.federation import WorkloadIssuer, check_assertion
 from graph_magic.sandbox.entra.managed_identity import routes as managed_identity_routes
 from graph_magic.sandbox.entra.tokens import TokenService
@@ -63,6 +64,11 @@ def routes(token_service: TokenService) -> list[Route]:
         Route("/{tenant}/oauth2/v2.0/token", endpoints.token, methods=["POST"]),
         Route("/{tenant}/oauth2/v2.0/devicecode", endpoints.device_code, methods=["POST"]),
         Route(APPROVE_PATH, endpoints.approve, methods=["POST"]),
+        Route(
+            "/{tenant}/oauth2/v2.0/authorize",
+            endpoints.browser.authorize,
+            methods=["GET", "POST"],
+        ),
         *managed_identity_routes(token_service),
     ]
 
@@ -73,6 +79,7 @@ class _IdentityEndpoints:
     def __init__(self, tokens: TokenService) -> None:
         self.tokens = tokens
         self.codes = DeviceCodes()
+        self.browser = BrowserSignIn(tokens)
 
     # -- discovery -------------------------------------------------------------------------
 
@@ -145,6 +152,11 @@ class _IdentityEndpoints:
                 body = self._device_code_grant(form)
             elif grant_type == "refresh_token":
                 body = self._refresh_token_grant(form)
+            elif grant_type == "authorization_code":
+                code = self.browser.redeem(form)
+                body = self._delegated_answer(
+                    form["client_id"], code.user, code.scopes, code.oidc, nonce=code.nonce
+                )
             else:
                 raise AuthError(
                     400,
@@ -275,6 +287,8 @@ class _IdentityEndpoints:
         user: Mapping[str, Any],
         scopes: frozenset[str],
         oidc: frozenset[str],
+        *,
+        nonce: str | None = None,
     ) -> dict[str, Any]:
         token, expires_in = self.tokens.issue_delegated_token(client_id, user, scopes)
         return {
@@ -284,7 +298,7 @@ class _IdentityEndpoints:
             "ext_expires_in": expires_in,
             "access_token": token,
             "refresh_token": self.tokens.issue_refresh_token(client_id, user, scopes),
-            "id_token": self.tokens.issue_id_token(client_id, user),
+            "id_token": self.tokens.issue_id_token(client_id, user, nonce=nonce),
             "client_info": self.tokens.client_info(user),
         }
 

@@ -186,8 +186,11 @@ class TokenService:
         }
         return self._sign(claims)
 
-    def issue_id_token(self, client_id: str, user: Mapping[str, Any]) -> str:
-        """An OpenID Connect id token, so msal can name the signed-in account."""
+    def issue_id_token(
+        self, client_id: str, user: Mapping[str, Any], *, nonce: str | None = None
+    ) -> str:
+        """An OpenID Connect id token, so msal can name the signed-in account (and check the
+        ``nonce`` of a browser sign-in)."""
         now = int(self.clock())
         claims = {
             "aud": client_id,
@@ -202,6 +205,8 @@ class TokenService:
             "tid": self.tenant_id,
             "ver": "2.0",
         }
+        if nonce:
+            claims["nonce"] = nonce
         return self._sign(claims)
 
     def client_info(self, user: Mapping[str, Any]) -> str:
