@@ -22,8 +22,7 @@ parser.add_argument(
     "--as",
     dest="approve_as",
     metavar="UPN",
-    help="the account to sign in as: a browser sign-in's account, or (sandbox only) the user "
-    "who approves a device code",
+    help="the account to sign in as (a browser sign-in, or a sandbox device code)",
 )
 
 

@@ -48,6 +48,7 @@ VERIFICATION_URI = "https://microsoft.com/devicelogin"
 APPROVE_PATH = "/sandbox/devicecode/approve"
 
 _USER_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+_ALIASES = ("login.windows.net", "login.microsoft.com")
 _NO_STORE = {"Cache-Control": "no-store, no-cache", "Pragma": "no-cache"}
 
 
@@ -96,11 +97,7 @@ class _IdentityEndpoints:
                     {
                         "preferred_network": self.tokens.login_host,
                         "preferred_cache": "login.windows.net",
-                        "aliases": [
-                            self.tokens.login_host,
-                            "login.windows.net",
-                            "login.microsoft.com",
-                        ],
+                        "aliases": [self.tokens.login_host, *_ALIASES],
                     }
                 ],
             }
