@@ -14,7 +14,7 @@ from . import resolve as _resolve
 from .model import Child, Navigation, Operation, PermissionAnswer, Property, Resolution
 from .permissions import Permissions
 from .schema import Schema
-from .store import PERMISSIONS_FILE, load, schema_file
+from .store import PERMISSIONS_FILE, load, metadata_document, schema_file
 
 
 @cache
@@ -55,6 +55,10 @@ class Knowledge:
     def permission_map(self) -> Permissions:
         """The permissions index (read on first use, shared by every cloud)."""
         return _permissions()
+
+    def metadata_document(self) -> bytes:
+        """The CSDL XML itself (Graph's ``$metadata``); UnknownCloudError where none ships."""
+        return metadata_document(self.cloud)
 
     def resolve(self, path: str) -> Resolution:
         """Where ``path`` leads: its type and shape, or where it stopped being known."""

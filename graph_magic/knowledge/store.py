@@ -29,6 +29,8 @@ CLOUD_HOSTS: dict[str, str] = {
     "dod-graph.microsoft.us": "usgovdod",
     "microsoftgraph.chinacloudapi.cn": "china",
 }
+#: The clouds whose CSDL ships whole (the sandbox's ``$metadata``), and its file.
+CLOUD_DOCUMENTS: dict[str, str] = {"global": "v1.0-Prod.csdl.gz"}
 PERMISSIONS_FILE = "permissions.json.gz"
 INDEX_FORMAT = 1
 
@@ -39,8 +41,10 @@ Index = dict[str, object]
 class UnknownCloudError(ValueError):
     """A cloud name with no shipped metadata (``beta`` and other clouds get no knowledge)."""
 
-    def __init__(self, cloud: str) -> None:
-        super().__init__(f"no Graph metadata for cloud {cloud!r}; known: {', '.join(CLOUDS)}")
+    def __init__(self, cloud: str, message: str | None = None) -> None:
+        super().__init__(
+            message or f"no Graph metadata for cloud {cloud!r}; known: {', '.join(CLOUDS)}"
+        )
         self.cloud = cloud
 
 
@@ -60,6 +64,21 @@ def load(name: str) -> Index:
     if data.get("format") != INDEX_FORMAT:
         raise ValueError(f"{name}: index format {data.get('format')!r}, expected {INDEX_FORMAT}")
     return data
+
+
+def metadata_document(cloud: str) -> bytes:
+    """The CSDL XML of ``cloud``'s Graph v1.0, as Microsoft publishes it (about 3.4 MB).
+
+    Read and unzipped on every call rather than cached: only the sandbox's ``$metadata``
+    asks, and rarely, so it should not hold megabytes for the life of the process.
+    """
+    name = CLOUD_DOCUMENTS.get(cloud)
+    if name is None:
+        shipped = ", ".join(CLOUD_DOCUMENTS)
+        raise UnknownCloudError(
+            cloud, f"no metadata document ships for cloud {cloud!r}; shipped: {shipped}"
+        )
+    return gzip.decompress(resources.files(__package__).joinpath("data", name).read_bytes())
 
 
 def cloud_of(base_url: str) -> str | None:

@@ -180,3 +180,17 @@ def test_each_cloud_has_the_roots_and_functions_of_its_own_csdl(
     assert {child.name for child in knowledge.children("/")} == roots
     report = knowledge.resolve("/reports/getEmailActivityUserDetail(period='D7')")
     assert report.known == ('Name="getEmailActivityUserDetail"' in text)
+
+
+def test_a_type_that_cannot_stand_after_a_collection_is_not_a_key(knowledge: Knowledge) -> None:
+    resolution = knowledge.resolve("/users/x/memberOf/microsoft.graph.message")
+    assert (resolution.known, resolution.stopped_at) == (False, 3)
+    assert knowledge.resolve("/users/adele.vance@contoso.com").steps[-1].kind == "key"
+
+
+def test_the_global_metadata_document_ships_whole_and_only_it(knowledge: Knowledge) -> None:
+    document = knowledge.metadata_document()
+    assert document.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
+    assert b'<EntitySet Name="users" EntityType="microsoft.graph.user">' in document
+    with pytest.raises(UnknownCloudError, match="no metadata document ships for cloud 'china'"):
+        Knowledge.for_cloud("china").metadata_document()
