@@ -16,6 +16,8 @@ from .paths import Segment, split_path
 from .schema import Schema, suggest
 
 STREAM = "Edm.Stream"
+SERVICE_RESOURCES = ("$metadata", "$batch")
+"""What the service root holds besides entity sets and singletons."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,8 @@ def _step(schema: Schema, at: _At, segment: Segment) -> Step | None:
 
 
 def _root(schema: Schema, segment: Segment) -> Step | None:
+    if segment.name.lower() in SERVICE_RESOURCES:  # the service's own: no type to walk
+        return Step(segment.text, segment.name.lower(), None, False)
     name = _named(segment.name, list(schema.roots))
     if name is None:
         return None

@@ -194,3 +194,10 @@ def test_the_global_metadata_document_ships_whole_and_only_it(knowledge: Knowled
     assert b'<EntitySet Name="users" EntityType="microsoft.graph.user">' in document
     with pytest.raises(UnknownCloudError, match="no metadata document ships for cloud 'china'"):
         Knowledge.for_cloud("china").metadata_document()
+
+
+def test_the_service_roots_own_resources_are_known(knowledge: Knowledge) -> None:
+    for path in ("/$metadata", "/$batch", "https://graph.microsoft.com/v1.0/$METADATA"):
+        resolution = knowledge.resolve(path)
+        assert resolution.known and resolution.type is None
+    assert not knowledge.resolve("/$metadata/users").known
