@@ -60,9 +60,13 @@ class Knowledge:
         """The CSDL XML itself (Graph's ``$metadata``); UnknownCloudError where none ships."""
         return metadata_document(self.cloud)
 
-    def resolve(self, path: str) -> Resolution:
-        """Where ``path`` leads: its type and shape, or where it stopped being known."""
-        return _resolve.resolve(self.schema, path)
+    def resolve(self, path: str, *, suggestions: bool = True) -> Resolution:
+        """Where ``path`` leads: its type and shape, or where it stopped being known.
+
+        ``suggestions=False`` skips the "did you mean" search (milliseconds on a long list of
+        types), for callers that only ask whether the path is known.
+        """
+        return _resolve.resolve(self.schema, path, suggestions=suggestions)
 
     def children(self, path: str = "/") -> tuple[Child, ...]:
         """What may follow ``path``: the completion candidates for its next segment."""

@@ -66,7 +66,7 @@ def unmodelled(req: GraphRequest, refusal: GraphError) -> GraphError:
     keeps Graph's 400.
     """
     knowledge = Knowledge.for_cloud(CLOUD)
-    if refusal.status == 400 and knowledge.resolve(req.path).known:
+    if refusal.status == 400 and knowledge.resolve(req.path, suggestions=False).known:
         return not_modelled(req)
     if refusal.status == 405 and knowledge.permissions(req.method, req.path).known:
         return not_modelled(req)

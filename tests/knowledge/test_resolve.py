@@ -201,3 +201,10 @@ def test_the_service_roots_own_resources_are_known(knowledge: Knowledge) -> None
         resolution = knowledge.resolve(path)
         assert resolution.known and resolution.type is None
     assert not knowledge.resolve("/$metadata/users").known
+
+
+def test_suggestions_can_be_skipped_when_only_knowing_matters(knowledge: Knowledge) -> None:
+    quick = knowledge.resolve("/groups/g1/ownerz", suggestions=False)
+    full = knowledge.resolve("/groups/g1/ownerz")
+    assert (quick.known, quick.stopped_at, quick.suggestions) == (False, 2, ())
+    assert "owners" in full.suggestions
