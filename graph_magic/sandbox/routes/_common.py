@@ -50,6 +50,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "Directory.Read.All",
         }
     ),
+    "applications.item": frozenset(
+        {
+            "Application.Read.All",
+            "Application.ReadWrite.All",
+            "Application.ReadWrite.OwnedBy",
+            *_DIR_READ,
+        }
+    ),
     "subscribedSkus": frozenset(
         {"Organization.Read.All", "LicenseAssignment.Read.All"} | _DIR_READ
     ),
