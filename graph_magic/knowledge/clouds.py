@@ -20,7 +20,17 @@ class Cloud:
     name: str
     graph_host: str
     login_host: str
-    schema_file: str
+    metadata: str  # the stem of Microsoft's CSDL file for this cloud
+
+    @property
+    def schema_file(self) -> str:
+        """The shipped index of this cloud's metadata."""
+        return f"schema-{self.metadata}.json.gz"
+
+    @property
+    def document_file(self) -> str:
+        """The shipped CSDL itself (gzipped): what the sandbox serves as ``$metadata``."""
+        return f"{self.metadata}.csdl.gz"
 
     @property
     def graph_url(self) -> str:
@@ -36,23 +46,19 @@ class Cloud:
 CLOUD_TABLE: dict[str, Cloud] = {
     cloud.name: cloud
     for cloud in (
-        Cloud(
-            "global", "graph.microsoft.com", "login.microsoftonline.com", "schema-v1.0-Prod.json.gz"
-        ),
-        Cloud(
-            "usgov", "graph.microsoft.us", "login.microsoftonline.us", "schema-v1.0-Fairfax.json.gz"
-        ),
+        Cloud("global", "graph.microsoft.com", "login.microsoftonline.com", "v1.0-Prod"),
+        Cloud("usgov", "graph.microsoft.us", "login.microsoftonline.us", "v1.0-Fairfax"),
         Cloud(
             "usgovdod",
             "dod-graph.microsoft.us",
             "login.microsoftonline.us",
-            "schema-v1.0-Fairfax.json.gz",
+            "v1.0-Fairfax",
         ),
         Cloud(
             "china",
             "microsoftgraph.chinacloudapi.cn",
             "login.chinacloudapi.cn",
-            "schema-v1.0-Mooncake.json.gz",
+            "v1.0-Mooncake",
         ),
     )
 }
@@ -65,8 +71,10 @@ CLOUD_HOSTS: dict[str, str] = {cloud.graph_host: cloud.name for cloud in CLOUD_T
 class UnknownCloudError(ValueError):
     """A cloud name with no shipped metadata (``beta`` and other clouds get no knowledge)."""
 
-    def __init__(self, cloud: str) -> None:
-        super().__init__(f"no Graph metadata for cloud {cloud!r}; known: {', '.join(CLOUDS)}")
+    def __init__(self, cloud: str, message: str | None = None) -> None:
+        super().__init__(
+            message or f"no Graph metadata for cloud {cloud!r}; known: {', '.join(CLOUDS)}"
+        )
         self.cloud = cloud
 
 

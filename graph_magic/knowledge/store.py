@@ -35,3 +35,13 @@ def load(name: str) -> Index:
     if data.get("format") != INDEX_FORMAT:
         raise ValueError(f"{name}: index format {data.get('format')!r}, expected {INDEX_FORMAT}")
     return data
+
+
+def metadata_document(cloud: str) -> bytes:
+    """The CSDL XML of ``cloud``'s Graph v1.0, as Microsoft publishes it (about 3.4 MB).
+
+    Read and unzipped on every call rather than cached: only the sandbox's ``$metadata``
+    asks, and rarely, so it should not hold megabytes for the life of the process.
+    """
+    name = cloud_named(cloud).document_file
+    return gzip.decompress(resources.files(__package__).joinpath("data", name).read_bytes())

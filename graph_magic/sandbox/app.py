@@ -31,6 +31,12 @@ from graph_magic.sandbox.entra.endpoints import routes as identity_routes
 from graph_magic.sandbox.entra.tokens import TokenRejected, TokenService
 from graph_magic.sandbox.faults import FaultMiddleware, batch_item_fault
 from graph_magic.sandbox.graph_errors import GraphError
+from graph_magic.sandbox.graph_metadata import (
+    ANONYMOUS,
+    is_metadata,
+    metadata_response,
+    unmodelled,
+)
 from graph_magic.sandbox.http import GraphRequest, GraphResponse, Router, compact_json
 from graph_magic.sandbox.odata.engine import Engine
 from graph_magic.sandbox.options import SandboxOptions
@@ -170,7 +176,12 @@ class GraphService:
             if req.method != "POST":
                 raise GraphError(405, "Request_BadRequest", ge.METHOD_NOT_ALLOWED)
             return run_batch(req, self.run, self._failed_dependency, self._item_fault)
-        handler, args = self.router.resolve(req.method, req.path)
+        if is_metadata(req.path):
+            return metadata_response(req, self.options.cloud)
+        try:
+            handler, args = self.router.resolve(req.method, req.path)
+        except GraphError as refusal:  # real Graph the sandbox lacks: 501, not Graph's 400/405
+            raise unmodelled(req, refusal, self.options.cloud) from None
         return handler(req, **args)
 
     def error_response(self, exc: GraphError, stamp: _Stamp, client_id: str) -> GraphResponse:
@@ -200,8 +211,11 @@ class GraphService:
         headers = {k.lower(): v for k, v in request.headers.items()}
         body = await request.body()
         origin = f"{request.url.scheme}://{request.url.netloc}"
+        auth_header = request.headers.get("authorization")
         try:
-            principal = self.token_service.verify(request.headers.get("authorization"))
+            principal = (  # Graph serves its metadata document to anyone
+                ANONYMOUS if is_metadata(rest) else self.token_service.verify(auth_header)
+            )
         except TokenRejected as exc:  # Graph's 401, whatever the reason
             stamp = self.stamp()
             client_id = headers.get("client-request-id") or stamp.request_id
