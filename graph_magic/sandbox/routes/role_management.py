@@ -101,15 +101,19 @@ class RoleRoutes(TenantRoutes):
             return out
         if expansion.name == "principal":
             principal = self.tenant.find_object(assignment["principalId"])
-            out["principal"] = (
-                None
-                if principal is None
-                else project(self.engine.spec_of(principal), principal, expansion.select, True)
-            )
+            out["principal"] = None if principal is None else self._principal(principal, expansion)
         else:
             definition = self._definition(assignment["roleDefinitionId"])
             out["roleDefinition"] = project(self.definitions, definition, expansion.select)
         return out
+
+    def _principal(self, principal: dict[str, Any], expansion: Expansion) -> dict[str, Any]:
+        """The expanded principal: of the selected properties, those its own type has (a
+        service principal has no userType), with its ``@odata.type``."""
+        spec = self.engine.spec_of(principal)
+        known = {p.lower(): p for p in spec.properties}
+        select = tuple(known[p.lower()] for p in expansion.select if p.lower() in known)
+        return project(spec, principal, select or (("id",) if expansion.select else ()), True)
 
 
 def _context(

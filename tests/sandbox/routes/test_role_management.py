@@ -73,8 +73,10 @@ async def test_assignments_reach_guests_and_service_principals(client):
     guests = await client.get(
         ASSIGNMENTS, params={"$expand": "principal($select=userType,displayName)"}
     )
-    types = {a["principal"].get("userType") for a in guests.json()["value"]}
-    assert "Guest" in types and "Member" in types
+    principals = [a["principal"] for a in guests.json()["value"]]
+    assert {p.get("userType") for p in principals} == {"Guest", "Member", None}
+    apps = [p for p in principals if p["@odata.type"] == "#microsoft.graph.servicePrincipal"]
+    assert apps and all(set(p) == {"@odata.type", "displayName", "id"} for p in apps)
 
 
 async def test_expand_role_definition_and_select(client):
