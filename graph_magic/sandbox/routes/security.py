@@ -18,6 +18,7 @@ from graph_magic.sandbox.http import GraphRequest, GraphResponse, Router, json_r
 from graph_magic.sandbox.odata.engine import Engine
 from graph_magic.sandbox.odata.options import context_url, parse_select
 from graph_magic.sandbox.routes._common import ID, TenantRoutes, require
+from graph_magic.sandbox.tenant.generate_security import REGISTRATION_PROPERTIES
 from graph_magic.sandbox.tenant.schema import EntitySpec, spec_from
 from graph_magic.sandbox.tenant.store import Tenant
 
@@ -48,43 +49,54 @@ class SecurityRoutes(TenantRoutes):
         super().__init__(tenant, engine)
         security = tenant.security
         self.specs = {
-            REGISTRATION: _spec(
-                REGISTRATION, "userRegistrationDetails", security.registration_details
+            REGISTRATION: EntitySpec(
+                REGISTRATION,
+                "userRegistrationDetails",
+                REGISTRATION_PROPERTIES,
+                REGISTRATION_PROPERTIES,
+                directory=False,
             ),
             RISKY_USERS: _spec(RISKY_USERS, "riskyUser", security.risky_users),
             POLICIES: _spec(POLICIES, "conditionalAccessPolicy", security.policies),
             LOCATIONS: _locations_spec(security.named_locations),
             "domains": _spec("domains", "domain", security.domains),
         }
-        self.items = {
-            REGISTRATION: (security.registration_details, "auditLogs"),
-            RISKY_USERS: (security.risky_users, "riskyUsers"),
-            POLICIES: (security.policies, "policies"),
-            LOCATIONS: (security.named_locations, "policies"),
-            "domains": (security.domains, "domains"),
+        self.sources = {
+            REGISTRATION: ("registration_details", "auditLogs"),
+            RISKY_USERS: ("risky_users", "riskyUsers"),
+            POLICIES: ("policies", "policies"),
+            LOCATIONS: ("named_locations", "policies"),
+            "domains": ("domains", "domains"),
         }
+        """Each collection's attribute of ``tenant.security`` and its permission key."""
 
     def register(self, router: Router) -> None:
         """Add the security routes: a list and a get for each collection."""
-        for name in self.items:
+        for name in self.sources:
             pattern = "/" + name
             router.add("GET", pattern, lambda req, name=name: self.list(req, name))
             router.add(
                 "GET", rf"{pattern}/{ID}", lambda req, id, name=name: self.get(req, name, id)
             )
 
+    def _items(self, req: GraphRequest, name: str) -> list[dict[str, Any]]:
+        """A collection's items, once the token may read them (the MFA report is drawn on
+        its first read)."""
+        attribute, permission = self.sources[name]
+        require(req, permission)
+        items: list[dict[str, Any]] = getattr(self.tenant.security, attribute)
+        return items
+
     def list(self, req: GraphRequest, name: str) -> GraphResponse:
         """GET one of the collections, after its permission check."""
-        items, permission = self.items[name]
-        require(req, permission)
+        items = self._items(req, name)
         if name == LOCATIONS:
             return self._locations(req, items)
         return self.engine.collection_response(self.specs[name], req, items)
 
     def get(self, req: GraphRequest, name: str, id: str) -> GraphResponse:
         """GET one item by id (a domain by its name, case-insensitively, as Graph does)."""
-        items, permission = self.items[name]
-        require(req, permission)
+        items = self._items(req, name)
         found = next((i for i in items if i["id"].lower() == id.lower()), None)
         if found is None:
             raise not_found(id)

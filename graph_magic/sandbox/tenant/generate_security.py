@@ -12,10 +12,14 @@ sandbox's fixed clock (2025-06-02), so "expires within 30 days" and "stale" have
 from __future__ import annotations
 
 import base64
+import functools
+import gc
 import random
 import uuid
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import accumulate
 from typing import TYPE_CHECKING
 
 from graph_magic.sandbox._clock import DATA_END, Clockwork, iso_z
@@ -48,19 +52,43 @@ _LEVELS = ("low", "medium", "high")
 
 @dataclass
 class Security:
-    """The security collections, as Graph lists them."""
+    """The security collections, as Graph lists them.
 
+    The MFA report, one row per user, is drawn on first use (``registration_details``): it is
+    most of the cost at 200,000 users, and most sessions never read it. It is drawn from the
+    users as seeded (``seeded_users``), so what a session wrote before reading it changes no
+    other user's row.
+    """
+
+    seed: int
+    seeded_users: list[Obj]
     role_definitions: list[Obj]
     role_assignments: list[Obj]
-    registration_details: list[Obj]
     risky_users: list[Obj]
     named_locations: list[Obj]
     policies: list[Obj]
     domains: list[Obj]
 
+    @functools.cached_property
+    def registration_details(self) -> list[Obj]:
+        """userRegistrationDetails of every seeded user (admins are the role holders)."""
+        admins = {a["principalId"] for a in self.role_assignments}
+        return make_registration_details(self.seed, self.seeded_users, admins)
+
 
 def make_security(seed: int, made: Directory) -> Security:
-    """The security tables of a generated directory (completing its apps, sign-ins, guests)."""
+    """The security tables of a generated directory (completing its apps, sign-ins, guests),
+    made with the cycle collector paused, as the directory was (they only allocate)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _make_security(seed, made)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _make_security(seed: int, made: Directory) -> Security:
     add_credentials(seed, made.applications, made.service_principals)
     add_guest_state(seed, made.users)
     mark_risky_sign_ins(seed, made.sign_ins)
@@ -68,9 +96,10 @@ def make_security(seed: int, made: Directory) -> Security:
     admins = {a["principalId"] for a in assignments}
     locations = make_named_locations(seed)
     return Security(
+        seed=seed,
+        seeded_users=list(made.users),
         role_definitions=make_role_definitions(),
         role_assignments=assignments,
-        registration_details=make_registration_details(seed, made.users, admins),
         risky_users=make_risky_users(made.sign_ins),
         named_locations=locations,
         policies=make_policies(seed, made.users, made.groups, locations, admins),
@@ -152,53 +181,88 @@ def make_role_assignments(seed: int, users: list[Obj], sps: list[Obj]) -> list[O
 # ----- MFA registration --------------------------------------------------------------------
 
 
+REGISTRATION_PROPERTIES = (
+    "id", "userPrincipalName", "userDisplayName", "userType", "isAdmin", "isSsprRegistered",
+    "isSsprEnabled", "isSsprCapable", "isMfaRegistered", "isMfaCapable", "isPasswordlessCapable",
+    "methodsRegistered", "isSystemPreferredAuthenticationMethodEnabled",
+    "systemPreferredAuthenticationMethods", "userPreferredMethodForSecondaryAuthentication",
+    "lastUpdatedDateTime",
+)  # fmt: skip
+"""userRegistrationDetails' properties in Graph's order (the routes know them before the
+report is drawn)."""
+
+
 def make_registration_details(seed: int, users: list[Obj], admins: set[str]) -> list[Obj]:
     """One userRegistrationDetails per user: most members registered MFA, admins a little more
     often (not all: that is the finding), guests seldom."""
-    rng = random.Random(f"{seed}:mfa")
-    clock = Clockwork()
-    return [_registration(rng, clock, user, user["id"] in admins) for user in users]
+    registrar = _Registrar(seed)
+    return [registrar.details(user, user["id"] in admins) for user in users]
 
 
-def _registration(rng: random.Random, clock: Clockwork, user: Obj, admin: bool) -> Obj:
-    guest = user["userType"] == "Guest"
-    chance = 0.3 if guest else 0.86 if admin else 0.78
-    methods = _mfa_methods(rng) if rng.random() < chance else []
-    if rng.random() < (0.2 if guest else 0.5):
-        methods.append("email")
+_FIRST_METHOD_ODDS = tuple(accumulate((55, 10, 18, 10, 4, 3)))
+"""Cumulative odds (of 100) of each MFA method being a user's first: the Authenticator app most."""
+
+
+class _Registrar:
+    """Draws each user's registered methods from the ``{seed}:mfa`` stream. What a set of
+    methods implies (MFA, SSPR, passwordless, preferred method) is worked out once per set:
+    a large tenant has few distinct sets, and a 200,000-user tenant would otherwise spend
+    seconds here."""
+
+    def __init__(self, seed: int) -> None:
+        self.rnd = random.Random(f"{seed}:mfa").random
+        self.clock = Clockwork()
+        self.implied: dict[tuple[tuple[str, ...], bool], Obj] = {}
+
+    def details(self, user: Obj, admin: bool) -> Obj:
+        """The user's registration details, in Graph's property order."""
+        rnd = self.rnd
+        guest = user["userType"] == "Guest"
+        methods = self._mfa_methods() if rnd() < (0.3 if guest else 0.86 if admin else 0.78) else ()
+        if rnd() < (0.2 if guest else 0.5):
+            methods += ("email",)
+        out = {
+            "id": user["id"],
+            "userPrincipalName": user["userPrincipalName"],
+            "userDisplayName": user["displayName"],
+            "userType": "guest" if guest else "member",
+            "isAdmin": admin,
+        }
+        implied = self.implied.get((methods, guest))
+        if implied is None:
+            implied = self.implied[(methods, guest)] = _implied(methods, guest)
+        out.update(implied)
+        out["lastUpdatedDateTime"] = self.clock.before_end(int(rnd() * 400 * 86400))
+        return out
+
+    def _mfa_methods(self) -> tuple[str, ...]:
+        """One to three MFA methods."""
+        rnd = self.rnd
+        methods = (MFA_METHODS[bisect_right(_FIRST_METHOD_ODDS, rnd() * 100)][0],)
+        for extra in ("mobilePhone", "softwareOneTimePasscode"):
+            if rnd() < 0.3 and extra not in methods:
+                methods += (extra,)
+        return methods
+
+
+def _implied(methods: tuple[str, ...], guest: bool) -> Obj:
+    """What registering ``methods`` means for MFA, SSPR and passwordless sign-in."""
     strong = [m for m in methods if m != "email"]
     preferred = [p for m, p in MFA_METHODS if m in strong and p is not None]
-    sspr_enabled = not guest
     return {
-        "id": user["id"],
-        "userPrincipalName": user["userPrincipalName"],
-        "userDisplayName": user["displayName"],
-        "userType": "guest" if guest else "member",
-        "isAdmin": admin,
         "isSsprRegistered": bool(methods),
-        "isSsprEnabled": sspr_enabled,
-        "isSsprCapable": sspr_enabled and bool(methods),
+        "isSsprEnabled": not guest,
+        "isSsprCapable": not guest and bool(methods),
         "isMfaRegistered": bool(strong),
         "isMfaCapable": bool(strong),
         "isPasswordlessCapable": any(m in PASSWORDLESS for m in strong),
         "methodsRegistered": methods,
         "isSystemPreferredAuthenticationMethodEnabled": True,
-        "systemPreferredAuthenticationMethods": preferred[:1],
+        "systemPreferredAuthenticationMethods": tuple(preferred[:1]),
         "userPreferredMethodForSecondaryAuthentication": next(
             (SECONDARY_PREFERENCE[m] for m in strong if m in SECONDARY_PREFERENCE), "none"
         ),
-        "lastUpdatedDateTime": clock.before_end(rng.randrange(400 * 86400)),
     }
-
-
-def _mfa_methods(rng: random.Random) -> list[str]:
-    """One to three MFA methods, the Authenticator app the most common first one."""
-    first = rng.choices([m for m, _ in MFA_METHODS], weights=(55, 10, 18, 10, 4, 3))[0]
-    methods = [first]
-    for extra in ("mobilePhone", "softwareOneTimePasscode"):
-        if extra not in methods and rng.random() < 0.3:
-            methods.append(extra)
-    return methods
 
 
 # ----- risk --------------------------------------------------------------------------------
