@@ -18,7 +18,7 @@ from graph_magic.sandbox.http import GraphRequest, GraphResponse, Router, json_r
 from graph_magic.sandbox.odata.engine import Engine
 from graph_magic.sandbox.odata.options import context_url, parse_select
 from graph_magic.sandbox.routes._common import ID, TenantRoutes, require
-from graph_magic.sandbox.tenant.generate_security import REGISTRATION_PROPERTIES
+from graph_magic.sandbox.tenant.generate_mfa import REGISTRATION_PROPERTIES
 from graph_magic.sandbox.tenant.schema import EntitySpec, spec_from
 from graph_magic.sandbox.tenant.store import Tenant
 

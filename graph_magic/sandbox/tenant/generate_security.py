@@ -16,27 +16,23 @@ import functools
 import gc
 import random
 import uuid
-from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import accumulate
 from typing import TYPE_CHECKING
 
-from graph_magic.sandbox._clock import DATA_END, Clockwork, iso_z
+from graph_magic.sandbox._clock import DATA_END, iso_z
 from graph_magic.sandbox.tenant._seeded import Obj, guid
 from graph_magic.sandbox.tenant.constants import TENANT_ID
+from graph_magic.sandbox.tenant.generate_mfa import make_registration_details
 from graph_magic.sandbox.tenant.generate_policies import make_named_locations, make_policies
 from graph_magic.sandbox.tenant.security_tables import (
     APP_ROLE_HOLDERS,
     DOMAINS,
     GLOBAL_ADMINISTRATOR,
-    MFA_METHODS,
-    PASSWORDLESS,
     RISK_EVENTS,
     RISK_OUTCOMES,
     ROLE_HOLDERS,
     ROLE_TEMPLATES,
-    SECONDARY_PREFERENCE,
     SECRET_NAMES,
 )
 
@@ -176,93 +172,6 @@ def make_role_assignments(seed: int, users: list[Obj], sps: list[Obj]) -> list[O
         if name in by_name:
             out.append(_assignment(role_id, by_name[name]["id"]))
     return out
-
-
-# ----- MFA registration --------------------------------------------------------------------
-
-
-REGISTRATION_PROPERTIES = (
-    "id", "userPrincipalName", "userDisplayName", "userType", "isAdmin", "isSsprRegistered",
-    "isSsprEnabled", "isSsprCapable", "isMfaRegistered", "isMfaCapable", "isPasswordlessCapable",
-    "methodsRegistered", "isSystemPreferredAuthenticationMethodEnabled",
-    "systemPreferredAuthenticationMethods", "userPreferredMethodForSecondaryAuthentication",
-    "lastUpdatedDateTime",
-)  # fmt: skip
-"""userRegistrationDetails' properties in Graph's order (the routes know them before the
-report is drawn)."""
-
-
-def make_registration_details(seed: int, users: list[Obj], admins: set[str]) -> list[Obj]:
-    """One userRegistrationDetails per user: most members registered MFA, admins a little more
-    often (not all: that is the finding), guests seldom."""
-    registrar = _Registrar(seed)
-    return [registrar.details(user, user["id"] in admins) for user in users]
-
-
-_FIRST_METHOD_ODDS = tuple(accumulate((55, 10, 18, 10, 4, 3)))
-"""Cumulative odds (of 100) of each MFA method being a user's first: the Authenticator app most."""
-
-
-class _Registrar:
-    """Draws each user's registered methods from the ``{seed}:mfa`` stream. What a set of
-    methods implies (MFA, SSPR, passwordless, preferred method) is worked out once per set:
-    a large tenant has few distinct sets, and a 200,000-user tenant would otherwise spend
-    seconds here."""
-
-    def __init__(self, seed: int) -> None:
-        self.rnd = random.Random(f"{seed}:mfa").random
-        self.clock = Clockwork()
-        self.implied: dict[tuple[tuple[str, ...], bool], Obj] = {}
-
-    def details(self, user: Obj, admin: bool) -> Obj:
-        """The user's registration details, in Graph's property order."""
-        rnd = self.rnd
-        guest = user["userType"] == "Guest"
-        methods = self._mfa_methods() if rnd() < (0.3 if guest else 0.86 if admin else 0.78) else ()
-        if rnd() < (0.2 if guest else 0.5):
-            methods += ("email",)
-        out = {
-            "id": user["id"],
-            "userPrincipalName": user["userPrincipalName"],
-            "userDisplayName": user["displayName"],
-            "userType": "guest" if guest else "member",
-            "isAdmin": admin,
-        }
-        implied = self.implied.get((methods, guest))
-        if implied is None:
-            implied = self.implied[(methods, guest)] = _implied(methods, guest)
-        out.update(implied)
-        out["lastUpdatedDateTime"] = self.clock.before_end(int(rnd() * 400 * 86400))
-        return out
-
-    def _mfa_methods(self) -> tuple[str, ...]:
-        """One to three MFA methods."""
-        rnd = self.rnd
-        methods = (MFA_METHODS[bisect_right(_FIRST_METHOD_ODDS, rnd() * 100)][0],)
-        for extra in ("mobilePhone", "softwareOneTimePasscode"):
-            if rnd() < 0.3 and extra not in methods:
-                methods += (extra,)
-        return methods
-
-
-def _implied(methods: tuple[str, ...], guest: bool) -> Obj:
-    """What registering ``methods`` means for MFA, SSPR and passwordless sign-in."""
-    strong = [m for m in methods if m != "email"]
-    preferred = [p for m, p in MFA_METHODS if m in strong and p is not None]
-    return {
-        "isSsprRegistered": bool(methods),
-        "isSsprEnabled": not guest,
-        "isSsprCapable": not guest and bool(methods),
-        "isMfaRegistered": bool(strong),
-        "isMfaCapable": bool(strong),
-        "isPasswordlessCapable": any(m in PASSWORDLESS for m in strong),
-        "methodsRegistered": methods,
-        "isSystemPreferredAuthenticationMethodEnabled": True,
-        "systemPreferredAuthenticationMethods": tuple(preferred[:1]),
-        "userPreferredMethodForSecondaryAuthentication": next(
-            (SECONDARY_PREFERENCE[m] for m in strong if m in SECONDARY_PREFERENCE), "none"
-        ),
-    }
 
 
 # ----- risk --------------------------------------------------------------------------------
