@@ -17,7 +17,9 @@ from graph_magic.sandbox.http import GraphRequest, GraphResponse, Router, json_r
 from graph_magic.sandbox.odata.engine import Engine, project
 from graph_magic.sandbox.odata.options import Expansion, context_url, parse_expand, parse_select
 from graph_magic.sandbox.routes._common import ID, TenantRoutes, require
+from graph_magic.sandbox.tenant.generate_security import role_assignment
 from graph_magic.sandbox.tenant.schema import spec_from
+from graph_magic.sandbox.tenant.security_tables import GLOBAL_ADMINISTRATOR
 from graph_magic.sandbox.tenant.store import Tenant
 
 DEFINITIONS = "roleManagement/directory/roleDefinitions"
@@ -36,7 +38,7 @@ class RoleRoutes(TenantRoutes):
         self.assignments = spec_from(
             ASSIGNMENTS,
             "unifiedRoleAssignment",
-            security.role_assignments[0] if security.role_assignments else {"id": None},
+            role_assignment(GLOBAL_ADMINISTRATOR, GLOBAL_ADMINISTRATOR),  # the shape, whoever holds
             directory=False,
             expand=frozenset({"principal", "roleDefinition"}),
         )

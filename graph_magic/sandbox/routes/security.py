@@ -19,6 +19,7 @@ from graph_magic.sandbox.odata.engine import Engine
 from graph_magic.sandbox.odata.options import context_url, parse_select
 from graph_magic.sandbox.routes._common import ID, TenantRoutes, require
 from graph_magic.sandbox.tenant.generate_mfa import REGISTRATION_PROPERTIES
+from graph_magic.sandbox.tenant.generate_security import RISKY_USER_PROPERTIES
 from graph_magic.sandbox.tenant.schema import EntitySpec, spec_from
 from graph_magic.sandbox.tenant.store import Tenant
 
@@ -29,8 +30,9 @@ LOCATIONS = "identity/conditionalAccess/namedLocations"
 
 
 def _spec(name: str, type_name: str, items: list[dict[str, Any]]) -> EntitySpec:
-    """A non-directory collection's spec, its properties those of its first item."""
-    return spec_from(name, type_name, items[0] if items else {"id": None}, directory=False)
+    """A non-directory collection's spec, its properties those of its first item (policies
+    and domains are seeded whatever the tenant's size)."""
+    return spec_from(name, type_name, items[0], directory=False)
 
 
 def _locations_spec(items: list[dict[str, Any]]) -> EntitySpec:
@@ -56,7 +58,13 @@ class SecurityRoutes(TenantRoutes):
                 REGISTRATION_PROPERTIES,
                 directory=False,
             ),
-            RISKY_USERS: _spec(RISKY_USERS, "riskyUser", security.risky_users),
+            RISKY_USERS: EntitySpec(
+                RISKY_USERS,
+                "riskyUser",
+                RISKY_USER_PROPERTIES,
+                RISKY_USER_PROPERTIES,
+                directory=False,
+            ),
             POLICIES: _spec(POLICIES, "conditionalAccessPolicy", security.policies),
             LOCATIONS: _locations_spec(security.named_locations),
             "domains": _spec("domains", "domain", security.domains),

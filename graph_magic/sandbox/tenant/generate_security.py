@@ -137,7 +137,8 @@ def assignment_id(role_id: str, principal_id: str) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=") + "-1"
 
 
-def _assignment(role_id: str, principal_id: str) -> Obj:
+def role_assignment(role_id: str, principal_id: str) -> Obj:
+    """A direct, tenant-wide (``/``) assignment of a role to a principal."""
     return {
         "id": assignment_id(role_id, principal_id),
         "principalId": principal_id,
@@ -160,17 +161,17 @@ def make_role_assignments(seed: int, users: list[Obj], sps: list[Obj]) -> list[O
     out: list[Obj] = []
     for role_id, count in ROLE_HOLDERS:
         taken, holders = holders[:count], holders[count:]
-        out.extend(_assignment(role_id, u["id"]) for u in taken)
+        out.extend(role_assignment(role_id, u["id"]) for u in taken)
     disabled = [u for u in users if u["userType"] == "Member" and not u["accountEnabled"]]
     if disabled:
-        out.append(_assignment(GLOBAL_ADMINISTRATOR, rng.choice(disabled)["id"]))
+        out.append(role_assignment(GLOBAL_ADMINISTRATOR, rng.choice(disabled)["id"]))
     guests = [u for u in users if u["userType"] == "Guest"]
     if guests:
-        out.append(_assignment(_GLOBAL_READER, rng.choice(guests)["id"]))
+        out.append(role_assignment(_GLOBAL_READER, rng.choice(guests)["id"]))
     by_name = {sp["displayName"]: sp for sp in sps}
     for name, role_id in APP_ROLE_HOLDERS:
         if name in by_name:
-            out.append(_assignment(role_id, by_name[name]["id"]))
+            out.append(role_assignment(role_id, by_name[name]["id"]))
     return out
 
 
@@ -190,6 +191,13 @@ def mark_risky_sign_ins(seed: int, sign_ins: list[Obj]) -> None:
         sign_in["riskState"] = state
         sign_in["riskDetail"] = detail
         sign_in["riskEventTypes"] = [rng.choice(RISK_EVENTS)]
+
+
+RISKY_USER_PROPERTIES = (
+    "id", "isDeleted", "isProcessing", "riskLastUpdatedDateTime", "riskLevel", "riskState",
+    "riskDetail", "userDisplayName", "userPrincipalName",
+)  # fmt: skip
+"""riskyUser's properties in Graph's order (known to the routes when no one is at risk)."""
 
 
 def make_risky_users(sign_ins: list[Obj]) -> list[Obj]:

@@ -4,10 +4,14 @@ properties the security passes own differ)."""
 
 from __future__ import annotations
 
+import httpx
+
+from graph_magic.sandbox import create_app
 from graph_magic.sandbox.options import SandboxOptions
 from graph_magic.sandbox.tenant.generate import make_groups, make_users
 from graph_magic.sandbox.tenant.generate_logs import make_sign_ins
 from graph_magic.sandbox.tenant.store import Tenant
+from tests.sandbox.sandbox_kit import GRAPH, bearer
 
 _RISK = {"riskDetail", "riskLevelAggregated", "riskLevelDuringSignIn", "riskState",
          "riskEventTypes"}  # fmt: skip
@@ -44,3 +48,16 @@ def test_a_tiny_tenant_still_generates():
     security = tenant.security
     assert len(security.registration_details) == 1 and security.risky_users == []
     assert security.role_definitions and security.policies
+
+
+async def test_a_tenant_with_no_one_to_flag_still_filters():
+    app = create_app({"users": 1, "groups": 0, "devices": 0, "sign_ins": 0, "directory_audits": 0})
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app), base_url=GRAPH, headers=bearer(app)
+    ) as c:
+        for path, text in (
+            ("/v1.0/identityProtection/riskyUsers", "riskLevel eq 'high'"),
+            ("/v1.0/roleManagement/directory/roleAssignments", "principalId eq 'x'"),
+        ):
+            r = await c.get(path, params={"$filter": text})
+            assert r.status_code == 200 and r.json()["value"] == []
