@@ -50,6 +50,8 @@ from graph_magic.sandbox.routes.invitations import InvitationRoutes
 from graph_magic.sandbox.routes.logs import LogRoutes
 from graph_magic.sandbox.routes.me import MeRoutes
 from graph_magic.sandbox.routes.reports import DOWNLOAD_PREFIX, Reports
+from graph_magic.sandbox.routes.role_management import RoleRoutes
+from graph_magic.sandbox.routes.security import SecurityRoutes
 from graph_magic.sandbox.routes.users import UserRoutes
 from graph_magic.sandbox.tenant.constants import GRAPH_APP_ID
 from graph_magic.sandbox.tenant.store import Tenant
@@ -128,6 +130,8 @@ class GraphService:
             AppRoutes(tenant, engine),
             LogRoutes(tenant, engine),
             self.reports,
+            SecurityRoutes(tenant, engine),
+            RoleRoutes(tenant, engine),
         ):
             routes.register(self.router)
 

@@ -27,6 +27,10 @@ _ALL_APP_ROLES = frozenset(
         "User.Invite.All",
         "Reports.Read.All",
         "Organization.Read.All",
+        "RoleManagement.Read.Directory",
+        "Policy.Read.All",
+        "IdentityRiskyUser.Read.All",
+        "Domain.Read.All",
     }
 )
 _LIMITED_WITHOUT = frozenset(
@@ -36,10 +40,15 @@ _LIMITED_WITHOUT = frozenset(
         "Group.Create",
         "GroupMember.ReadWrite.All",
         "Device.ReadWrite.All",
+        "RoleManagement.Read.Directory",
+        "Policy.Read.All",
+        "IdentityRiskyUser.Read.All",
+        "Domain.Read.All",
     }
 )
-"""What ``sandbox-limited`` lacks: the two its 403s demonstrate, and the write permissions added
-since, which it was never meant to gain."""
+"""What ``sandbox-limited`` lacks: the two its 403s demonstrate, the write permissions added
+since, which it was never meant to gain, and the security reads (it still reads roles and
+domains through Directory.Read.All, as Graph allows)."""
 
 DELEGATED_SCOPES = frozenset(
     {
@@ -58,6 +67,10 @@ DELEGATED_SCOPES = frozenset(
         "User.Invite.All",
         "Reports.Read.All",
         "Organization.Read.All",
+        "RoleManagement.Read.Directory",
+        "Policy.Read.All",
+        "IdentityRiskyUser.Read.All",
+        "Domain.Read.All",
     }
 )
 """Every delegated permission a sandbox user may consent to; ``.default`` grants them all."""

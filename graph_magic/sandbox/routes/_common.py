@@ -74,6 +74,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     "devices.write": frozenset({"Device.ReadWrite.All", "Directory.ReadWrite.All"}),
     "devices.delete": frozenset({"Device.ReadWrite.All"}),
+    "roleManagement": frozenset(
+        {"RoleManagement.Read.Directory", "RoleManagement.ReadWrite.Directory"}
+        | {"RoleManagement.Read.All"}
+        | _DIR_READ
+    ),
+    "policies": frozenset({"Policy.Read.All"}),
+    "riskyUsers": frozenset({"IdentityRiskyUser.Read.All"}),
+    "domains": frozenset({"Domain.Read.All", "Domain.ReadWrite.All"} | _DIR_READ),
 }
 """Any one of these grants the route: Microsoft's permissions map (knowledge) lists each as one
 that allows it, and its least-privileged ones are among them. tests/sandbox/routes/
