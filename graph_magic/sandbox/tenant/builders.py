@@ -20,6 +20,12 @@ from graph_magic.sandbox.options import SandboxOptions
 from graph_magic.sandbox.tenant.generate import make_groups, make_users
 from graph_magic.sandbox.tenant.generate_assets import make_apps, make_devices, make_skus
 from graph_magic.sandbox.tenant.generate_logs import make_audits, make_sign_ins
+from graph_magic.sandbox.tenant.generate_security import (
+    add_credentials,
+    add_guest_state,
+    make_security,
+    mark_risky_sign_ins,
+)
 
 Get = Callable[[str], Any]
 """The tenant's accessor for another collection by attribute name (made first if missing)."""
@@ -39,12 +45,26 @@ class Builder:
     directory: tuple[str, ...] = ()
 
 
+def _users(o: SandboxOptions, get: Get) -> Sequence[Any]:
+    users, manager_of = make_users(o.seed, o.users)
+    add_guest_state(o.seed, users)
+    return users, manager_of
+
+
+def _apps(o: SandboxOptions, get: Get) -> Sequence[Any]:
+    applications, service_principals = make_apps(o.seed)
+    add_credentials(o.seed, applications, service_principals)
+    return applications, service_principals
+
+
+def _sign_ins(o: SandboxOptions, get: Get) -> Sequence[Any]:
+    sign_ins = make_sign_ins(o.seed, o.sign_ins, get("users"))
+    mark_risky_sign_ins(o.seed, sign_ins)
+    return (sign_ins,)
+
+
 BUILDERS: tuple[Builder, ...] = (
-    Builder(
-        ("users", "manager_of"),
-        lambda o, get: make_users(o.seed, o.users),
-        directory=("users",),
-    ),
+    Builder(("users", "manager_of"), _users, directory=("users",)),
     Builder(
         ("groups", "members", "member_of"),
         lambda o, get: make_groups(o.seed, o.groups, get("users")),
@@ -57,16 +77,24 @@ BUILDERS: tuple[Builder, ...] = (
     ),
     Builder(
         ("applications", "service_principals"),
-        lambda o, get: make_apps(o.seed),
+        _apps,
         directory=("applications", "service_principals"),
     ),
     Builder(("subscribed_skus",), lambda o, get: (make_skus(o.seed, get("users")),)),
-    Builder(("sign_ins",), lambda o, get: (make_sign_ins(o.seed, o.sign_ins, get("users")),)),
+    Builder(("sign_ins",), _sign_ins),
     Builder(
         ("directory_audits",),
         lambda o, get: (
             make_audits(
                 o.seed, o.directory_audits, get("users"), get("groups"), get("applications")
+            ),
+        ),
+    ),
+    Builder(
+        ("security",),
+        lambda o, get: (
+            make_security(
+                o.seed, get("users"), get("groups"), get("service_principals"), get("sign_ins")
             ),
         ),
     ),

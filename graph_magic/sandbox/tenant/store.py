@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import gc
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graph_magic.sandbox.options import SandboxOptions
 from graph_magic.sandbox.tenant.builders import BUILDERS, Builder, by_attribute
+
+if TYPE_CHECKING:
+    from graph_magic.sandbox.tenant.generate_security import Security
 
 _COLLECT_FROM = 20_000
 """From this many objects made at once, one full collection untracks them right away."""
@@ -22,7 +25,8 @@ _BUILDER_OF = by_attribute()
 
 
 class Tenant:
-    """One seeded directory: users, groups, devices, apps, SKUs and audit logs, plus changes.
+    """One seeded directory: users, groups, devices, apps, SKUs, audit logs and the security
+    tables, plus changes.
 
     Collections are plain lists of full objects (dicts, the stored shape, not a projection),
     made on first read: ``tenant.sign_ins`` generates the sign-ins (and the users they draw
@@ -49,6 +53,7 @@ class Tenant:
     subscribed_skus: list[dict[str, Any]]
     sign_ins: list[dict[str, Any]]
     directory_audits: list[dict[str, Any]]
+    security: Security
 
     def __init__(self, options: SandboxOptions) -> None:
         self.options = options
@@ -96,7 +101,7 @@ class Tenant:
                 self._by_id[obj["id"]] = obj
         if "users" in builder.provides:
             self._by_upn = {u["userPrincipalName"].lower(): u for u in self.users}
-        if sum(len(value) for value in made) >= _COLLECT_FROM:
+        if sum(len(v) for v in made if isinstance(v, list | dict)) >= _COLLECT_FROM:
             gc.collect()  # once now, untracking the atomic objects, rather than mid-request
 
     def settle(self) -> None:

@@ -9,6 +9,7 @@ before the first write, so none is drawn from data a write changed.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any
 
 import httpx
@@ -22,7 +23,10 @@ COLLECTIONS = [name for builder in BUILDERS for name in builder.provides]
 
 
 def _dump(tenant: Tenant, names: list[str]) -> dict[str, str]:
-    return {name: json.dumps(getattr(tenant, name), sort_keys=True) for name in names}
+    """Each collection as JSON text (the security tables through their dataclass fields)."""
+    return {
+        name: json.dumps(getattr(tenant, name), sort_keys=True, default=asdict) for name in names
+    }
 
 
 def _client(app: Any) -> httpx.AsyncClient:
