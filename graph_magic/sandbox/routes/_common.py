@@ -79,9 +79,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | {"RoleManagement.Read.All"}
         | _DIR_READ
     ),
+    # The map lists RoleManagement.Read.All for the definitions only.
+    "roleAssignments": frozenset(
+        {"RoleManagement.Read.Directory", "RoleManagement.ReadWrite.Directory"} | _DIR_READ
+    ),
     "policies": frozenset({"Policy.Read.All"}),
     "riskyUsers": frozenset({"IdentityRiskyUser.Read.All"}),
-    "domains": frozenset({"Domain.Read.All", "Domain.ReadWrite.All"} | _DIR_READ),
+    "domains": frozenset({"Domain.Read.All", "Domain.ReadWrite.All", "Directory.Read.All"}),
 }
 """Any one of these grants the route: Microsoft's permissions map (knowledge) lists each as one
 that allows it, and its least-privileged ones are among them. tests/sandbox/routes/
