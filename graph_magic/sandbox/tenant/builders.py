@@ -7,7 +7,11 @@ be) and returns its own, in the order of ``provides``. Every generator draws fro
 stream (``{seed}:users``, ``{seed}:signins``, ...), so the order in which collections are made
 changes no byte of any of them; and the app has the tenant make every collection still missing
 before the first write (``Tenant.settle``), so a builder never reads data a write has changed.
-A new collection is one more entry in :data:`BUILDERS`.
+A new collection is one more entry in :data:`BUILDERS`, read as ``tenant.NAME`` (annotate it
+on ``Tenant``). A pass that completes another collection's objects (credentials on the apps)
+runs inside that collection's builder, so nothing reads them unfinished. Its spec goes in the
+engine's ``SPEC_MAKERS`` (or is made on a route's first request); a route class that read a
+collection when the app is built would make it, and all it draws from, for every first cell.
 """
 
 from __future__ import annotations
