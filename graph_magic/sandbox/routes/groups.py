@@ -29,6 +29,7 @@ from graph_magic.sandbox.routes._common import (
     require,
 )
 from graph_magic.sandbox.tenant.constants import DOMAIN, INITIAL_DOMAIN
+from graph_magic.sandbox.tenant.properties import fresh
 
 _GROUP_REQUIRED = ("displayName", "mailEnabled", "mailNickname", "securityEnabled")
 _GROUP_READ_ONLY = frozenset(
@@ -151,6 +152,7 @@ class GroupRoutes(WritingRoutes):
         group_id = self.ids.new_id()
         created = self.clock_iso() + "Z"
         group: dict[str, Any] = dict.fromkeys(properties)
+        group.update(fresh("groups"))
         group.update(
             {
                 "resourceBehaviorOptions": [],
