@@ -39,10 +39,12 @@ from graph_magic.sandbox.routes.apps import AppRoutes
 from graph_magic.sandbox.routes.batch import run_batch
 from graph_magic.sandbox.routes.delta import Delta
 from graph_magic.sandbox.routes.devices import DeviceRoutes
+from graph_magic.sandbox.routes.directory import DirectoryRoutes
 from graph_magic.sandbox.routes.groups import GroupRoutes
 from graph_magic.sandbox.routes.invitations import InvitationRoutes
 from graph_magic.sandbox.routes.logs import LogRoutes
 from graph_magic.sandbox.routes.me import MeRoutes
+from graph_magic.sandbox.routes.memberships import MembershipRoutes
 from graph_magic.sandbox.routes.reports import DOWNLOAD_PREFIX, Reports
 from graph_magic.sandbox.routes.users import UserRoutes
 from graph_magic.sandbox.tenant.constants import GRAPH_APP_ID
@@ -117,6 +119,8 @@ class GraphService:
             DeviceRoutes(tenant, engine),
             AppRoutes(tenant, engine),
             LogRoutes(tenant, engine),
+            DirectoryRoutes(tenant, engine),
+            MembershipRoutes(tenant, engine),
             self.reports,
         ):
             routes.register(self.router)

@@ -59,6 +59,21 @@ MEMBER_EXISTS = (
 UNSUPPORTED_MEMBER_REFERENCE = (
     "Unsupported referenced-object resource identifier for link property 'members'."
 )
+OWNER_EXISTS = (
+    "One or more added object references already exist for the following modified properties: "
+    "'owners'."
+)
+UNSUPPORTED_REFERENCE = (
+    "Unsupported referenced-object resource identifier for link property '{prop}'."
+)
+TOO_MANY_LINKS = "A resource cannot contain more than 20 link changes"
+# Limits Graph documents (20 group ids, 1000 ids) in Graph's wording; its own texts were not
+# captured.
+TOO_MANY_GROUP_IDS = (
+    "Invalid value specified for property '{prop}': it cannot hold more than 20 ids."
+)
+TOO_MANY_IDS = "Invalid value specified for property 'ids': it cannot hold more than 1000 ids."
+NO_PASSWORD_CREDENTIAL = "No password credential found with keyId '{key}'."
 # $levels: the first is the OData library's own text (Graph parses URLs with it); the rest, and
 # the cast rule, are ours in Graph's wording, since Graph's own texts were not captured.
 LEVELS_INVALID = (

@@ -23,6 +23,8 @@ _ALL_APP_ROLES = frozenset(
         "Device.Read.All",
         "Device.ReadWrite.All",
         "Application.Read.All",
+        "Application.ReadWrite.All",
+        "LicenseAssignment.ReadWrite.All",
         "AuditLog.Read.All",
         "User.Invite.All",
         "Reports.Read.All",
@@ -36,6 +38,7 @@ _LIMITED_WITHOUT = frozenset(
         "Group.Create",
         "GroupMember.ReadWrite.All",
         "Device.ReadWrite.All",
+        "Application.ReadWrite.All",
     }
 )
 """What ``sandbox-limited`` lacks: the two its 403s demonstrate, and the write permissions added
@@ -54,6 +57,8 @@ DELEGATED_SCOPES = frozenset(
         "Directory.ReadWrite.All",
         "Device.Read.All",
         "Application.Read.All",
+        "Application.ReadWrite.All",
+        "LicenseAssignment.ReadWrite.All",
         "AuditLog.Read.All",
         "User.Invite.All",
         "Reports.Read.All",

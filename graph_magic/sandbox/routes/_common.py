@@ -45,6 +45,24 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     "devices.write": frozenset({"Device.ReadWrite.All", "Directory.ReadWrite.All"}),
     "devices.delete": frozenset({"Device.ReadWrite.All"}),
+    "organization": frozenset(
+        {"Organization.Read.All", "Organization.ReadWrite.All", "User.Read.All"} | _DIR_READ
+    ),
+    "directoryRoles": frozenset(
+        {"RoleManagement.Read.Directory", "RoleManagement.ReadWrite.Directory"} | _DIR_READ
+    ),
+    "directoryObjects": frozenset(_DIR_READ),
+    "memberships": frozenset(
+        {"Application.Read.All", "Application.ReadWrite.All", "Device.Read.All", "User.Read.All"}
+        | {"Group.Read.All", "Group.ReadWrite.All", "GroupMember.Read.All"}
+        | _DIR_READ
+    ),
+    "applications.create": frozenset({"Application.ReadWrite.All"}),
+    "applications.write": frozenset({"Application.ReadWrite.All"}),
+    "applications.credentials": frozenset({"Application.ReadWrite.All", "Directory.ReadWrite.All"}),
+    "licenses.write": frozenset(
+        {"LicenseAssignment.ReadWrite.All", "User.ReadWrite.All", "Directory.ReadWrite.All"}
+    ),
 }
 """Any one of these grants the route (Graph's "least privileged ... higher privileged" lists)."""
 

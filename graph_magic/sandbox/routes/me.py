@@ -29,25 +29,26 @@ class MeRoutes:
 
     def me(self, req: GraphRequest) -> GraphResponse:
         """/me: the signed-in user; app-only tokens get Graph's 400."""
-        return self.users.get_user(req, _me_id(req))
+        return self.users.get_user(req, me_id(req))
 
     def me_relation(self, req: GraphRequest, rel: str) -> GraphResponse:
         """/me/manager and /me/memberOf."""
-        user_id = _me_id(req)
+        user_id = me_id(req)
         if rel.lower() == "manager":
             return self.users.user_manager(req, user_id)
         return self.users.user_member_of(req, user_id)
 
     def me_member_of_cast(self, req: GraphRequest, cast: str) -> GraphResponse:
         """GET /me/memberOf/microsoft.graph.group."""
-        return self.users.user_member_of_cast(req, _me_id(req), cast)
+        return self.users.user_member_of_cast(req, me_id(req), cast)
 
     def count_me_member_of_cast(self, req: GraphRequest, cast: str) -> GraphResponse:
         """GET /me/memberOf/microsoft.graph.group/$count."""
-        return self.users.count_member_of_cast(req, _me_id(req), cast)
+        return self.users.count_member_of_cast(req, me_id(req), cast)
 
 
-def _me_id(req: GraphRequest) -> str:
+def me_id(req: GraphRequest) -> str:
+    """The signed-in user's id, or Graph's 400 for an app-only token (which has no user)."""
     principal = req.principal
     if principal.kind != "delegated" or not principal.user_id:
         raise bad_request(ge.ME_NEEDS_DELEGATED, code="BadRequest")
