@@ -53,6 +53,8 @@ class Tenant:
         self.role_members: dict[str, list[str]] = core.role_members
         self.group_owners: dict[str, list[str]] = core.group_owners
         self.removed_kinds: dict[str, str] = {}
+        self.member_changes: dict[str, list[tuple[int, str, bool]]] = {}
+        """Group id -> (version, member id, added?) of each membership write, for members@delta."""
         """Removed object id -> its collection, for ids not of users (delta per collection)."""
         self._by_id: dict[str, dict[str, Any]] = {}
         for collection in (
@@ -163,12 +165,14 @@ class Tenant:
         self.members.setdefault(group_id, []).append(member_id)
         self.member_of[member_id] = (*self.member_of.get(member_id, ()), group_id)
         self.touch(group_id)  # group delta reports the membership change (members@delta)
+        self.member_changes.setdefault(group_id, []).append((self.version, member_id, True))
 
     def remove_member(self, group_id: str, member_id: str) -> None:
         """Take ``member_id`` out of ``group_id``'s direct members (members and memberOf)."""
         self.members[group_id].remove(member_id)
         self._leave(member_id, group_id)
         self.touch(group_id)
+        self.member_changes.setdefault(group_id, []).append((self.version, member_id, False))
 
     def _leave(self, member_id: str, group_id: str) -> None:
         """The memberOf side of a removed membership (kept as a tuple, like generated ones)."""
