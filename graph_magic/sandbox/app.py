@@ -45,6 +45,7 @@ from graph_magic.sandbox.routes.delta_directory import (
 )
 from graph_magic.sandbox.routes.devices import DeviceRoutes
 from graph_magic.sandbox.routes.directory import DirectoryRoutes
+from graph_magic.sandbox.routes.group_links import OwnerRoutes
 from graph_magic.sandbox.routes.groups import GroupRoutes
 from graph_magic.sandbox.routes.invitations import InvitationRoutes
 from graph_magic.sandbox.routes.logs import LogRoutes
@@ -129,6 +130,7 @@ class GraphService:
             AppRoutes(tenant, engine),
             LogRoutes(tenant, engine),
             DirectoryRoutes(tenant, engine),
+            OwnerRoutes(tenant, engine),
             MembershipRoutes(tenant, engine),
             self.reports,
         ):

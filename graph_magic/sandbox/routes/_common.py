@@ -173,7 +173,11 @@ def json_object(req: GraphRequest) -> dict[str, Any]:
 def declared_body(req: GraphRequest, properties: tuple[str, ...]) -> dict[str, Any]:
     """The JSON object of a write, refusing properties the type does not declare (instance
     annotations such as ``@odata.type``, which SDKs send, are allowed)."""
-    body = json_object(req)
+    return check_declared(json_object(req), properties)
+
+
+def check_declared(body: dict[str, Any], properties: tuple[str, ...]) -> dict[str, Any]:
+    """``body``, or Graph's 400 naming its first property the type does not declare."""
     for key in body:
         if key not in properties and not key.startswith("@"):
             raise bad_request(ge.UNDECLARED_PROPERTY.format(prop=key))
