@@ -35,6 +35,7 @@ from graph_magic.sandbox.http import GraphRequest, GraphResponse, Router, compac
 from graph_magic.sandbox.odata.engine import Engine
 from graph_magic.sandbox.options import SandboxOptions
 from graph_magic.sandbox.routes._common import ObjectIds
+from graph_magic.sandbox.routes.app_writes import AppWriteRoutes
 from graph_magic.sandbox.routes.apps import AppRoutes
 from graph_magic.sandbox.routes.batch import run_batch
 from graph_magic.sandbox.routes.delta import Delta
@@ -128,6 +129,7 @@ class GraphService:
             GroupRoutes(tenant, engine, ids, self._now_iso),
             DeviceRoutes(tenant, engine),
             AppRoutes(tenant, engine),
+            AppWriteRoutes(tenant, engine, ids, self._now_iso),
             LogRoutes(tenant, engine),
             DirectoryRoutes(tenant, engine),
             OwnerRoutes(tenant, engine),

@@ -60,6 +60,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "applications.create": frozenset({"Application.ReadWrite.All"}),
     "applications.write": frozenset({"Application.ReadWrite.All"}),
     "applications.credentials": frozenset({"Application.ReadWrite.All", "Directory.ReadWrite.All"}),
+    "servicePrincipals.write": frozenset({"Application.ReadWrite.All", "Directory.ReadWrite.All"}),
     "licenses.write": frozenset(
         {"LicenseAssignment.ReadWrite.All", "User.ReadWrite.All", "Directory.ReadWrite.All"}
     ),
