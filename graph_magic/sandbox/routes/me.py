@@ -14,7 +14,8 @@ _CAST_GROUP = r"/microsoft\.graph\.(?P<cast>group)"
 
 
 class MeRoutes:
-    """/me, /me/manager, /me/memberOf and its group cast, as the user's own routes."""
+    """/me, /me/manager, /me/memberOf and its group cast, /me/assignLicense, as the user's own
+    routes."""
 
     def __init__(self, users: UserRoutes) -> None:
         self.users = users
@@ -26,6 +27,7 @@ class MeRoutes:
         add("GET", rf"/me/memberOf{_CAST_GROUP}/\$count", self.count_me_member_of_cast)
         add("GET", rf"/me/memberOf{_CAST_GROUP}", self.me_member_of_cast)
         add("GET", r"/me/(?P<rel>manager|memberOf)", self.me_relation)
+        add("POST", r"/me/assignLicense", self.me_assign_license)
 
     def me(self, req: GraphRequest) -> GraphResponse:
         """/me: the signed-in user; app-only tokens get Graph's 400."""
@@ -45,6 +47,10 @@ class MeRoutes:
     def count_me_member_of_cast(self, req: GraphRequest, cast: str) -> GraphResponse:
         """GET /me/memberOf/microsoft.graph.group/$count."""
         return self.users.count_member_of_cast(req, me_id(req), cast)
+
+    def me_assign_license(self, req: GraphRequest) -> GraphResponse:
+        """POST /me/assignLicense: the signed-in user's licenses."""
+        return self.users.assign_license(req, me_id(req))
 
 
 def me_id(req: GraphRequest) -> str:

@@ -211,7 +211,7 @@ class UserRoutes(WritingRoutes):
 
     def assign_license(self, req: GraphRequest, id: str) -> GraphResponse:
         """POST /users/{id}/assignLicense: 200 with the user; needs a usageLocation."""
-        require(req, "users.write")
+        require(req, "licenses.write")
         user = find_user(self.tenant, id)
         body = json_object(req)
         add = body.get("addLicenses")
