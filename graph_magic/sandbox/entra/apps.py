@@ -39,6 +39,7 @@ _LIMITED_WITHOUT = frozenset(
         "GroupMember.ReadWrite.All",
         "Device.ReadWrite.All",
         "Application.ReadWrite.All",
+        "LicenseAssignment.ReadWrite.All",
     }
 )
 """What ``sandbox-limited`` lacks: the two its 403s demonstrate, and the write permissions added

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 
+from graph_magic.sandbox import APPS
 from tests.sandbox.sandbox_kit import GRAPH, delegated, error_of
 
 META = "https://graph.microsoft.com/v1.0/$metadata#"
@@ -131,3 +132,9 @@ async def test_credentials_need_a_write_permission(app):
         r = await c.post(f"/v1.0/applications/{application['id']}/addPassword", json={})
         assert error_of(r) == DENIED
         assert application["passwordCredentials"] == []
+
+
+def test_sandbox_app_may_write_applications_and_limited_may_not():
+    new = {"Application.ReadWrite.All", "LicenseAssignment.ReadWrite.All"}
+    assert new <= APPS["sandbox-app"].roles
+    assert not new & APPS["sandbox-limited"].roles
