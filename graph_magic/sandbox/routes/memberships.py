@@ -31,8 +31,15 @@ from graph_magic.sandbox.routes._common import (
 from graph_magic.sandbox.routes.me import me_id
 
 _CAST = r"/microsoft\.graph\.(?P<cast>user|group)"
+_CAST_GROUP = r"/microsoft\.graph\.(?P<cast>group)"
 _ACTION = r"(?P<action>getMemberGroups|getMemberObjects|checkMemberGroups|checkMemberObjects)"
-_OWNERS = ("users", "groups", "directoryObjects")
+_OWNERS = ("users", "groups", "servicePrincipals", "devices", "directoryObjects")
+_KIND_OF = {
+    "groups": "groupTypes",
+    "serviceprincipals": "servicePrincipalType",
+    "devices": "deviceId",
+}
+"""A key only objects of that collection hold (the path's collection, lower-cased, must match)."""
 MAX_CHECKED = 20
 """Ids one ``checkMemberGroups`` / ``checkMemberObjects`` call may ask about (Graph's limit)."""
 
@@ -48,8 +55,11 @@ class MembershipRoutes(TenantRoutes):
         add("GET", rf"/groups/{ID}/transitiveMembers{_CAST}/\$count", self.count_transitive_cast)
         add("GET", rf"/groups/{ID}/transitiveMembers{_CAST}", self.transitive_members_cast)
         add("GET", rf"/groups/{ID}/transitiveMembers", self.transitive_members)
+        add("GET", rf"/users/{ID}/transitiveMemberOf{_CAST_GROUP}", self.transitive_member_of_cast)
         add("GET", rf"/users/{ID}/transitiveMemberOf", self.transitive_member_of)
+        add("GET", rf"/me/transitiveMemberOf{_CAST_GROUP}", self.my_transitive_member_of_cast)
         add("GET", r"/me/transitiveMemberOf", self.my_transitive_member_of)
+        add("GET", rf"/groups/{ID}/transitiveMemberOf", self.group_transitive_member_of)
         for owner in _OWNERS:
             add("POST", rf"/{owner}/{ID}/{_ACTION}", self.member_action)
         add("POST", rf"/me/{_ACTION}", self.my_member_action)
@@ -100,9 +110,29 @@ class MembershipRoutes(TenantRoutes):
             self.engine.specs["groups"], req, items, context="directoryObjects", typed=True
         )
 
+    def transitive_member_of_cast(self, req: GraphRequest, id: str, cast: str) -> GraphResponse:
+        """GET /users/{id}/transitiveMemberOf/microsoft.graph.group: the groups, as /groups."""
+        user = find_user(self.tenant, id)
+        require_user_read(req, user["id"])
+        items = self._objects(self.groups_of(user["id"]))
+        return cast_list(self.engine, req, items, cast, units=1)
+
     def my_transitive_member_of(self, req: GraphRequest) -> GraphResponse:
         """GET /me/transitiveMemberOf."""
         return self.transitive_member_of(req, me_id(req))
+
+    def my_transitive_member_of_cast(self, req: GraphRequest, cast: str) -> GraphResponse:
+        """GET /me/transitiveMemberOf/microsoft.graph.group."""
+        return self.transitive_member_of_cast(req, me_id(req), cast)
+
+    def group_transitive_member_of(self, req: GraphRequest, id: str) -> GraphResponse:
+        """GET /groups/{id}/transitiveMemberOf: the groups a group is nested in."""
+        require(req, "groups")
+        group = directory_object(self.tenant, self.engine, "groups", id)
+        items = self._objects(self.groups_of(group["id"]))
+        return self.engine.collection_response(
+            self.engine.specs["groups"], req, items, context="directoryObjects", typed=True
+        )
 
     # ----- the membership actions ------------------------------------------------------------
 
@@ -113,7 +143,8 @@ class MembershipRoutes(TenantRoutes):
             object_id = find_user(self.tenant, id)["id"]
         else:
             found = self.tenant.find_object(key_of(id))
-            if found is None or (owner == "groups" and "groupTypes" not in found):
+            marker = _KIND_OF.get(owner)
+            if found is None or (marker is not None and marker not in found):
                 raise not_found(key_of(id))
             object_id = found["id"]
         own = req.principal.kind == "delegated" and object_id == req.principal.user_id

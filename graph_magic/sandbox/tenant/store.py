@@ -111,6 +111,9 @@ class Tenant:
         for group_id in self.member_of.pop(user["id"], []):
             self.members[group_id].remove(user["id"])
         self.manager_of.pop(user["id"], None)
+        for holders in (*self.group_owners.values(), *self.role_members.values()):
+            if user["id"] in holders:
+                holders.remove(user["id"])
         for report_id in [k for k, v in self.manager_of.items() if v == user["id"]]:
             del self.manager_of[report_id]
         self.version += 1

@@ -155,3 +155,39 @@ async def test_me_actions_with_user_read_and_app_tokens(client, app):
         "BadRequest",
         "/me request is only valid with delegated authentication flow.",
     )
+
+
+async def test_transitive_member_of_casts_and_groups_nested_in_groups(client, app):
+    tenant = app.state.tenant
+    outer, inner, user = nested_pair(tenant)
+    cast = await client.get(f"/v1.0/users/{user['id']}/transitiveMemberOf/microsoft.graph.group")
+    body = cast.json()
+    assert body["@odata.context"] == META + "groups"
+    assert {outer["id"], inner["id"]} <= {g["id"] for g in body["value"]}
+    assert all("@odata.type" not in g for g in body["value"])
+    up = (await client.get(f"/v1.0/groups/{inner['id']}/transitiveMemberOf")).json()["value"]
+    assert outer["id"] in [g["id"] for g in up]
+
+
+async def test_actions_on_devices_and_service_principals(client, app):
+    tenant = app.state.tenant
+    sp = tenant.service_principals[0]
+    r = await client.post(
+        f"/v1.0/servicePrincipals/{sp['id']}/getMemberGroups", json={"securityEnabledOnly": False}
+    )
+    assert r.status_code == 200 and r.json()["value"] == []
+    group = tenant.groups[0]
+    r = await client.post(
+        f"/v1.0/devices/{group['id']}/getMemberObjects", json={"securityEnabledOnly": False}
+    )
+    assert error_of(r)[:2] == (404, "Request_ResourceNotFound")
+
+
+async def test_a_deleted_user_owns_and_holds_nothing(client, app):
+    tenant = app.state.tenant
+    role = tenant.directory_roles[0]
+    holder = tenant.role_members[role["id"]][0]
+    assert (await client.delete(f"/v1.0/users/{holder}")).status_code == 204
+    members = (await client.get(f"/v1.0/directoryRoles/{role['id']}/members")).json()["value"]
+    assert holder not in [m["id"] for m in members]
+    assert all(holder not in owners for owners in tenant.group_owners.values())
