@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import timedelta
+from itertools import islice
 
 from graph_magic.sandbox._clock import DATA_END, iso_z
 from graph_magic.sandbox.tenant._seeded import Links, Obj, below, guid
@@ -74,6 +75,10 @@ ROLES = (
 Template ids are Microsoft's, the same in every tenant."""
 
 
+_POOL = 2000
+"""Role holders and group owners are drawn from the tenant's first this-many members."""
+
+
 @dataclass
 class DirectoryCore:
     """The organization, directory roles and their members, and group owners."""
@@ -86,7 +91,8 @@ class DirectoryCore:
 
 def make_directory_core(seed: int, users: list[Obj], groups: list[Obj]) -> DirectoryCore:
     """The directory core of a tenant whose users and groups are already made."""
-    members = [u["id"] for u in users if u.get("userType") == "Member"]
+    pool = (u["id"] for u in users if u.get("userType") == "Member")
+    members = list(islice(pool, _POOL))  # the first members: a 200,000-user tenant stays cheap
     roles, role_members = _roles(seed, members)
     return DirectoryCore([_organization()], roles, role_members, _owners(seed, groups, members))
 
