@@ -131,6 +131,10 @@ async def test_credentials_need_a_write_permission(app):
     ) as c:
         r = await c.post(f"/v1.0/applications/{application['id']}/addPassword", json={})
         assert error_of(r) == DENIED
+        r = await c.post("/v1.0/servicePrincipals", json={"appId": application["appId"]})
+        assert error_of(r) == DENIED
+        sp = app.state.tenant.service_principals[0]["id"]
+        assert error_of(await c.delete(f"/v1.0/servicePrincipals/{sp}")) == DENIED
         assert application["passwordCredentials"] == []
 
 

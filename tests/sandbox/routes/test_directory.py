@@ -142,3 +142,5 @@ async def test_get_by_ids_errors_and_permission(client, app):
     assert error_of(await client.post(url, json=bad_type))[0] == 400
     async with as_user(app, app.state.tenant.users[3], ("User.Read.All",)) as c:
         assert error_of(await c.post(url, json={"ids": ["x"]})) == DENIED
+        one = app.state.tenant.groups[0]["id"]
+        assert error_of(await c.get(f"/v1.0/directoryObjects/{one}")) == DENIED

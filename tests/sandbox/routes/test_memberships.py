@@ -191,3 +191,14 @@ async def test_a_deleted_user_owns_and_holds_nothing(client, app):
     members = (await client.get(f"/v1.0/directoryRoles/{role['id']}/members")).json()["value"]
     assert holder not in [m["id"] for m in members]
     assert all(holder not in owners for owners in tenant.group_owners.values())
+
+
+async def test_group_relationships_need_a_group_permission(app):
+    tenant = app.state.tenant
+    group_id = tenant.groups[0]["id"]
+    headers = delegated(app, tenant.users[2], ("User.Read",))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app), base_url=GRAPH, headers=headers
+    ) as c:
+        for path in ("owners", "transitiveMembers", "transitiveMemberOf"):
+            assert error_of(await c.get(f"/v1.0/groups/{group_id}/{path}")) == DENIED
