@@ -8,9 +8,11 @@ object type, each item naming its type in ``@odata.type``.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import graph_magic.sandbox.graph_errors as ge
+from graph_magic.knowledge import Knowledge
 from graph_magic.sandbox.graph_errors import bad_request, not_found
 from graph_magic.sandbox.http import GraphRequest, GraphResponse, Router, json_response
 from graph_magic.sandbox.odata.engine import project
@@ -146,10 +148,19 @@ class DirectoryRoutes(TenantRoutes):
             short = name.lower().removeprefix("microsoft.graph.")
             if short == "directoryobject":
                 return None
-            if short not in _TYPES:
+            if short in _TYPES:
+                wanted.add(_TYPES[short])
+            elif short not in _directory_types():  # a real type the tenant holds none of: fine
                 raise bad_request(ge.INVALID_VALUE.format(prop="types", resource="getByIds"))
-            wanted.add(_TYPES[short])
         return wanted
+
+
+@cache
+def _directory_types() -> frozenset[str]:
+    """Every type Graph's metadata derives from directoryObject, short and lower-cased (read
+    from the knowledge index on the first ``types`` naming a type the sandbox does not hold)."""
+    derived = Knowledge.for_cloud("global").derived_types("directoryObject")
+    return frozenset(name.removeprefix("microsoft.graph.").lower() for name in derived)
 
 
 def _strings(value: Any) -> bool:

@@ -139,7 +139,15 @@ async def test_get_by_ids_errors_and_permission(client, app):
         "Invalid value specified for property 'ids': it cannot hold more than 1000 ids.",
     )
     bad_type = {"ids": ["x"], "types": ["printer"]}
-    assert error_of(await client.post(url, json=bad_type))[0] == 400
+    assert error_of(await client.post(url, json=bad_type)) == (
+        400,
+        "Request_BadRequest",
+        "Invalid value specified for property 'types' of resource 'getByIds'.",
+    )
+    group = app.state.tenant.groups[0]["id"]
+    units = {"ids": [group], "types": ["administrativeUnit", "microsoft.graph.orgContact"]}
+    answer = await client.post(url, json=units)
+    assert answer.status_code == 200 and answer.json()["value"] == []
     async with as_user(app, app.state.tenant.users[3], ("User.Read.All",)) as c:
         assert error_of(await c.post(url, json={"ids": ["x"]})) == DENIED
         one = app.state.tenant.groups[0]["id"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph_magic.knowledge.api import Knowledge
+from graph_magic.knowledge import Knowledge
 from graph_magic.sandbox import create_app
 
 TYPES = {
