@@ -43,7 +43,7 @@ def build_specs(tenant: Tenant) -> dict[str, EntitySpec]:
     """Specs for every collection of a tenant (non-user shapes read from its first objects)."""
     specs = {"users": USER_SPEC}
     samples = {
-        "groups": ("group", tenant.groups, {"expand": frozenset({"members"})}),
+        "groups": ("group", tenant.groups, {"expand": frozenset({"members", "owners"})}),
         "devices": ("device", tenant.devices, {"expand": frozenset({"registeredOwners"})}),
         "applications": ("application", tenant.applications, {}),
         "servicePrincipals": ("servicePrincipal", tenant.service_principals, {}),

@@ -202,3 +202,11 @@ async def test_group_relationships_need_a_group_permission(app):
     ) as c:
         for path in ("owners", "transitiveMembers", "transitiveMemberOf"):
             assert error_of(await c.get(f"/v1.0/groups/{group_id}/{path}")) == DENIED
+
+
+async def test_groups_expand_owners(client, app):
+    tenant = app.state.tenant
+    group = tenant.groups[0]
+    body = (await client.get(f"/v1.0/groups/{group['id']}?$expand=owners($select=id)")).json()
+    assert [o["id"] for o in body["owners"]] == tenant.group_owners[group["id"]]
+    assert all(o["@odata.type"] == "#microsoft.graph.user" for o in body["owners"])
