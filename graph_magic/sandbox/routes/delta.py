@@ -1,4 +1,5 @@
-"""Delta query on users: a full round over nextLinks, then changes since a deltaLink.
+"""Delta query: a full round over nextLinks, then changes since a deltaLink (on users here;
+``delta_directory`` sets the same rounds on groups, applications and service principals).
 
 The tokens carry their state (tenant change version, $select, offset), signed with a
 seed-derived key so a forged token is a 400. Later rounds return users changed since the token's
