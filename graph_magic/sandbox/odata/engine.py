@@ -308,8 +308,8 @@ class Engine:
         if relationship == "manager":
             manager = t.manager_of.get(object_id)
             ids = [manager] if manager else []
-        elif relationship == "memberOf":
-            ids = t.member_of.get(object_id, [])
+        elif relationship == "memberOf":  # groups, then the directory roles held, as on Graph
+            ids = [*t.member_of.get(object_id, ()), *t.roles_held(object_id)]
         elif relationship == "members":
             ids = t.members.get(object_id) or t.role_members.get(object_id, [])
         elif relationship == "owners":

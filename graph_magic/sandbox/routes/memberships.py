@@ -197,11 +197,7 @@ class MembershipRoutes(TenantRoutes):
 
     def roles_of(self, object_id: str) -> list[str]:
         """The directory roles ``object_id`` holds (directly: roles do not nest)."""
-        return [
-            role["id"]
-            for role in self.tenant.directory_roles
-            if object_id in self.tenant.role_members.get(role["id"], ())
-        ]
+        return self.tenant.roles_held(object_id)
 
     def _objects(self, ids: list[str]) -> list[dict[str, Any]]:
         found = (self.tenant.find_object(i) for i in ids)

@@ -84,6 +84,10 @@ class Tenant:
             return found
         return self._by_upn.get(id_or_upn.lower())
 
+    def roles_held(self, object_id: str) -> list[str]:
+        """The ids of the directory roles ``object_id`` holds (roles do not nest)."""
+        return [r for r, holders in self.role_members.items() if object_id in holders]
+
     def find_object(self, object_id: str) -> dict[str, Any] | None:
         """Any directory object (user, group, device, application, servicePrincipal) by id."""
         return self._by_id.get(object_id)

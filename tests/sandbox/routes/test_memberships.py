@@ -210,3 +210,19 @@ async def test_groups_expand_owners(client, app):
     body = (await client.get(f"/v1.0/groups/{group['id']}?$expand=owners($select=id)")).json()
     assert [o["id"] for o in body["owners"]] == tenant.group_owners[group["id"]]
     assert all(o["@odata.type"] == "#microsoft.graph.user" for o in body["owners"])
+
+
+async def test_member_of_lists_roles_after_groups_and_the_group_cast_drops_them(client, app):
+    tenant = app.state.tenant
+    role = tenant.directory_roles[1]
+    holder = tenant.role_members[role["id"]][0]
+    items = (await client.get(f"/v1.0/users/{holder}/memberOf?$top=999")).json()["value"]
+    assert [i["id"] for i in items] == [
+        *tenant.member_of.get(holder, ()),
+        *tenant.roles_held(holder),
+    ]
+    assert items[-1]["@odata.type"] == "#microsoft.graph.directoryRole"
+    groups = await client.get(
+        f"/v1.0/users/{holder}/memberOf/microsoft.graph.group?$count=true", headers=EVENTUAL
+    )
+    assert role["id"] not in [g["id"] for g in groups.json()["value"]]
