@@ -60,7 +60,7 @@ def build_specs(tenant: Tenant) -> dict[str, EntitySpec]:
         specs[name] = spec_from(name, type_name, sample, **rules, **extra)
     specs["groups"] = _group_spec(specs["groups"])
     specs["directoryRoles"] = spec_from(
-        "directoryRoles", "directoryRole", tenant.directory_roles[0], filterable=False
+        "directoryRoles", "directoryRole", tenant.directory_roles[0]
     )
     specs["organization"] = spec_from(
         "organization", "organization", tenant.organization[0], filterable=False

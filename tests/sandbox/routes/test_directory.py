@@ -152,3 +152,9 @@ async def test_get_by_ids_errors_and_permission(client, app):
         assert error_of(await c.post(url, json={"ids": ["x"]})) == DENIED
         one = app.state.tenant.groups[0]["id"]
         assert error_of(await c.get(f"/v1.0/directoryObjects/{one}")) == DENIED
+
+
+async def test_roles_filter_by_display_name_as_scripts_do(client):
+    r = await client.get("/v1.0/directoryRoles?$filter=displayName eq 'Global Administrator'")
+    (role,) = r.json()["value"]
+    assert role["roleTemplateId"] == GLOBAL_ADMIN
