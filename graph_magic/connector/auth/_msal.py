@@ -153,6 +153,17 @@ class _MsalProvider(_Provider):
     def _build_app(self) -> Any:
         raise NotImplementedError
 
+    def _forget_app(self) -> None:
+        """Drop the msal app after a failed call, so the next request really asks again.
+
+        msal's HTTP layer replays a failed token answer (a 5xx for 5 s, an OAuth 400 for 60 s)
+        from a throttle cache that lives in the app; the provider already lets one request per
+        wave of callers through, so a failure is never retried in a burst. The token cache is
+        ours, not the app's, so nothing signed in is lost.
+        """
+        with self._app_lock:
+            self._app = None
+
     async def _call(
         self, action: str, fn: Callable[[], dict[str, Any]], *, pending_ok: bool = False
     ) -> dict[str, Any]:
@@ -170,11 +181,14 @@ class _MsalProvider(_Provider):
         try:
             result = await asyncio.to_thread(in_thread)
         except GraphAuthError:
+            self._forget_app()
             raise
         except Exception as exc:
+            self._forget_app()
             raise _exception_error(action, exc, self._secrets()) from None
         pending = pending_ok and (result or {}).get("error") in _DEVICE_FLOW_PENDING
         if (not result or "access_token" not in result) and not pending:
+            self._forget_app()
             raise _auth_error(action, result or {}, self._secrets())
         claims = result.get("id_token_claims") or {}
         self._account_name = claims.get("preferred_username") or self._account_name
@@ -351,8 +365,7 @@ class DeviceCodeProvider(_MsalProvider):
         finally:
             self._flow = None
         async with self._refresh_lock():
-            self._token, self._expires_on = result["access_token"], self._expiry(result)
-            self._generation += 1
+            self._store(result["access_token"], self._expiry(result))
         return result["access_token"]
 
     async def _acquire(self, *, force: bool) -> tuple[str, float | None]:
