@@ -6,7 +6,7 @@ everywhere at once. Covered: Authorization and cookie headers, bearer and basic 
 JWTs, client secrets, tokens in token responses, passwords, the ``secretText`` Graph returns from
 ``addPassword``, the ``key`` of ``keyCredentials`` (a base64 blob), private keys, the value of a
 ``{"key"|"name": "<secret name>", "value": ...}`` pair (synchronization secrets, password SSO
-fields), and credential query parameters.
+fields), credential query parameters, and the user info of a URL.
 """
 
 from __future__ import annotations
@@ -53,11 +53,14 @@ _JSON_STRING = r'"(?:[^"\\]|\\.)*"'
 # What names a secret in a {"key": NAME, "value": ...} pair (synchronization secrets such as
 # SecretToken, a password SSO field such as param_password): looser, as it is data, not a member.
 _PAIR_NAME = r"[A-Za-z0-9_\-.]*(?:secret|token|password|passwd|pwd|apikey|api_key)[A-Za-z0-9_\-.]*"
+# User info in a URL (https://user:password@host/): httpx would send it as Basic auth.
+_USER_INFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s@?#]+@")
 _TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     # "Bearer <token>" anywhere (Authorization values, logged headers, error texts).
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9\-._~+/]+=*"), rf"\1 {MASK}"),
     # JWT-shaped strings: three base64url parts, the first starting like a JSON header.
     (re.compile(r"\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"), MASK),
+    (_USER_INFO, rf"\1{MASK}@"),
     # JSON members: "access_token": "...", "password": "...", "secretText": "..."
     (re.compile(rf'(?i)("{_TEXT_NAME}"\s*:\s*){_JSON_STRING}'), rf'\1"{MASK}"'),
     # keyCredentials' "key": a base64 certificate or key; a short "key" (a name) stays.
@@ -114,7 +117,7 @@ def mask_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict
 
 def mask_url(url: str | httpx.URL) -> str:
     """``url`` with secret-looking query values (``sig``, ``token``, ``code``...) masked."""
-    text = str(url)
+    text = _USER_INFO.sub(rf"\1{MASK}@", str(url))
     parts = urlsplit(text)
     if not parts.query:
         return mask_text(text)

@@ -176,7 +176,8 @@ class Sender:
         """Send, following redirects by hand (Graph's report downloads redirect to storage).
 
         Credentials never follow to another host, nor a body (a 307/308 elsewhere is refused),
-        and a redirect from https to http is refused.
+        and a redirect from https to http is refused; past ``_MAX_REDIRECTS`` hops (a loop)
+        the request is a GraphResponseError, not the last 3xx passed off as an answer.
         """
         client = self._client()
         method, url, content = request.method, request.url, request.content
@@ -195,7 +196,11 @@ class Sender:
                     raise _refused(target, f"the {method} body on a {response.status_code}")
                 headers = {k: v for k, v in headers.items() if k.lower() not in _CREDENTIAL_HEADERS}
             url = target
-        return response
+        raise GraphResponseError(
+            f"{request.method} {mask_url(request.url)} was redirected more than "
+            f"{_MAX_REDIRECTS} times without an answer (a redirect loop?)",
+            url=mask_url(url),
+        )
 
     async def _hop(
         self,
@@ -210,10 +215,14 @@ class Sender:
         log = self.system.logging
         telemetry.log_request(log, method, url, headers, content)
         started = time.perf_counter()
-        response = await client.send(
-            client.build_request(method, url, headers=headers, content=content, timeout=timeout),
-            stream=True,
-        )
+        built = client.build_request(method, url, headers=headers, content=content, timeout=timeout)
+        try:
+            response = await client.send(built, stream=True)
+        except httpx.InvalidURL as exc:  # httpx reads a redirect's Location for next_request
+            raise GraphResponseError(
+                f"a redirect from {mask_url(url)} has a Location that is not a URL ({exc})",
+                url=mask_url(url),
+            ) from None
         try:
             await _read_capped(response, self.system.max_response_bytes, url)
         finally:
@@ -240,19 +249,30 @@ async def _read_capped(response: httpx.Response, cap: int, url: str) -> None:
     """
     chunks: list[bytes] = []
     size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > cap:
-            where = mask_url(url)
-            raise GraphResponseError(
-                f"the answer from {where} is larger than max_response_bytes ({cap} bytes, "
-                "counted after decompression); raise the system's max_response_bytes if it "
-                "is expected",
-                url=where,
-                setting="max_response_bytes",
-            )
-        chunks.append(chunk)
+    try:
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise _too_large(url, cap)
+            chunks.append(chunk)
+    except httpx.DecodingError as exc:
+        encoding = response.headers.get("content-encoding", "")
+        raise GraphResponseError(
+            f"the answer from {mask_url(url)} says it is {encoding}-encoded but does not "
+            f"decode ({exc})",
+            url=mask_url(url),
+        ) from None
     response._content = b"".join(chunks)  # what Response.aread sets; the body is now read
+
+
+def _too_large(url: str, cap: int) -> GraphResponseError:
+    where = mask_url(url)
+    return GraphResponseError(
+        f"the answer from {where} is larger than max_response_bytes ({cap} bytes, counted "
+        "after decompression); raise the system's max_response_bytes if it is expected",
+        url=where,
+        setting="max_response_bytes",
+    )
 
 
 def _redirect_target(url: str, location: str) -> str:
@@ -274,8 +294,9 @@ def check_absolute_url(url: object) -> None:
     """Raise ValueError unless ``url`` is an absolute http(s) URL with a host and a valid port.
 
     For the URLs an answer hands over (nextLinks, redirect Locations), so a hostile one is
-    refused by name rather than as a raw InvalidURL. ``urlsplit`` keeps the per-page check
-    cheap; the host is then compared with the Graph host's, which httpx can always send to.
+    refused by name rather than as a raw InvalidURL. User info is refused too: httpx would
+    send it as Basic auth in place of the token. The host is then compared with the Graph
+    host's.
     """
     if not isinstance(url, str):
         raise ValueError(f"a {type(url).__name__}, not a string")
@@ -286,6 +307,12 @@ def check_absolute_url(url: object) -> None:
         raise ValueError("not an absolute URL")
     if parts.port == 0:  # .port raises ValueError on a port out of range or not a number
         raise ValueError("port 0")
+    if "@" in parts.netloc:  # httpx would swap the bearer token for Basic auth
+        raise ValueError("it has user info")
+    try:
+        httpx.URL(url)  # httpx's own limits (length, IDNA) must fail here, by name
+    except httpx.InvalidURL as exc:
+        raise ValueError(str(exc)) from None
 
 
 def _refused(target: str, what: str) -> GraphSecurityError:
