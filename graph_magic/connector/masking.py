@@ -53,6 +53,8 @@ _JSON_STRING = r'"(?:[^"\\]|\\.)*"'
 # What names a secret in a {"key": NAME, "value": ...} pair (synchronization secrets such as
 # SecretToken, a password SSO field such as param_password): looser, as it is data, not a member.
 _PAIR_NAME = r"[A-Za-z0-9_\-.]*(?:secret|token|password|passwd|pwd|apikey|api_key)[A-Za-z0-9_\-.]*"
+# A URL inside any text (log lines of httpx's own, error messages): its query is masked.
+_URL = re.compile(r"(?i)\bhttps?://[^\s'\"<>]+")
 # User info in a URL (https://user:password@host/): httpx would send it as Basic auth.
 _USER_INFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s@?#]+@")
 _TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -97,6 +99,7 @@ def mask_text(text: str) -> str:
     """
     if not text:
         return text
+    text = _URL.sub(lambda found: _mask_query(found.group()), text)
     for pattern, replacement in _TEXT_RULES:
         text = pattern.sub(replacement, text)
     return text
@@ -117,13 +120,18 @@ def mask_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict
 
 def mask_url(url: str | httpx.URL) -> str:
     """``url`` with secret-looking query values (``sig``, ``token``, ``code``...) masked."""
-    text = _USER_INFO.sub(rf"\1{MASK}@", str(url))
-    parts = urlsplit(text)
-    if not parts.query:
-        return mask_text(text)
+    return mask_text(str(url))
+
+
+def _mask_query(url: str) -> str:
+    """A URL with its credential query parameters (SAS ``sig``, ``code``...) masked."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unbalanced IPv6 bracket: no query to read
+        return url
     pairs = parse_qsl(parts.query, keep_blank_values=True)
     if not any(_SECRET_PARAM.match(k) for k, _ in pairs):
-        return text
+        return url
     masked = [(k, MASK if _SECRET_PARAM.match(k) else v) for k, v in pairs]
     query = urlencode(masked, safe="$,()':*/")
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))

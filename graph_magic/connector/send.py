@@ -30,7 +30,12 @@ from graph_magic.connector.prepare import PreparedRequest
 from graph_magic.connector.responses import token_expired
 from graph_magic.connector.retry import RETRY_ATTEMPT_HEADER, RetryPolicy
 from graph_magic.connector.urls import same_origin
-from graph_magic.errors import GraphResponseError, GraphSecurityError, GraphTransportError
+from graph_magic.errors import (
+    GraphAuthError,
+    GraphResponseError,
+    GraphSecurityError,
+    GraphTransportError,
+)
 
 __all__ = ["RATE_LIMIT_SEMAPHORES", "Bounds", "Sender", "check_absolute_url"]
 
@@ -148,6 +153,13 @@ class Sender:
         if any(name.lower() == "authorization" for name in headers):
             return headers
         token = await self._provider().get_token(force_refresh=force)
+        if not token.isprintable() or any(c.isspace() for c in token):
+            # h11 would refuse the header with the token in its message
+            raise GraphAuthError(
+                f"the token of system '{self.system.name}' holds a space or a line break, "
+                "which no bearer token has (value not shown): check the token key or "
+                "$GRAPH_TOKEN"
+            )
         return {**headers, "Authorization": f"Bearer {token}"}
 
     async def _exchange(

@@ -64,6 +64,11 @@ class _MaskingFilter(logging.Filter):
 
 _FILTER = _MaskingFilter()
 logger.addFilter(_FILTER)
+# The HTTP libraries underneath log too (httpx each request's URL at INFO, httpcore the
+# answer's headers at DEBUG, Set-Cookie included); whoever turns the root logger up must not
+# get a SAS signature or a cookie from them either. A filter binds to the logger it is on.
+for _library in ("httpx", "httpcore.connection", "httpcore.http11", "httpcore.http2"):
+    logging.getLogger(_library).addFilter(_FILTER)
 
 
 def get_logger(name: str) -> logging.Logger:

@@ -144,6 +144,7 @@ class Wire:
     def __init__(self, handler: Handler) -> None:
         self.handler = handler
         self.requests: list[httpx.Request] = []
+        self.own_provider = False  # True: the system's own token provider, not the fake
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:
         await request.aread()
@@ -158,7 +159,7 @@ class Wire:
         return GraphConnector(
             system(**overrides),
             sleep=RecordingSleep(),
-            token_provider=FakeTokenProvider(),
+            token_provider=None if self.own_provider else FakeTokenProvider(),
             transport=httpx.MockTransport(self),
         )
 
