@@ -36,13 +36,10 @@ async def _silent(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, json={"value": []})
 
 
-def deadline_case(
-    name: str, handler: Any, call: dict[str, Any], expect: Expect, arrived: int = 0
-) -> Case:
+def deadline_case(name: str, handler: Any, call: dict[str, Any], expect: Expect) -> Case:
     """``call`` (perform_action's dict) against ``handler``, with the 0.2 s deadline."""
 
     async def run(result: CaseResult) -> None:
-        result.arrived = arrived
         outcome = await drive(
             result,
             Wire(handler),
@@ -76,7 +73,6 @@ DEADLINE_CASES = [
         _second_page_drips,
         LIST,
         Expect(CUT.error, CUT.says, kept=2, sent=3),
-        2,
     ),
     deadline_case("headers never come", _silent, LIST, Expect(CUT.error, CUT.says, sent=2)),
     deadline_case(
@@ -132,7 +128,6 @@ def batch_case(name: str, edit: Any, expect: Expect, n: int = 3) -> Case:
     """``n`` creations in one $batch whose answer ``edit`` spoils."""
 
     async def run(result: CaseResult) -> None:
-        result.arrived = n
         outcome = await drive(
             result,
             Wire(_answering(edit)),

@@ -266,7 +266,7 @@ def csv_case(name: str, value: str) -> Case:
                         exporter.write_items(page.items)
                 return {"response": {"data": {"value": [item]}}}
 
-            check(result, Expect(None, sent=1), await drive(result, wire, export))
+            check(result, Expect(None, kept=1, sent=1), await drive(result, wire, export))
             with target.open(newline="", encoding="utf-8") as written_file:
                 cells = [c for row in csv.reader(written_file) for c in row]
         written = [c for c in cells if c.lstrip("'") == value]

@@ -54,13 +54,10 @@ def raw(content: bytes, content_type: str = JSON, **headers: str) -> httpx.Respo
     return httpx.Response(200, stream=httpx.ByteStream(content), headers=headers)
 
 
-def page_case(
-    name: str, second: Callable[[], httpx.Response], expect: Expect, *, arrived: int = 2
-) -> Case:
+def page_case(name: str, second: Callable[[], httpx.Response], expect: Expect) -> Case:
     """A scan whose second answer is built by ``second``."""
 
     async def run(result: CaseResult) -> None:
-        result.arrived = arrived
         check(result, expect, await drive(result, two_pages(second()), list_users))
 
     return Case(name, run)
@@ -70,7 +67,6 @@ def link_case(name: str, link: Any, expect: Expect) -> Case:
     """A scan whose first page's nextLink is ``link``."""
 
     async def run(result: CaseResult) -> None:
-        result.arrived = 2
         wire = two_pages(raw(b'{"value": [{"id": "3"}]}'), first=first_page(link))
         check(result, expect, await drive(result, wire, list_users))
 

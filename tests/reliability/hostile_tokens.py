@@ -114,7 +114,7 @@ def _case(name: str, *, failing: bool, **kwargs: Any) -> Case:
         result.extra = seen
         outcomes = seen["outcomes"]
         result.sent = seen["refreshes"] + seen["next_refreshes"]
-        result.arrived = CALLERS
+        result.to_keep = 0 if failing else CALLERS
         result.kept = sum(1 for o in outcomes if isinstance(o, dict))
         if seen["refreshes"] != 1:
             result.problems.append(f"{seen['refreshes']} token requests for one wave, not 1")
