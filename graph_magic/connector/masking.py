@@ -11,15 +11,23 @@ fields), credential query parameters, and the user info of a URL.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["MASK", "is_secret_name", "mask_headers", "mask_text", "mask_url"]
+__all__ = [
+    "MASK",
+    "is_secret_name",
+    "mask_headers",
+    "mask_sent_secrets",
+    "mask_text",
+    "mask_url",
+]
 
 MASK = "***"
 
@@ -135,3 +143,51 @@ def _mask_query(url: str) -> str:
     masked = [(k, MASK if _SECRET_PARAM.match(k) else v) for k, v in pairs]
     query = urlencode(masked, safe="$,()':*/")
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+def mask_sent_secrets(value: Any, sent: bytes | None) -> Any:
+    """``value`` (an error's text or Graph's error body) without the secrets ``sent`` carried.
+
+    Graph may repeat a value the request sent in its error's prose ("password 'x' does not
+    meet..."), where no member name marks it: the values the request body held under a secret's
+    name (JSON members, form fields) are masked wherever they appear.
+    """
+    secrets = sorted(_sent_secrets(sent), key=len, reverse=True)
+    return _replace_all(value, secrets) if secrets else value
+
+
+def _sent_secrets(sent: bytes | None) -> set[str]:
+    if not sent:
+        return set()
+    try:
+        text = sent.decode("utf-8")
+        return set(_named_values(json.loads(text)))
+    except (UnicodeDecodeError, RecursionError):
+        return set()
+    except ValueError:  # not JSON: a form body, perhaps
+        return {v for k, v in parse_qsl(text) if is_secret_name(k) and len(v) >= 4}
+
+
+def _named_values(node: Any) -> Iterator[str]:
+    """Every string held under a secret's name, anywhere in a decoded JSON body."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if is_secret_name(str(key)) and isinstance(value, str) and len(value) >= 4:
+                yield value
+            else:
+                yield from _named_values(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _named_values(item)
+
+
+def _replace_all(value: Any, secrets: list[str]) -> Any:
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, MASK)
+        return value
+    if isinstance(value, dict):
+        return {k: _replace_all(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_all(v, secrets) for v in value]
+    return value

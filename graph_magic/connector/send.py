@@ -248,6 +248,7 @@ class Sender:
                 response.headers,
                 response.content,
                 time.perf_counter() - started,
+                sent=content,
             )
         return response
 

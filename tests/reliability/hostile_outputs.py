@@ -22,7 +22,7 @@ import httpx
 
 from graph_magic.connector.config import LoggingSettings
 from graph_magic.connector.telemetry import configure_logging
-from graph_magic.errors import GraphAuthError
+from graph_magic.errors import GraphAPIError, GraphAuthError
 from graph_magic.notebook.csv_export import CsvExporter
 from tests.reliability.hostile_kit import TOKEN, Case, CaseResult, Expect, Wire, check, drive
 from tests.reliability.hostile_pages import FIRST
@@ -164,6 +164,30 @@ SECRET_CASES = [
         status=400,
         expect=Expect(Exception, sent=1),
     ),
+]
+
+
+SECRET_CASES += [
+    secret_case(
+        f"a {status} repeating the sent {where} in its prose",
+        _post("/users", body) if where != "form field" else form,
+        {"error": {"code": "BadRequest", "message": f"The value '{SECRET}' is not allowed."}},
+        status=status,
+        expect=Expect(GraphAPIError, "is not allowed", sent=1),
+    )
+    for status in (400, 403)
+    for where, body, form in (
+        ("password", {"passwordProfile": {"password": SECRET}}, None),
+        ("secretText", {"passwordCredential": {"secretText": SECRET}}, None),
+        (
+            "form field",
+            None,
+            {
+                **_post("/x", f"grant_type=x&client_secret={SECRET}"),
+                "headers": {"Content-Type": "application/x-www-form-urlencoded"},
+            },
+        ),
+    )
 ]
 
 
