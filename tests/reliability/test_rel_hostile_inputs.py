@@ -7,10 +7,12 @@ from __future__ import annotations
 import logging
 
 import pytest
+from IPython.core.interactiveshell import InteractiveShell
 
 from graph_magic.connector.masking import mask_text
 from tests.reliability import hostile_inputs, hostile_outputs
 from tests.reliability.hostile_kit import Case, by_name, run_case
+from tests.reliability.reliability_security import run_cell
 
 FAMILIES = {
     "yaml": hostile_inputs.YAML_CASES,
@@ -59,3 +61,14 @@ def test_httpx_request_lines_reach_the_root_logger_masked(caplog: pytest.LogCapt
 def test_urls_inside_text_lose_their_credentials(text: str, kept: str) -> None:
     assert "abc123" not in mask_text(text) and "pw123" not in mask_text(text)
     assert kept in mask_text(text)
+
+
+def test_a_pasted_cell_with_every_connection_header_keeps_none(shell: InteractiveShell) -> None:
+    """Through the magic: the dry run (the very request the cell would send) drops them all."""
+    headers = "\n".join(f"{name}: {value}" for name, value in hostile_outputs.CELL_HEADERS.items())
+    failed, text = run_cell(shell, f'%%graph --dry-run\nPOST /users\n{headers}\n\n{{"a": 1}}')
+    assert not failed
+    names = ", ".join(hostile_outputs.CELL_HEADERS)
+    assert f"(not sent: {names}; the HTTP client sets framing headers itself)" in text
+    for name, value in hostile_outputs.CELL_HEADERS.items():
+        assert f"{name}: {value}" not in text
