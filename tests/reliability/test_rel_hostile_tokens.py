@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
+import time
+from collections.abc import Iterator
 
+import httpx
+import pytest
+import respx
+
+from graph_magic.connector.auth import make_token_provider
 from graph_magic.errors import GraphAuthError
+from tests.connector.auth.auth_kit import azure
+from tests.connector.auth.identity_platform import FakeIdentityPlatform
 from tests.reliability.hostile_kit import Case, by_name, run_case
 from tests.reliability.hostile_tokens import CALLERS, CASES, OUTAGES, wave
 
@@ -42,3 +50,31 @@ async def test_an_unreachable_identity_platform_is_an_auth_error_naming_the_caus
         "client credentials sign-in failed: ConnectError: identity platform unreachable"
     }
     assert seen["next_refreshes"] == 1
+
+
+class _SyncDrip(httpx.SyncByteStream):
+    """A token answer one byte per 50 ms: 3.7 s for the whole, every read well in time."""
+
+    served = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for byte in b'{"token_type": "Bearer", "expires_in": 3600, "access_token": "late-token"}':
+            time.sleep(0.05)  # at most a few of these: the deadline ends the exchange
+            _SyncDrip.served += 1
+            yield bytes([byte])
+
+
+async def test_an_identity_platform_dripping_its_answer_is_cut_at_the_deadline() -> None:
+    system = azure(timeouts={"connect": 0.1, "write": 0.1, "read": 0.2})  # 0.4 s whole
+    with respx.mock(assert_all_called=False, assert_all_mocked=True) as mock:
+        platform = FakeIdentityPlatform(mock)
+        platform.token.mock(
+            side_effect=lambda request, tenant: httpx.Response(200, stream=_SyncDrip())
+        )
+        provider = make_token_provider(system)
+        with pytest.raises(GraphAuthError) as info:
+            await provider.get_token()
+    assert "ReadTimeout: no complete answer from login.microsoftonline.com within 0.4 s" in str(
+        info.value
+    )
+    assert _SyncDrip.served <= 9  # of 74 bytes: 0.4 s of 50 ms drips, then the exchange ended

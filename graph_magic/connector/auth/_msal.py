@@ -1,9 +1,9 @@
-"""The msal flows: client credentials and device code, and the httpx adapter msal talks through.
+"""The msal flows: client credentials and device code, each in a worker thread.
 
 msal's calls block on HTTP, so each runs in a worker thread and never stalls the event loop;
 its cache is the process's one cache per file (:mod:`._cache`). By default msal reaches the
-identity platform through httpx, with the system's timeouts (so proxies and respx behave as for
-Graph calls); for ``transport: sandbox`` the sandbox seam hands it the in-process client.
+identity platform through httpx (:mod:`._http`), with the system's timeouts and a deadline on
+each exchange; for ``transport: sandbox`` the sandbox seam hands it the in-process client.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 import msal
@@ -27,6 +27,7 @@ from graph_magic.connector.auth._base import (
     _Secrets,
 )
 from graph_magic.connector.auth._cache import open_cache, save_cache
+from graph_magic.connector.auth._http import MsalHttpClient, _HttpxForMsal
 from graph_magic.connector.config import SystemConfig
 from graph_magic.errors import GraphAuthError
 
@@ -62,51 +63,6 @@ class DeviceCodePrompt:
 # --------------------------------------------------------------------------- msal plumbing
 
 
-class MsalHttpClient(Protocol):
-    """msal's "requests-like" http client: ``get`` and ``post`` answering with a response that
-    has ``status_code``, ``text``, ``headers`` and ``raise_for_status()`` (httpx's do)."""
-
-    def get(self, url: str, params: Any = None, headers: Any = None, **kwargs: Any) -> Any: ...
-
-    def post(
-        self, url: str, params: Any = None, data: Any = None, headers: Any = None, **kwargs: Any
-    ) -> Any: ...
-
-    def close(self) -> None: ...
-
-
-class _HttpxForMsal:
-    """msal's "requests-like" http_client over httpx: same proxies and timeouts as Graph calls."""
-
-    def __init__(self, client: httpx.Client) -> None:
-        self._client = client
-
-    def post(
-        self, url: str, params: Any = None, data: Any = None, headers: Any = None, **kwargs: Any
-    ) -> httpx.Response:
-        if isinstance(data, (str, bytes)):
-            body: dict[str, Any] = {"content": data}
-        else:
-            # requests form-encodes bytes values as their text; httpx would send "b'...'"
-            # (msal passes the signed client assertion as bytes).
-            body = {"data": {k: _text(v) for k, v in (data or {}).items()}}
-        return self._client.post(
-            url, params=params, headers=headers, timeout=kwargs.get("timeout"), **body
-        )
-
-    def get(
-        self, url: str, params: Any = None, headers: Any = None, **kwargs: Any
-    ) -> httpx.Response:
-        return self._client.get(url, params=params, headers=headers, timeout=kwargs.get("timeout"))
-
-    def close(self) -> None:
-        self._client.close()
-
-
-def _text(value: Any) -> Any:
-    return value.decode("utf-8") if isinstance(value, bytes) else value
-
-
 class _MsalProvider(_Provider):
     """Common ground of the two msal flows: the app, its cache file and its HTTP client."""
 
@@ -138,8 +94,11 @@ class _MsalProvider(_Provider):
             from graph_magic.connector.sandbox_transport import msal_kwargs
 
             return {**kwargs, **msal_kwargs(self.system.sandbox, http_client=self._http_client)}
+        timeouts = self.system.timeouts
+        bounds = [t for t in (timeouts.connect, timeouts.write, timeouts.read) if t is not None]
         http_client = self._http_client or _HttpxForMsal(
-            httpx.Client(timeout=self.system.timeouts.as_httpx(), follow_redirects=False)
+            httpx.Client(timeout=timeouts.as_httpx(), follow_redirects=False),
+            deadline=sum(bounds) if len(bounds) == 3 else None,
         )
         return {**kwargs, "http_client": http_client}
 
