@@ -37,7 +37,13 @@ from graph_magic.errors import (
     GraphTransportError,
 )
 
-__all__ = ["RATE_LIMIT_SEMAPHORES", "Bounds", "Sender", "check_absolute_url"]
+__all__ = [
+    "RATE_LIMIT_SEMAPHORES",
+    "Bounds",
+    "Sender",
+    "check_absolute_url",
+    "check_no_user_info",
+]
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS = 5
@@ -293,6 +299,7 @@ def _redirect_target(url: str, location: str) -> str:
     try:
         target = urljoin(url, location)
         check_absolute_url(target)
+        check_no_user_info(target)
     except ValueError as exc:
         raise GraphResponseError(
             f"a redirect from {mask_url(url)} has a Location that is not a URL ({exc})",
@@ -307,9 +314,9 @@ def check_absolute_url(url: object) -> None:
     """Raise ValueError unless ``url`` is an absolute http(s) URL with a host and a valid port.
 
     For the URLs an answer hands over (nextLinks, redirect Locations), so a hostile one is
-    refused by name rather than as a raw InvalidURL. User info is refused too: httpx would
-    send it as Basic auth in place of the token. The host is then compared with the Graph
-    host's.
+    refused by name rather than as a raw InvalidURL (httpx's own limits, length included, are
+    checked here too). The host is then compared with the Graph host's, and user info refused
+    (:func:`check_no_user_info`).
     """
     if not isinstance(url, str):
         raise ValueError(f"a {type(url).__name__}, not a string")
@@ -320,12 +327,19 @@ def check_absolute_url(url: object) -> None:
         raise ValueError("not an absolute URL")
     if parts.port == 0:  # .port raises ValueError on a port out of range or not a number
         raise ValueError("port 0")
-    if "@" in parts.netloc:  # httpx would swap the bearer token for Basic auth
-        raise ValueError("it has user info")
     try:
         httpx.URL(url)  # httpx's own limits (length, IDNA) must fail here, by name
     except httpx.InvalidURL as exc:
         raise ValueError(str(exc)) from None
+
+
+def check_no_user_info(url: str) -> None:
+    """Raise ValueError when ``url`` (already checked absolute) has ``user:password@``.
+
+    httpx would send it as Basic auth in place of the bearer token.
+    """
+    if "@" in urlsplit(url).netloc:
+        raise ValueError("it has user info")
 
 
 def _refused(target: str, what: str) -> GraphSecurityError:

@@ -100,6 +100,7 @@ async def test_a_malformed_next_link_is_an_error_with_the_pages(graph, connector
         "http://graph.microsoft.com/v1.0/users?$skiptoken=2",
         "https://graph.microsoft.com:8443/v1.0/users?$skiptoken=2",
         "https://graph.microsoft.com.evil.example/v1.0/users",
+        "https://user:pass@evil.example/v1.0/users",
     ],
 )
 async def test_a_next_link_off_the_graph_origin_is_refused_with_the_pages(graph, connector, link):
@@ -114,11 +115,10 @@ async def test_a_next_link_off_the_graph_origin_is_refused_with_the_pages(graph,
 
 
 @pytest.mark.parametrize(
-    "link",
-    ["https://user:pass@evil.example/v1.0/users", "https://user:pass@graph.microsoft.com/v1.0/u"],
+    "link", ["https://user:pass@graph.microsoft.com/v1.0/u", "https://u@graph.microsoft.com/v1.0/u"]
 )
 async def test_a_next_link_with_user_info_is_refused_without_echoing_it(graph, connector, link):
-    """httpx would send user info as Basic auth in place of the token, wherever it points."""
+    """httpx would send user info as Basic auth in place of the token, even to Graph."""
     route = graph.get(url__startswith=FIRST).mock(side_effect=[_page(["1", "2"], link)])
     anywhere = graph.route().mock(return_value=_page(["stolen"]))
     with pytest.raises(GraphResponseError) as info:

@@ -111,7 +111,6 @@ def _away_and_back() -> Wire:
     return Wire(handler)
 
 
-ANSWER = Expect(None)
 REDIRECT_CASES = [
     *(
         redirect_case(f"{s} GET to another host", s, EVIL, USER, Expect(None, sent=2))
