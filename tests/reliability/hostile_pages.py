@@ -75,12 +75,10 @@ def link_case(name: str, link: Any, expect: Expect) -> Case:
 
 BROKEN = Expect(GraphResponseError, "page 2", kept=2, sent=2)
 WHOLE = Expect(None, kept=3, sent=2)
-DEEP_LIST = b"[" * 50_000 + b"]" * 50_000
 
 PAGE_CASES = [
     page_case("value is null", lambda: raw(b'{"value": null}'), BROKEN),
     page_case("value is a number", lambda: raw(b'{"value": 3}'), BROKEN),
-    page_case("top-level JSON array of users", lambda: raw(b'[{"id": "3"}]'), BROKEN),
     page_case("top-level JSON string", lambda: raw(b'"value"'), BROKEN),
     page_case("JSON true", lambda: raw(b"true"), BROKEN),
     page_case("204 No Content", lambda: httpx.Response(204), BROKEN),
@@ -120,7 +118,6 @@ PAGE_CASES = [
         lambda: raw(b'{"value": [], "value": 1}'),
         BROKEN,
     ),
-    page_case("50k-deep list under value", lambda: raw(b'{"value": [' + DEEP_LIST + b"]}"), BROKEN),
     page_case(
         "value of numbers and lists",
         lambda: raw(b'{"value": [1, [2], {"id": "3"}]}'),
