@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import graph_magic.sandbox.graph_errors as ge
@@ -30,6 +30,7 @@ from graph_magic.sandbox.odata.options import (
     sort_items,
 )
 from graph_magic.sandbox.odata.search import compile_search
+from graph_magic.sandbox.tenant.properties import GROUP_MORE, GROUP_SINGLE_ONLY
 from graph_magic.sandbox.tenant.schema import USER_SPEC, EntitySpec, spec_from
 from graph_magic.sandbox.tenant.store import Tenant
 
@@ -49,18 +50,26 @@ _GROUP_RULES: dict[str, Any] = {
     "orderby_default": frozenset({"displayName"}),
     "filter_unsupported": frozenset({"createdDateTime"}),
     "endswith_allowed": frozenset({"mail", "proxyAddresses"}),
-    "expand": frozenset({"members"}),
+    "expand": frozenset({"members", "owners"}),
 }
 
 SPEC_MAKERS: dict[str, Callable[[Tenant], EntitySpec]] = {
     "users": lambda t: USER_SPEC,
-    "groups": lambda t: spec_from("groups", "group", _first(t.groups), **_GROUP_RULES),
+    "groups": lambda t: _group_spec(
+        spec_from("groups", "group", _first(t.groups), **_GROUP_RULES)
+    ),
     "devices": lambda t: spec_from(
         "devices", "device", _first(t.devices), expand=frozenset({"registeredOwners"})
     ),
     "applications": lambda t: spec_from("applications", "application", _first(t.applications)),
     "servicePrincipals": lambda t: spec_from(
         "servicePrincipals", "servicePrincipal", _first(t.service_principals)
+    ),
+    "directoryRoles": lambda t: spec_from(
+        "directoryRoles", "directoryRole", _first(t.directory_roles)
+    ),
+    "organization": lambda t: spec_from(
+        "organization", "organization", _first(t.organization), filterable=False
     ),
     "subscribedSkus": lambda t: spec_from(
         "subscribedSkus", "subscribedSku", _first(t.subscribed_skus),
@@ -105,6 +114,15 @@ def _compile_filter(text: str, resolve: Callable[[str], str]) -> tuple[Predicate
     from graph_magic.sandbox.odata import filter as odata_filter
 
     return odata_filter.compile_filter(text, resolve)
+
+
+def _group_spec(spec: EntitySpec) -> EntitySpec:
+    """Groups as Graph serves them: the $select-only properties out of the default set, and
+    the single-group-only ones (Exchange's) answerable only on ``/groups/{id}``."""
+    single = frozenset(GROUP_SINGLE_ONLY)
+    properties = tuple(p for p in spec.properties if p not in single)
+    default = tuple(p for p in properties if p not in GROUP_MORE)
+    return replace(spec, properties=properties, default=default, single_only=single)
 
 
 class Projector:
@@ -193,6 +211,8 @@ class Engine:
             return self.specs["devices"]
         if "servicePrincipalType" in obj:
             return self.specs["servicePrincipals"]
+        if "roleTemplateId" in obj:
+            return self.specs["directoryRoles"]
         return self.specs["applications"]
 
     def run_collection(
@@ -326,10 +346,12 @@ class Engine:
         if relationship == "manager":
             manager = t.manager_of.get(object_id)
             ids = [manager] if manager else []
-        elif relationship == "memberOf":
-            ids = t.member_of.get(object_id, [])
+        elif relationship == "memberOf":  # groups, then the directory roles held, as on Graph
+            ids = [*t.member_of.get(object_id, ()), *t.roles_held(object_id)]
         elif relationship == "members":
-            ids = t.members.get(object_id, [])
+            ids = t.members.get(object_id) or t.role_members.get(object_id, [])
+        elif relationship == "owners":
+            ids = t.group_owners.get(object_id, [])
         elif relationship == "registeredOwners":
             ids = t.device_owners.get(object_id, [])
         else:

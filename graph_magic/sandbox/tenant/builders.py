@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph_magic.sandbox.options import SandboxOptions
+from graph_magic.sandbox.tenant import properties
 from graph_magic.sandbox.tenant.generate import make_groups, make_users
 from graph_magic.sandbox.tenant.generate_assets import make_apps, make_devices, make_skus
+from graph_magic.sandbox.tenant.generate_directory import make_directory_core
 from graph_magic.sandbox.tenant.generate_logs import make_audits, make_sign_ins
 from graph_magic.sandbox.tenant.generate_security import (
     add_credentials,
@@ -55,10 +57,29 @@ def _users(o: SandboxOptions, get: Get) -> Sequence[Any]:
     return users, manager_of
 
 
+def _groups(o: SandboxOptions, get: Get) -> Sequence[Any]:
+    groups, members, member_of = make_groups(o.seed, o.groups, get("users"))
+    properties.complete("groups", groups)
+    return groups, members, member_of
+
+
+def _devices(o: SandboxOptions, get: Get) -> Sequence[Any]:
+    devices, owners = make_devices(o.seed, o.devices, get("users"))
+    properties.complete("devices", devices)
+    return devices, owners
+
+
 def _apps(o: SandboxOptions, get: Get) -> Sequence[Any]:
     applications, service_principals = make_apps(o.seed)
     add_credentials(o.seed, applications, service_principals)
+    properties.complete("applications", applications)
+    properties.complete("servicePrincipals", service_principals)
     return applications, service_principals
+
+
+def _directory_core(o: SandboxOptions, get: Get) -> Sequence[Any]:
+    core = make_directory_core(o.seed, get("users"), get("groups"))
+    return core.organization, core.directory_roles, core.role_members, core.group_owners
 
 
 def _sign_ins(o: SandboxOptions, get: Get) -> Sequence[Any]:
@@ -69,16 +90,8 @@ def _sign_ins(o: SandboxOptions, get: Get) -> Sequence[Any]:
 
 BUILDERS: tuple[Builder, ...] = (
     Builder(("users", "manager_of"), _users, directory=("users",)),
-    Builder(
-        ("groups", "members", "member_of"),
-        lambda o, get: make_groups(o.seed, o.groups, get("users")),
-        directory=("groups",),
-    ),
-    Builder(
-        ("devices", "device_owners"),
-        lambda o, get: make_devices(o.seed, o.devices, get("users")),
-        directory=("devices",),
-    ),
+    Builder(("groups", "members", "member_of"), _groups, directory=("groups",)),
+    Builder(("devices", "device_owners"), _devices, directory=("devices",)),
     Builder(
         ("applications", "service_principals"),
         _apps,
@@ -93,6 +106,11 @@ BUILDERS: tuple[Builder, ...] = (
                 o.seed, o.directory_audits, get("users"), get("groups"), get("applications")
             ),
         ),
+    ),
+    Builder(
+        ("organization", "directory_roles", "role_members", "group_owners"),
+        _directory_core,
+        directory=("directory_roles",),
     ),
     Builder(
         ("security",),

@@ -54,6 +54,10 @@ class Tenant:
     sign_ins: list[dict[str, Any]]
     directory_audits: list[dict[str, Any]]
     security: Security
+    organization: list[dict[str, Any]]
+    directory_roles: list[dict[str, Any]]
+    role_members: dict[str, list[str]]
+    group_owners: dict[str, list[str]]
 
     def __init__(self, options: SandboxOptions) -> None:
         self.options = options
@@ -61,6 +65,10 @@ class Tenant:
         self.version = 0
         self.changed_at: dict[str, int] = {}
         self.removed: dict[str, int] = {}
+        self.removed_kinds: dict[str, str] = {}
+        """Removed object id -> its collection, for ids not of users (delta per collection)."""
+        self.member_changes: dict[str, list[tuple[int, str, bool]]] = {}
+        """Group id -> (version, member id, added?) of each membership write, for members@delta."""
         self._by_id: dict[str, dict[str, Any]] = {}
         self._by_upn: dict[str, dict[str, Any]] = {}
         self._pending: list[Builder] = list(BUILDERS)
@@ -111,6 +119,16 @@ class Tenant:
 
     # ----- lookups -------------------------------------------------------------------------
 
+    def collection(self, kind: str) -> list[dict[str, Any]]:
+        """The stored list of a directory collection by its Graph name (``servicePrincipals``)."""
+        return {
+            "users": self.users,
+            "groups": self.groups,
+            "devices": self.devices,
+            "applications": self.applications,
+            "servicePrincipals": self.service_principals,
+        }[kind]
+
     def find_user(self, id_or_upn: str) -> dict[str, Any] | None:
         """The user with this object id or userPrincipalName (case-insensitive), or None."""
         self._make([_BUILDER_OF["users"]])
@@ -118,6 +136,10 @@ class Tenant:
         if found is not None and "userPrincipalName" in found:
             return found
         return self._by_upn.get(id_or_upn.lower())
+
+    def roles_held(self, object_id: str) -> list[str]:
+        """The ids of the directory roles ``object_id`` holds (roles do not nest)."""
+        return [r for r, holders in self.role_members.items() if object_id in holders]
 
     def find_object(self, object_id: str) -> dict[str, Any] | None:
         """Any directory object (user, group, device, application, servicePrincipal) by id."""
@@ -150,6 +172,9 @@ class Tenant:
         for group_id in self.member_of.pop(user["id"], []):
             self.members[group_id].remove(user["id"])
         self.manager_of.pop(user["id"], None)
+        for holders in (*self.group_owners.values(), *self.role_members.values()):
+            if user["id"] in holders:
+                holders.remove(user["id"])
         for report_id in [k for k, v in self.manager_of.items() if v == user["id"]]:
             del self.manager_of[report_id]
         self.version += 1
@@ -157,10 +182,28 @@ class Tenant:
         self.removed[user["id"]] = self.version
 
     def add_group(self, group: dict[str, Any]) -> None:
-        """Store a new group, with no members yet."""
-        self.groups.append(group)
-        self._by_id[group["id"]] = group
+        """Store a new group, with no members or owners yet."""
+        self.add_object("groups", group)
         self.members[group["id"]] = []
+        self.group_owners[group["id"]] = []
+
+    def add_object(self, kind: str, obj: dict[str, Any]) -> None:
+        """Store a new object of a directory collection and record the change for delta."""
+        self.collection(kind).append(obj)
+        self._by_id[obj["id"]] = obj
+        self.touch(obj["id"])
+
+    def remove_object(self, kind: str, obj: dict[str, Any]) -> None:
+        """Delete an application or service principal (Graph's soft delete, seen by delta)."""
+        self.collection(kind).remove(obj)
+        self._by_id.pop(obj["id"], None)
+        self._removed(kind, obj["id"])
+
+    def _removed(self, kind: str, object_id: str) -> None:
+        self.version += 1
+        self.changed_at.pop(object_id, None)
+        self.removed[object_id] = self.version
+        self.removed_kinds[object_id] = kind
 
     def remove_group(self, group: dict[str, Any]) -> None:
         """Delete a group: its members no longer list it in memberOf, and the groups it was a
@@ -170,7 +213,9 @@ class Tenant:
         self._by_id.pop(group_id, None)
         for member_id in self.members.pop(group_id, []):
             self._leave(member_id, group_id)
+        self.group_owners.pop(group_id, None)
         self._unlink(group_id)
+        self._removed("groups", group_id)
 
     def remove_device(self, device: dict[str, Any]) -> None:
         """Delete a device, with its registered owners and any group membership."""
@@ -183,11 +228,15 @@ class Tenant:
         """Make ``member_id`` a direct member of ``group_id`` (members and memberOf alike)."""
         self.members.setdefault(group_id, []).append(member_id)
         self.member_of[member_id] = (*self.member_of.get(member_id, ()), group_id)
+        self.touch(group_id)  # group delta reports the membership change (members@delta)
+        self.member_changes.setdefault(group_id, []).append((self.version, member_id, True))
 
     def remove_member(self, group_id: str, member_id: str) -> None:
         """Take ``member_id`` out of ``group_id``'s direct members (members and memberOf)."""
         self.members[group_id].remove(member_id)
         self._leave(member_id, group_id)
+        self.touch(group_id)
+        self.member_changes.setdefault(group_id, []).append((self.version, member_id, False))
 
     def _leave(self, member_id: str, group_id: str) -> None:
         """The memberOf side of a removed membership (kept as a tuple, like generated ones)."""
