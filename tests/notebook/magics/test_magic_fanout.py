@@ -116,3 +116,11 @@ def test_what_cannot_fan_out_is_refused_before_sending(run: Any, cell: str, mess
     ran = run(cell)
     assert ran.failed and isinstance(ran.error, GraphUsageError)
     assert message in str(ran.error)
+
+
+def test_the_report_names_entras_reason_without_its_trace_ids(run: Any) -> None:
+    ran = run("%%graph --system customer-a,customer-c\nGET /users?$top=1&$select=id")
+    assert not ran.failed, ran.everything
+    line = next(x for x in ran.text.splitlines() if x.startswith("  customer-c: failed"))
+    assert line.endswith("for a secret added to app 'sandbox-app'.")
+    assert "Trace ID" not in line and "Correlation ID" not in line
