@@ -24,7 +24,16 @@ from graph_magic.notebook.frames import items_to_frame
 from graph_magic.notebook.options import RunOptions, Settings
 from graph_magic.notebook.session import GraphSession
 
-__all__ = ["Job", "Loader", "make_loader", "pull_pages", "run_get", "select_of"]
+__all__ = [
+    "Job",
+    "Loader",
+    "csv_exporter",
+    "make_loader",
+    "pull_pages",
+    "run_get",
+    "select_of",
+    "spec_pages",
+]
 
 # Rows kept for the on-screen preview when --csv streams a scan that nobody assigns.
 _CSV_PREVIEW_ROWS = 50
@@ -59,22 +68,10 @@ def run_get(
     """Page through a GET; returns the result and the items --max-items cut off."""
     options, s = job.options, job.settings
     select = select_of(spec)
-    exporter = None
-    if options.csv:
-        exporter = CsvExporter(
-            options.csv,
-            select=select,
-            flatten_depth=s.flatten_depth,
-            formula_guard=s.csv_formula_guard,
-        )
+    exporter = csv_exporter(options.csv, select, s) if options.csv else None
     keep = None if exporter is None or job.keeps_value else _CSV_PREVIEW_ROWS
     found = PageSet(options.max_items, keep=keep)
-    pages = connector.iter_pages(
-        spec.path,
-        headers=dict(spec.headers) or None,
-        timeout=job.timeout,
-        params=dict(spec.params) or None,
-    )
+    pages = spec_pages(connector, spec, job)
     try:
         _consume(session, pages, found, exporter, job)
     except BaseException as exc:
@@ -91,6 +88,26 @@ def run_get(
         result.csv_path = str(exporter.path)
         result.rows_written = rows_written
     return result, found.leftover
+
+
+def spec_pages(connector: GraphConnector, spec: RequestSpec, job: Job) -> AsyncIterator[Page]:
+    """The connector's pages for a GET written in a cell: its path, headers and query."""
+    return connector.iter_pages(
+        spec.path,
+        headers=dict(spec.headers) or None,
+        timeout=job.timeout,
+        params=dict(spec.params) or None,
+    )
+
+
+def csv_exporter(path: str, select: list[str] | None, settings: Settings) -> CsvExporter:
+    """The ``--csv`` file of a scan, with the settings that shape its columns and cells."""
+    return CsvExporter(
+        path,
+        select=select,
+        flatten_depth=settings.flatten_depth,
+        formula_guard=settings.csv_formula_guard,
+    )
 
 
 def _consume(
