@@ -120,7 +120,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     # Graph's docs: Directory.Read.All only, no higher-privileged one.
     "directoryObjects": frozenset({"Directory.Read.All"}),
-    # The membership actions: the map adds User.ReadWrite.All but to getMemberGroups, and on
+    # The membership actions: the map adds User.ReadWrite.All to all but getMemberGroups, and on
     # the signed-in user User.Read to the two *Objects ones (_OWN_USER).
     "memberships.getMemberGroups": frozenset(_MEMBER_GROUPS | _GROUPS_READ | _DIR_READ),
     "memberships.checkMemberGroups": frozenset(
