@@ -21,6 +21,7 @@ an unexpected shape never fails the cell: the column falls back to what its valu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
@@ -54,6 +55,8 @@ _EDM_KINDS = {
 }
 # Graph's DateTimeOffset on the wire: date, 'T', time (seconds and fraction optional), a zone.
 _ISO_INSTANT = r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$"
+_ISO_MATCH = re.compile(_ISO_INSTANT).match
+_SAMPLE = 2_048
 _TIMESTAMP = pa.timestamp("us", tz="UTC")
 _ARROW_FAILED = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError)
 
@@ -99,12 +102,11 @@ def column_array(values: Sequence[Any], kind: str | None = None) -> Any:
         return _all_missing(len(values), kind) if kind else values
     if type(first) not in (str, bool, int, float):
         return values  # lists, objects: pandas keeps them as they are
-    try:
-        arrow = pa.array(values, from_pandas=True)
-    except _ARROW_FAILED:
+    arrow = _arrow(values)
+    if arrow is None:
         return values  # mixed values
     if pa.types.is_string(arrow.type):
-        return _strings(arrow, kind)
+        return _strings(arrow, first, kind)
     if pa.types.is_boolean(arrow.type):
         return _numbers(arrow, bool, pd.BooleanDtype())
     if pa.types.is_integer(arrow.type):
@@ -114,22 +116,55 @@ def column_array(values: Sequence[Any], kind: str | None = None) -> Any:
     return values
 
 
+def _arrow(values: Sequence[Any]) -> pa.Array | None:
+    """``values`` as one Arrow array, NaN and None as null; None when they do not share a type.
+
+    Converting without NaN checks is twice as fast, so a column without a missing cell goes
+    that way first.
+    """
+    try:
+        return pa.array(values)
+    except _ARROW_FAILED:
+        pass
+    try:
+        return pa.array(values, from_pandas=True)
+    except _ARROW_FAILED:
+        return None
+
+
 def _numbers(arrow: pa.Array, plain: Any, nullable: Any) -> Any:
     if arrow.null_count == 0:
         return arrow.to_numpy(zero_copy_only=False).astype(plain, copy=False)
     return pd.array(arrow.to_pandas(types_mapper={arrow.type: nullable}.get))
 
 
-def _strings(arrow: pa.Array, kind: str | None) -> Any:
-    if kind == "datetime" or (kind is None and pc.all(pc.match_substring_regex(arrow, _ISO_INSTANT)).as_py()):
+def _strings(arrow: pa.Array, first: str, kind: str | None) -> Any:
+    if kind == "datetime" or (kind is None and _looks_like_instants(arrow, first)):
         moments = _timestamps(arrow)
         if moments is not None:
             return moments
-    encoded = arrow.dictionary_encode()
-    distinct = len(encoded.dictionary)
-    if kind == "category" or distinct * 2 <= len(arrow) - arrow.null_count:
-        return _categorical(encoded)
+    if kind == "category" or _repeats(arrow):
+        encoded = arrow.dictionary_encode()
+        if kind == "category" or len(encoded.dictionary) * 2 <= len(arrow) - arrow.null_count:
+            return _categorical(encoded)
     return pd.array(arrow.to_pandas(types_mapper={arrow.type: STRING}.get))
+
+
+def _looks_like_instants(arrow: pa.Array, first: str) -> bool:
+    """Every value is in Graph's DateTimeOffset form (the first is checked on its own first,
+    so a column of names costs one match)."""
+    return bool(_ISO_MATCH(first)) and pc.all(pc.match_substring_regex(arrow, _ISO_INSTANT)).as_py()
+
+
+def _repeats(arrow: pa.Array) -> bool:
+    """At most one distinct value per two in the first ``_SAMPLE`` values: worth encoding.
+
+    Hashing a column of ids only to learn they are unique costs as much as converting it, so
+    the sample decides whether the whole column is counted.
+    """
+    sample = arrow.slice(0, _SAMPLE)
+    present = len(sample) - sample.null_count
+    return pc.count_distinct(sample).as_py() * 2 <= present
 
 
 def _timestamps(arrow: pa.Array) -> Any:
@@ -138,6 +173,10 @@ def _timestamps(arrow: pa.Array) -> Any:
     Graph may send seven fractional digits (100 ns); microseconds keep the year 0001 that Graph
     uses for "never", which nanoseconds cannot hold, so the seventh digit is dropped.
     """
+    try:
+        return pd.array(arrow.cast(_TIMESTAMP).to_pandas())
+    except _ARROW_FAILED:
+        pass
     try:
         trimmed = pc.replace_substring_regex(arrow, r"(\.\d{6})\d+", r"\1")
         return pd.array(trimmed.cast(_TIMESTAMP).to_pandas())
@@ -171,17 +210,17 @@ def _all_missing(rows: int, kind: str) -> Any:
 def concat_frames(frames: Sequence[pd.DataFrame], kinds: KindLookup | None = None) -> pd.DataFrame:
     """Frames stacked (the pager's next pages under the first), each column typed by the rule.
 
-    pandas stacks two categoricals with different categories, a category with a ``str``, or a
-    ``bool`` with a column one frame lacks, as ``object``; such a column is typed again.
+    pandas stacks two categoricals with different categories as plain strings, and a ``bool``
+    with a column one frame lacks as ``object``: a column whose type differs between the
+    frames (or that one lacks) is typed again, by the same rule, from its values.
     """
     frames = [f for f in frames if len(f.columns)]
     if len(frames) < 2:
         return frames[0] if frames else pd.DataFrame()
     joined = pd.concat(frames, ignore_index=True)
     for name in joined.columns:
-        if joined[name].dtype == object and any(
-            name in f.columns and f[name].dtype != object for f in frames
-        ):
+        dtypes = [f[name].dtype for f in frames if name in f.columns]
+        if len(dtypes) < len(frames) or any(dtype != dtypes[0] for dtype in dtypes):
             kind = kinds(name) if kinds is not None else None
             joined[name] = column_array(joined[name].tolist(), kind)
     return joined

@@ -26,10 +26,10 @@ from typing import Any
 
 import pandas as pd
 
+from graph_magic.notebook.column_types import KindLookup, concat_frames
 from graph_magic.notebook.display._frontend import widget_frontend_available
 from graph_magic.notebook.display._text import frame_html, frame_text, name_of, phrase, plural
 from graph_magic.notebook.display.pager import Pager
-from graph_magic.notebook.column_types import KindLookup, concat_frames
 from graph_magic.notebook.frames import items_to_frame, order_columns
 
 __all__ = [
