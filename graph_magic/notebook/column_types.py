@@ -8,7 +8,8 @@ goes through :func:`column_array`:
   become a ``category`` whose categories are sorted, so ``sort_values`` still sorts by text;
   other strings are Arrow-backed ``str`` (pandas 3's own string dtype, missing shown as NaN);
 - timestamps (``Edm.DateTimeOffset`` in the metadata, or, when the metadata does not know the
-  column, strings that are all in Graph's ISO 8601 form with a zone) are tz-aware UTC datetimes;
+  column, strings in Graph's ISO 8601 form with a zone, ``2026-11-01T10:00:00.123Z``, every
+  one of them an instant) are tz-aware UTC datetimes;
 - booleans are ``bool``, or pandas' nullable ``boolean`` when some are missing;
 - integers are ``int64``, or nullable ``Int64`` when some are missing (50126 stays 50126);
 - enums (the metadata says so) are categories even when they do not repeat;
@@ -102,7 +103,7 @@ def column_array(values: Sequence[Any], kind: str | None = None) -> Any:
         return _all_missing(len(values), kind) if kind else values
     if type(first) not in (str, bool, int, float):
         return values  # lists, objects: pandas keeps them as they are
-    arrow = _arrow(values)
+    arrow = _arrow(values, first)
     if arrow is None:
         return values  # mixed values
     if pa.types.is_string(arrow.type):
@@ -116,14 +117,16 @@ def column_array(values: Sequence[Any], kind: str | None = None) -> Any:
     return values
 
 
-def _arrow(values: Sequence[Any]) -> pa.Array | None:
+def _arrow(values: Sequence[Any], first: Any) -> pa.Array | None:
     """``values`` as one Arrow array, NaN and None as null; None when they do not share a type.
 
     Converting without NaN checks is twice as fast, so a column without a missing cell goes
-    that way first.
+    that way first (integers beside a NaN come back as floats there: those go the slow way).
     """
     try:
-        return pa.array(values)
+        arrow = pa.array(values)
+        if type(first) is float or not pa.types.is_floating(arrow.type):
+            return arrow
     except _ARROW_FAILED:
         pass
     try:
@@ -139,7 +142,7 @@ def _numbers(arrow: pa.Array, plain: Any, nullable: Any) -> Any:
 
 
 def _strings(arrow: pa.Array, first: str, kind: str | None) -> Any:
-    if kind == "datetime" or (kind is None and _looks_like_instants(arrow, first)):
+    if kind == "datetime" or (kind is None and _ISO_MATCH(first)):
         moments = _timestamps(arrow)
         if moments is not None:
             return moments
@@ -148,12 +151,6 @@ def _strings(arrow: pa.Array, first: str, kind: str | None) -> Any:
         if kind == "category" or len(encoded.dictionary) * 2 <= len(arrow) - arrow.null_count:
             return _categorical(encoded)
     return pd.array(arrow.to_pandas(types_mapper={arrow.type: STRING}.get))
-
-
-def _looks_like_instants(arrow: pa.Array, first: str) -> bool:
-    """Every value is in Graph's DateTimeOffset form (the first is checked on its own first,
-    so a column of names costs one match)."""
-    return bool(_ISO_MATCH(first)) and pc.all(pc.match_substring_regex(arrow, _ISO_INSTANT)).as_py()
 
 
 def _repeats(arrow: pa.Array) -> bool:
@@ -168,7 +165,10 @@ def _repeats(arrow: pa.Array) -> bool:
 
 
 def _timestamps(arrow: pa.Array) -> Any:
-    """Graph's instants as UTC datetimes, or None if one does not parse.
+    """Graph's instants as UTC datetimes, or None if one is not an instant with a zone.
+
+    Arrow's parser is the check: a column whose first value is in Graph's form is tried
+    whole, and one value that is not a zoned ISO 8601 instant keeps the column strings.
 
     Graph may send seven fractional digits (100 ns); microseconds keep the year 0001 that Graph
     uses for "never", which nanoseconds cannot hold, so the seventh digit is dropped.

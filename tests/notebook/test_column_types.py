@@ -65,6 +65,7 @@ def test_strings_that_are_not_all_instants_stay_strings(values):
         ([True, None, NAN], "boolean", [True, pd.NA, pd.NA]),
         ([1, 2, 3], "int64", [1, 2, 3]),
         ([50126, None, 0], "Int64", [50126, pd.NA, 0]),
+        ([7, NAN, 8], "Int64", [7, pd.NA, 8]),  # an item lacking it
         ([1.5, 2, NAN], "float64", [1.5, 2.0, NAN]),
     ],
 )
