@@ -191,7 +191,7 @@ def _categorical(encoded: pa.DictionaryArray) -> pd.Categorical:
     rank[order] = np.arange(len(order))
     rank[-1] = -1  # a missing value's index (-1 below) maps to the missing code
     indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-    categories = pd.Index(encoded.dictionary.take(order).to_pandas(), dtype=STRING)
+    categories = pd.Index(encoded.dictionary.take(order).to_pandas())
     return pd.Categorical.from_codes(rank[indices], categories=categories, validate=False)
 
 
