@@ -4,8 +4,9 @@ A million sign-ins held as Python objects (what ``json_normalize`` and a plain `
 give) cost several times what the same values cost typed, so every column a frame is built from
 goes through :func:`column_array`:
 
-- strings that repeat (status, app, location, user: at most one distinct value per two rows)
-  become a ``category`` whose categories are sorted, so ``sort_values`` still sorts by text;
+- strings that repeat (status, app, location, user: at most one distinct value per two rows,
+  in the first 2,048 and in the whole column) become a ``category`` whose categories are
+  sorted, so ``sort_values`` still sorts by text;
   other strings are Arrow-backed ``str`` (pandas 3's own string dtype, missing shown as NaN);
 - timestamps (``Edm.DateTimeOffset`` in the metadata, or, when the metadata does not know the
   column, strings in Graph's ISO 8601 form with a zone, ``2026-11-01T10:00:00.123Z``, every
@@ -202,7 +203,7 @@ def _all_missing(rows: int, kind: str) -> Any:
         "boolean": pd.BooleanDtype(),
         "integer": pd.Int64Dtype(),
         "string": STRING,
-        "category": pd.CategoricalDtype(pd.Index([], dtype=STRING)),
+        "category": pd.CategoricalDtype(pd.Index(pa.array([], pa.string()).to_pandas())),
     }
     return pd.array([None] * rows, dtype=dtypes[kind])
 

@@ -167,6 +167,8 @@ def test_ordinary_pandas_operations_work_on_a_typed_frame(sign_in_kinds):
     assert frame["appDisplayName"].sort_values().iloc[0] == "Graph Explorer"
     assert frame.groupby("location.city").size().plot.bar() is not None
     assert frame.to_csv(index=False).count("\n") == 41
+    labels = frame["appDisplayName"].where(frame["isInteractive"])  # as the README says:
+    assert labels.astype(str).fillna("none").value_counts()["none"] == 10  # new label: astype
 
 
 def test_csv_export_still_writes_graphs_own_text(tmp_path: Path, sign_in_kinds):
