@@ -4,9 +4,9 @@ A million sign-ins held as Python objects (what ``json_normalize`` and a plain `
 give) cost several times what the same values cost typed, so every column a frame is built from
 goes through :func:`column_array`:
 
-- strings that repeat (status, app, location, user: at most one distinct value per two rows,
-  in the first 2,048 and in the whole column) become a ``category`` whose categories are
-  sorted, so ``sort_values`` still sorts by text;
+- strings that repeat (status, app, location, user: at most one distinct value per two rows;
+  a column whose first 2,048 values all differ is taken as unique) become a ``category`` whose
+  categories are sorted, so ``sort_values`` still sorts by text;
   other strings are Arrow-backed ``str`` (pandas 3's own string dtype, missing shown as NaN);
 - timestamps (``Edm.DateTimeOffset`` in the metadata, or, when the metadata does not know the
   column, strings in Graph's ISO 8601 form with a zone, ``2026-11-01T10:00:00.123Z``, every
@@ -155,14 +155,14 @@ def _strings(arrow: pa.Array, first: str, kind: str | None) -> Any:
 
 
 def _repeats(arrow: pa.Array) -> bool:
-    """At most one distinct value per two in the first ``_SAMPLE`` values: worth encoding.
+    """Whether counting the whole column's distinct values is worth it.
 
-    Hashing a column of ids only to learn they are unique costs as much as converting it, so
-    the sample decides whether the whole column is counted.
+    Hashing a column of ids only to learn they are unique costs as much as converting it, so a
+    column whose first ``_SAMPLE`` values are all different is taken as unique; one value seen
+    twice there (a sign-in's user among thousands) and the whole column is counted.
     """
     sample = arrow.slice(0, _SAMPLE)
-    present = len(sample) - sample.null_count
-    return pc.count_distinct(sample).as_py() * 2 <= present
+    return pc.count_distinct(sample).as_py() < len(sample) - sample.null_count
 
 
 def _timestamps(arrow: pa.Array) -> Any:

@@ -192,3 +192,11 @@ def test_stacking_pages_keeps_each_columns_type():
     assert joined["app"].tolist() == ["Teams", "Teams", "Azure", "Azure"]
     assert str(joined["ok"].dtype) == "boolean"
     assert joined["ok"].tolist()[:2] == [True, False] and joined["ok"].isna().sum() == 2
+
+
+def test_a_value_among_thousands_repeats_though_the_first_rows_are_nearly_all_different():
+    users = _column([f"user{i % 2_000}@contoso.com" for i in range(10_000)])
+    assert isinstance(users.dtype, pd.CategoricalDtype)
+    assert len(users.cat.categories) == 2_000
+    ids = _column([f"id-{i}" for i in range(10_000)])
+    assert ids.dtype == pd.StringDtype("pyarrow", na_value=NAN)
