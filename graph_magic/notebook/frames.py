@@ -109,7 +109,7 @@ def _fill(
     ``_DISCARD`` / ``_SKIPPED``, decided once per key.
     """
     for key, value in obj.items():
-        if depth > 0 and type(value) is dict:
+        if type(value) is dict and depth > 0:
             child = children.get(key)
             if child is None:
                 child = children[key] = _SKIPPED if _ANNOTATION in key else ({}, {})
@@ -146,7 +146,7 @@ def flatten_columns(items: Iterable[dict[str, Any]], depth: int) -> dict[str, li
             except AttributeError:  # not an object: a string of getMemberGroups, a null
                 pairs = ((SCALAR_COLUMN, item),)
             for key, value in pairs:
-                if depth > 0 and type(value) is dict:
+                if type(value) is dict and depth > 0:
                     child = children.get(key)
                     if child is None:
                         child = children[key] = _SKIPPED if _ANNOTATION in key else ({}, {})
