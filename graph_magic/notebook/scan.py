@@ -18,6 +18,7 @@ from graph_magic.connector.client import GraphConnector
 from graph_magic.connector.paging import Page, PageSet
 from graph_magic.errors import GraphAPIError, GraphMagicError
 from graph_magic.notebook.cell import RequestSpec
+from graph_magic.notebook.column_types import KindLookup
 from graph_magic.notebook.csv_export import CsvExporter
 from graph_magic.notebook.display import GraphResult, ProgressReporter, make_result
 from graph_magic.notebook.frames import items_to_frame
@@ -63,9 +64,17 @@ class Job:
 
 
 def run_get(
-    session: GraphSession, connector: GraphConnector, spec: RequestSpec, url: str, job: Job
+    session: GraphSession,
+    connector: GraphConnector,
+    spec: RequestSpec,
+    url: str,
+    job: Job,
+    kinds: KindLookup | None = None,
 ) -> tuple[GraphResult, list[dict[str, Any]]]:
-    """Page through a GET; returns the result and the items --max-items cut off."""
+    """Page through a GET; returns the result and the items --max-items cut off.
+
+    ``kinds`` is what Graph's metadata says the columns hold (it types the frame).
+    """
     options, s = job.options, job.settings
     select = select_of(spec)
     exporter = csv_exporter(options.csv, select, s) if options.csv else None
@@ -83,7 +92,7 @@ def run_get(
             _keep_received(exc, found, select, s.flatten_depth)
         raise
     rows_written = exporter.close() if exporter is not None else None
-    result = _result(found, spec, url, select, job)
+    result = _result(found, spec, url, select, job, kinds)
     if exporter is not None:
         result.csv_path = str(exporter.path)
         result.rows_written = rows_written
@@ -165,7 +174,12 @@ def _keep_received(
 
 
 def _result(
-    found: PageSet, spec: RequestSpec, url: str, select: list[str] | None, job: Job
+    found: PageSet,
+    spec: RequestSpec,
+    url: str,
+    select: list[str] | None,
+    job: Job,
+    kinds: KindLookup | None,
 ) -> GraphResult:
     options, s = job.options, job.settings
     first = found.first
@@ -198,6 +212,7 @@ def _result(
         max_items=found.max_items,
         request_id=first.headers.get("request-id"),
         content_type="application/json",
+        kinds=kinds,
         **common,
     )
 
