@@ -52,24 +52,29 @@ class Builder:
 
 
 def _users(o: SandboxOptions, get: Get) -> Sequence[Any]:
+    """The users and their managers; guests get their invitation state at once."""
     users, manager_of = make_users(o.seed, o.users)
     add_guest_state(o.seed, users)
     return users, manager_of
 
 
 def _groups(o: SandboxOptions, get: Get) -> Sequence[Any]:
+    """The groups with their members, each with Graph's full property set."""
     groups, members, member_of = make_groups(o.seed, o.groups, get("users"))
     properties.complete("groups", groups)
     return groups, members, member_of
 
 
 def _devices(o: SandboxOptions, get: Get) -> Sequence[Any]:
+    """The devices with their registered owners, each with Graph's full property set."""
     devices, owners = make_devices(o.seed, o.devices, get("users"))
     properties.complete("devices", devices)
     return devices, owners
 
 
 def _apps(o: SandboxOptions, get: Get) -> Sequence[Any]:
+    """App registrations and service principals, with their credentials, then the rest of
+    Graph's properties (in that order: it is the order of their keys in every answer)."""
     applications, service_principals = make_apps(o.seed)
     add_credentials(o.seed, applications, service_principals)
     properties.complete("applications", applications)
@@ -78,11 +83,13 @@ def _apps(o: SandboxOptions, get: Get) -> Sequence[Any]:
 
 
 def _directory_core(o: SandboxOptions, get: Get) -> Sequence[Any]:
+    """The organization, the activated directory roles and their members, group owners."""
     core = make_directory_core(o.seed, get("users"), get("groups"))
     return core.organization, core.directory_roles, core.role_members, core.group_owners
 
 
 def _sign_ins(o: SandboxOptions, get: Get) -> Sequence[Any]:
+    """The sign-ins, a few of them marked risky at once."""
     sign_ins = make_sign_ins(o.seed, o.sign_ins, get("users"))
     mark_risky_sign_ins(o.seed, sign_ins)
     return (sign_ins,)
