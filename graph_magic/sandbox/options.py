@@ -6,10 +6,16 @@ every part of the sandbox reads the same, already validated settings.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from graph_magic.knowledge.clouds import CLOUDS
+
+if TYPE_CHECKING:
+    from graph_magic.sandbox.tenant.constants import TenantIdentity
+
+_TENANT_NAME = re.compile(r"[a-z][a-z0-9]{1,29}")
 
 RetryAfterForm = Literal["seconds", "fractional", "http-date", "ms"]
 
@@ -56,11 +62,24 @@ class SandboxOptions:
     device_code_auto_approve: str | None = None
     browser_auto_approve: str | None = None
     cloud: str = "global"
+    tenant: str = "contoso"
     faults: FaultOptions = field(default_factory=FaultOptions)
 
     def __post_init__(self) -> None:
         if self.cloud not in CLOUDS:
             raise ValueError(f"sandbox option 'cloud' must be one of {', '.join(CLOUDS)}")
+        if not _TENANT_NAME.fullmatch(self.tenant):
+            raise ValueError(
+                "sandbox option 'tenant' must be a lowercase name of 2 to 30 letters and digits "
+                f"(its domains become NAME.com and NAME.onmicrosoft.com), not {self.tenant!r}"
+            )
+
+    @property
+    def identity(self) -> TenantIdentity:
+        """The tenant's names: its domains, tenant id and display name, from ``tenant``."""
+        from graph_magic.sandbox.tenant.constants import TenantIdentity  # options load alone
+
+        return TenantIdentity(self.tenant)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> SandboxOptions:

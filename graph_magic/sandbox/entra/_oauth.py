@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from graph_magic.sandbox.entra.apps import DELEGATED_SCOPES, OIDC_SCOPES
-from graph_magic.sandbox.tenant.constants import GRAPH_APP_ID, INITIAL_DOMAIN
+from graph_magic.sandbox.tenant.constants import GRAPH_APP_ID
 
 
 class AuthError(Exception):
@@ -157,12 +157,12 @@ def tenant_not_found(tenant: str) -> AuthError:
     )
 
 
-def user_not_found(upn: str) -> AuthError:
+def user_not_found(upn: str, domain: str) -> AuthError:
     return AuthError(
         400,
         "invalid_grant",
         50034,
-        f"The user account {upn} does not exist in the {INITIAL_DOMAIN} directory.",
+        f"The user account {upn} does not exist in the {domain} directory.",
     )
 
 

@@ -63,13 +63,13 @@ class BrowserSignIn:
         try:
             self._check(asked)
         except AuthError as error:
-            return HTMLResponse(_page(f"AADSTS{error.code}: {error.text}"), status_code=400)
+            return HTMLResponse(self._page(f"AADSTS{error.code}: {error.text}"), status_code=400)
         upn = asked.get("username") or self.tokens.options.browser_auto_approve
         if not upn:
-            return HTMLResponse(_page("", asked))
+            return HTMLResponse(self._page("", asked))
         user = self.tokens.resolve_user(upn)
         if user is None:
-            return HTMLResponse(_page(f"We couldn't find an account with {upn}.", asked))
+            return HTMLResponse(self._page(f"We couldn't find an account with {upn}.", asked))
         answer = {"code": self._issue(asked, user["id"]), "state": asked.get("state", "")}
         if asked.get("response_mode") == "form_post":  # what msal's own browser flow asks for
             return HTMLResponse(_form_post(asked["redirect_uri"], answer))
@@ -116,6 +116,9 @@ class BrowserSignIn:
         user = self.tokens.resolve_user(grant["user"])
         scopes, oidc = delegated_scopes(grant["scope"], self.tokens.resource)
         return Redeemed(user or {}, scopes, oidc, grant.get("nonce"))
+
+    def _page(self, message: str, asked: dict[str, str] | None = None) -> str:
+        return _page(message, asked, self.tokens.domain)
 
     def _check(self, asked: dict[str, str]) -> None:
         for name in ("client_id", "redirect_uri", "code_challenge"):
@@ -178,7 +181,7 @@ def _form_post(redirect_uri: str, answer: dict[str, str]) -> str:
     )
 
 
-def _page(message: str, asked: dict[str, str] | None = None) -> str:
+def _page(message: str, asked: dict[str, str] | None, domain: str) -> str:
     """The sandbox's sign-in page: a user principal name field, or only an error."""
     hidden = "".join(
         f'<input type="hidden" name="{name}" value="{escape(value)}">'
@@ -195,5 +198,5 @@ def _page(message: str, asked: dict[str, str] | None = None) -> str:
     error = f'<p class="error">{escape(message)}</p>' if message else ""
     return (
         "<!doctype html><title>Sign in to the sandbox tenant</title>"
-        f"<h1>Sign in to contoso.onmicrosoft.com (sandbox)</h1>{error}{form}"
+        f"<h1>Sign in to {escape(domain)} (sandbox)</h1>{error}{form}"
     )

@@ -243,7 +243,7 @@ class _IdentityEndpoints:
             )
         user = self.tokens.resolve_user(entry.upn)
         if user is None:
-            raise user_not_found(entry.upn)
+            raise user_not_found(entry.upn, self.tokens.domain)
         return self._delegated_answer(entry.client_id, user, entry.scopes, entry.oidc)
 
     def _refresh_token_grant(self, form: Mapping[str, str]) -> dict[str, Any]:
@@ -275,7 +275,7 @@ class _IdentityEndpoints:
             )
         user = self.tokens.resolve_user(claims["oid"])
         if user is None:
-            raise user_not_found(claims["oid"])
+            raise user_not_found(claims["oid"], self.tokens.domain)
         return self._delegated_answer(client_id, user, scopes, oidc)
 
     def _delegated_answer(

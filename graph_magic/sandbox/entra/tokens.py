@@ -20,7 +20,7 @@ from graph_magic.knowledge.clouds import cloud_named
 from graph_magic.sandbox._signing import Signer, b64url_decode, b64url_encode
 from graph_magic.sandbox.entra.apps import APPS, SandboxApp
 from graph_magic.sandbox.options import SandboxOptions
-from graph_magic.sandbox.tenant.constants import INITIAL_DOMAIN, TENANT_ID
+from graph_magic.sandbox.tenant.constants import TENANT_ID
 
 LOGIN_HOST = "login.microsoftonline.com"
 REFRESH_TOKEN_LIFETIME = 90 * 24 * 3600
@@ -98,14 +98,14 @@ class TokenService:
         resolve_user: Callable[[str], dict | None],
         clock: Callable[[], float] = time.time,
         *,
-        tenant_id: str = TENANT_ID,
-        domain: str = INITIAL_DOMAIN,
+        tenant_id: str | None = None,
+        domain: str | None = None,
     ) -> None:
         self.options = options
         self.resolve_user = resolve_user
         self.clock = clock
-        self.tenant_id = tenant_id
-        self.domain = domain
+        self.tenant_id = tenant_id or options.identity.tenant_id
+        self.domain = domain or options.identity.initial_domain
         cloud = cloud_named(options.cloud)
         #: The token audience and sign-in host of the cloud this tenant stands in for.
         self.resource = cloud.graph_url

@@ -29,7 +29,6 @@ from graph_magic.sandbox.routes._common import (
     require,
 )
 from graph_magic.sandbox.routes.apps import BY_APP_ID
-from graph_magic.sandbox.tenant.constants import DOMAIN, TENANT_ID
 from graph_magic.sandbox.tenant.properties import fresh
 
 _OBJ = r"(?P<id>[^/]+)"
@@ -80,7 +79,7 @@ class AppWriteRoutes(WritingRoutes):
                 "id": self.ids.new_id(),
                 "appId": self.ids.new_id(),
                 "createdDateTime": self.clock_iso() + "Z",
-                "publisherDomain": DOMAIN,
+                "publisherDomain": self.tenant.options.identity.domain,
             }
         )
         self.tenant.add_object("applications", app)
@@ -105,7 +104,7 @@ class AppWriteRoutes(WritingRoutes):
         sp = {**dict.fromkeys(spec.properties), **fresh("servicePrincipals")}
         sp.update(_empty_lists(sp))
         sp.update({k: v for k, v in body.items() if k not in _READ_ONLY and k in sp})
-        sp.update(_from_application(app))
+        sp.update(_from_application(app, self.tenant.options.identity.tenant_id))
         sp["id"] = self.ids.new_id()
         self.tenant.add_object("servicePrincipals", sp)
         head = {"@odata.context": context_url(req, "servicePrincipals", entity=True)}
@@ -219,14 +218,14 @@ def _empty_lists(obj: dict[str, Any]) -> dict[str, list[Any]]:
     return {name: [] for name in _LISTS if name in obj}
 
 
-def _from_application(app: dict[str, Any]) -> dict[str, Any]:
+def _from_application(app: dict[str, Any], tenant_id: str) -> dict[str, Any]:
     """What a service principal takes from its application (Graph copies these)."""
     return {
         "appId": app["appId"],
         "displayName": app["displayName"],
         "appDisplayName": app["displayName"],
         "accountEnabled": True,
-        "appOwnerOrganizationId": TENANT_ID,
+        "appOwnerOrganizationId": tenant_id,
         "appRoleAssignmentRequired": False,
         "servicePrincipalType": "Application",
         "signInAudience": app["signInAudience"],

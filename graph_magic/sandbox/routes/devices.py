@@ -22,7 +22,6 @@ from graph_magic.sandbox.routes._common import (
     invalid_value,
     require,
 )
-from graph_magic.sandbox.tenant.constants import TENANT_ID
 
 _DEVICE_WRITABLE = frozenset(
     {
@@ -80,7 +79,8 @@ class DeviceRoutes(TenantRoutes):
         }
         if result.next_link:
             head["@odata.nextLink"] = result.next_link
-        base = f"https://graph.microsoft.com/v2/{TENANT_ID}/directoryObjects"
+        tenant_id = self.tenant.options.identity.tenant_id
+        base = f"https://graph.microsoft.com/v2/{tenant_id}/directoryObjects"
         value = [
             {
                 "@odata.type": spec.odata_type,

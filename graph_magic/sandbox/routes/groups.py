@@ -31,7 +31,6 @@ from graph_magic.sandbox.routes._common import (
     require,
 )
 from graph_magic.sandbox.routes.group_links import apply_links, check_new, take_links
-from graph_magic.sandbox.tenant.constants import DOMAIN, INITIAL_DOMAIN
 from graph_magic.sandbox.tenant.properties import fresh
 
 _GROUP_REQUIRED = ("displayName", "mailEnabled", "mailNickname", "securityEnabled")
@@ -180,7 +179,11 @@ class GroupRoutes(WritingRoutes):
                 "createdDateTime": created,
                 "renewedDateTime": created,
                 "mail": mail,
-                "proxyAddresses": _proxy_addresses(mail) if mail else [],
+                "proxyAddresses": (
+                    _proxy_addresses(mail, self.tenant.options.identity.initial_domain)
+                    if mail
+                    else []
+                ),
                 "securityIdentifier": "S-1-12-1-"
                 + "-".join(str(int.from_bytes(digest[i : i + 4], "big")) for i in (0, 4, 8, 12)),
                 "visibility": body.get("visibility") or ("Public" if unified else None),
@@ -192,10 +195,11 @@ class GroupRoutes(WritingRoutes):
         """A Microsoft 365 group's address: the nickname, or with four digits when that address
         is taken (Graph picks a free one, e.g. ``library7423@contoso.com``, rather than fail)."""
         taken = {g["mail"].lower() for g in self.tenant.groups if g.get("mail")}
-        mail = f"{nick}@{DOMAIN}"
+        domain = self.tenant.options.identity.domain
+        mail = f"{nick}@{domain}"
         if mail.lower() in taken or self.tenant.find_user(mail) is not None:
             digits = int(hashlib.sha256(group_id.encode()).hexdigest()[:8], 16) % 9000 + 1000
-            mail = f"{nick}{digits}@{DOMAIN}"
+            mail = f"{nick}{digits}@{domain}"
         return mail
 
     def update_group(self, req: GraphRequest, id: str) -> GraphResponse:
@@ -257,10 +261,10 @@ class GroupRoutes(WritingRoutes):
         return GraphResponse(204, b"", None)
 
 
-def _proxy_addresses(mail: str) -> list[str]:
+def _proxy_addresses(mail: str, initial_domain: str) -> list[str]:
     """A Microsoft 365 group's addresses: its mail, primary, and the same alias on the
     initial domain, as generated groups have."""
-    return [f"SMTP:{mail}", f"smtp:{mail.partition('@')[0]}@{INITIAL_DOMAIN}"]
+    return [f"SMTP:{mail}", f"smtp:{mail.partition('@')[0]}@{initial_domain}"]
 
 
 def _check_group_values(body: dict[str, Any]) -> None:

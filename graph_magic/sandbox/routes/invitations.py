@@ -13,7 +13,6 @@ from graph_magic.sandbox.graph_errors import bad_request
 from graph_magic.sandbox.http import GraphRequest, GraphResponse, Router, json_response
 from graph_magic.sandbox.odata.options import context_url
 from graph_magic.sandbox.routes._common import ObjectIds, json_object, require
-from graph_magic.sandbox.tenant.constants import INITIAL_DOMAIN, TENANT_ID
 from graph_magic.sandbox.tenant.schema import USER_SPEC
 from graph_magic.sandbox.tenant.store import Tenant
 
@@ -40,7 +39,8 @@ class InvitationRoutes:
         email = str(body["invitedUserEmailAddress"])
         if "@" not in email:
             raise bad_request("The invited user email address is invalid.", code="BadRequest")
-        upn = email.replace("@", "_") + f"#EXT#@{INITIAL_DOMAIN}"
+        identity = self.tenant.options.identity
+        upn = email.replace("@", "_") + f"#EXT#@{identity.initial_domain}"
         guest = self.tenant.find_user(upn)
         if guest is None:
             guest = {p: None for p in USER_SPEC.properties}
@@ -71,7 +71,7 @@ class InvitationRoutes:
             "@odata.context": context_url(req, "invitations", entity=True),
             "id": invitation_id,
             "inviteRedeemUrl": "https://login.microsoftonline.com/redeem?rd=https%3a%2f%2f"
-            f"invitations.microsoft.com%2fredeem%2f%3ftenant%3d{TENANT_ID}"
+            f"invitations.microsoft.com%2fredeem%2f%3ftenant%3d{identity.tenant_id}"
             f"%26user%3d{guest['id']}%26ticket%3d{invitation_id}",
             "invitedUserDisplayName": body.get("invitedUserDisplayName"),
             "invitedUserType": body.get("invitedUserType", "Guest"),

@@ -29,7 +29,6 @@ from graph_magic.sandbox.routes._common import (
     require,
     require_user_read,
 )
-from graph_magic.sandbox.tenant.constants import DOMAIN, INITIAL_DOMAIN
 from graph_magic.sandbox.tenant.names import SKUS
 from graph_magic.sandbox.tenant.schema import USER_SPEC
 
@@ -135,6 +134,11 @@ class UserRoutes(WritingRoutes):
         self.tenant.touch(user_id)
         self.engine.projector.forget(user_id)
 
+    def _domains(self) -> tuple[str, str]:
+        """The domains a new user's principal name may be on: the tenant's own two."""
+        identity = self.tenant.options.identity
+        return identity.domain, identity.initial_domain
+
     def create_user(self, req: GraphRequest) -> GraphResponse:
         """POST /users: 201 with the new user, or Graph's validation 400s."""
         require(req, "users.write")
@@ -149,7 +153,7 @@ class UserRoutes(WritingRoutes):
             not isinstance(upn, str)
             or not at
             or not _UPN_LOCAL.match(local)
-            or domain.lower() not in (DOMAIN, INITIAL_DOMAIN)
+            or domain.lower() not in self._domains()
         ):
             raise invalid_value("userPrincipalName", "User")
         nick = body["mailNickname"]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from graph_magic.sandbox.options import SandboxOptions
 from graph_magic.sandbox.tenant.builders import BUILDERS, Builder, by_attribute
+from graph_magic.sandbox.tenant.identity import renamer
 
 if TYPE_CHECKING:
     from graph_magic.sandbox.tenant.generate_security import Security
@@ -102,6 +103,9 @@ class Tenant:
         finally:
             if collecting:
                 gc.enable()
+        rename = renamer(self.options.identity)
+        if rename is not None:  # another tenant than Contoso: the same data under its names
+            made = rename(tuple(made))
         for name, value in zip(builder.provides, made, strict=True):
             setattr(self, name, value)
         for name in builder.directory:

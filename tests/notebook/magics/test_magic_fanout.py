@@ -14,21 +14,22 @@ from graph_magic.notebook.errors import GraphUsageError
 
 _APP = (
     "auth_type: azure\ntransport: sandbox\ntoken_cache: false\n"
-    "credentials:\n  tenant_id: contoso.onmicrosoft.com\n  client_id: {client}\n"
-    "  client_secret: {secret}\n"
+    "credentials:\n  tenant_id: {tenant}.onmicrosoft.com\n  client_id: {client}\n"
+    "  client_secret: {secret}\nsandbox:\n  tenant: {tenant}\n"
 )
+_FULL = {"client": "sandbox-app", "secret": "sandbox-secret"}
 SYSTEMS = {
-    # Three customers: tenants of their own seeds and sizes.
-    "customer-a": _APP.format(client="sandbox-app", secret="sandbox-secret")
-    + "sandbox:\n  seed: 1\n  users: 30\n  groups: 4\n",
-    "customer-b": _APP.format(client="sandbox-app", secret="sandbox-secret")
-    + "sandbox:\n  seed: 2\n  users: 20\n  groups: 3\n",
+    # Three customers: tenants of their own names, seeds and sizes.
+    "customer-a": _APP.format(tenant="adatum", **_FULL) + "  seed: 1\n  users: 30\n  groups: 4\n",
+    "customer-b": _APP.format(tenant="fabrikam", **_FULL) + "  seed: 2\n  users: 20\n  groups: 3\n",
     # Its secret has expired: signing in fails, and only this tenant.
-    "customer-c": _APP.format(client="sandbox-app", secret="expired-secret")
-    + "sandbox:\n  seed: 3\n  users: 10\n",
+    "customer-c": _APP.format(tenant="northwind", client="sandbox-app", secret="expired-secret")
+    + "  seed: 3\n  users: 10\n",
     # An app without AuditLog.Read.All: a 403 on sign-ins.
-    "limited": _APP.format(client="sandbox-limited", secret="sandbox-limited-secret")
-    + "sandbox:\n  seed: 4\n  users: 10\n",
+    "limited": _APP.format(
+        tenant="contoso", client="sandbox-limited", secret="sandbox-limited-secret"
+    )
+    + "  seed: 4\n  users: 10\n",
 }
 
 
@@ -42,14 +43,23 @@ def graph_magic_systems(tmp_path: Path) -> Path:
 
 
 def test_a_list_of_systems_gives_one_frame_with_a_system_column(run: Any, shell: Any) -> None:
-    ran = run("%%graph --system customer-a,customer-b -o users\nGET /users?$select=displayName,id")
+    cell = (
+        "%%graph --system customer-a,customer-b -o users\n"
+        "GET /users?$select=displayName,id,userPrincipalName"
+    )
+    ran = run(cell)
     assert not ran.failed, ran.everything
     users = shell.user_ns["users"]
     assert isinstance(users, pd.DataFrame)
-    assert list(users.columns) == ["system", "displayName", "id"]
+    assert list(users.columns) == ["system", "displayName", "id", "userPrincipalName"]
     assert users["system"].value_counts().to_dict() == {"customer-a": 30, "customer-b": 20}
     assert users.attrs["systems_answered"] == ["customer-a", "customer-b"]
     assert users.attrs["systems_failed"] == {}
+    # Each customer is its own tenant: its users are on its own domains only.
+    domains = users["userPrincipalName"].str.rsplit("@", n=1).str[-1]
+    for system, tenant in (("customer-a", "adatum"), ("customer-b", "fabrikam")):
+        own = set(domains[users["system"] == system])
+        assert f"{tenant}.com" in own and own <= {f"{tenant}.com", f"{tenant}.onmicrosoft.com"}
     assert "2 of 2 systems answered:\n  customer-a: 30 rows\n  customer-b: 20 rows" in ran.text
 
 
