@@ -30,7 +30,9 @@ BOX_HEIGHT = "32em"
 """The pager's table box: about 20 rows, so its sideways scrollbar is on screen with its rows."""
 
 _STYLE = (
-    ".gm-table{overflow-x:auto;max-width:100%;line-height:1.4}"
+    # width 0 and min-width 100%: as wide as the output, never widened by the table inside
+    # (a widget's HTML sits in a flex row, which would otherwise grow to the table's width).
+    ".gm-table{overflow-x:auto;width:0;min-width:100%;line-height:1.4}"
     ".gm-table.gm-box{overflow-y:auto;max-height:" + BOX_HEIGHT + "}"
     ".gm-table table{border-collapse:collapse}"
     ".gm-table table th,.gm-table table td{white-space:nowrap;text-align:left;"

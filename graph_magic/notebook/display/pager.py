@@ -147,7 +147,7 @@ class Pager:
         name = html.escape(f"{name_of(self.result.url) or 'graph'}.csv")
         self.csv_link.value = (
             f'<a class="gm-download" download="{name}" href="data:text/csv;base64,{data}" '
-            f'style="{_DOWNLOAD_STYLE}">&#x2B73; download {name} ({plural(len(frame), "row")})</a>'
+            f'style="{_DOWNLOAD_STYLE}">&#8595; download {name} ({plural(len(frame), "row")})</a>'
         )
         return self.csv_link.value
 

@@ -253,9 +253,9 @@ class GraphResult:
             extras.append(f'<span class="gm-elapsed">{self.elapsed:.2f} s</span>{fetches}')
         first, last = self.request_id, self.last_request_id
         if last and last != first:
-            extras.append(f"first request-id {_id_html(first)} · last request-id {_id_html(last)}")
+            extras += [_id_html("first request-id", first), _id_html("last request-id", last)]
         elif first:
-            extras.append(f"request-id {_id_html(first)}")
+            extras.append(_id_html("request-id", first))
         head = html.escape(self.summary())
         if extras:
             head += " · " + " · ".join(extras)
@@ -351,9 +351,11 @@ class GraphResult:
         return len(items)
 
 
-def _id_html(request_id: str | None) -> str:
-    """A request id in the span the notebook check masks (it differs on every call)."""
-    return f'<span class="gm-request-id">{html.escape(request_id or "")}</span>'
+def _id_html(label: str, request_id: str | None) -> str:
+    """``label`` and a request id, kept on one line (a GUID would break at its hyphens); the
+    id in the span the notebook check masks (it differs on every call)."""
+    value = f'<span class="gm-request-id">{html.escape(request_id or "")}</span>'
+    return f'<span style="white-space:nowrap">{label} {value}</span>'
 
 
 def _without_inner_error(body: Any) -> Any:

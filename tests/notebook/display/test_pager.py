@@ -108,15 +108,16 @@ def test_after_load_all_the_caption_tells_the_whole_time_and_the_last_request(fi
     result.elapsed, result.request_id = 1.0, "first-request"
     result.attach_loader(loader)
     pager = Pager(result)
-    assert '<span class="gm-elapsed">1.00 s</span> · request-id' in pager.caption.value
+    assert '<span class="gm-elapsed">1.00 s</span> · <span style' in pager.caption.value
     pager.next_page_button.click()  # the fake loader takes 0.25 s per fetch
     pager.load_all_button.click()
     caption = pager.caption.value
     assert "users: 250 rows · 5 pages" in caption
     assert '<span class="gm-elapsed">1.50 s</span> in 3 fetches' in caption
     assert (
-        'first request-id <span class="gm-request-id">first-request</span> · '
-        'last request-id <span class="gm-request-id">request-2</span>'
+        'first request-id <span class="gm-request-id">first-request</span></span> · '
+        '<span style="white-space:nowrap">last request-id '
+        '<span class="gm-request-id">request-2</span>'
     ) in caption
     assert "more available" not in caption
 
