@@ -9,7 +9,6 @@ Screenshots of every step go to ``browser-artifacts`` under pytest's temporary f
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +16,8 @@ from typing import Any
 
 import pytest
 
-CHROMIUM = os.environ.get("GRAPH_MAGIC_CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("GRAPH_MAGIC_CHROMEDRIVER", "/usr/bin/chromedriver")
+from tests.browser.needs import browser_paths, missing
+
 REQUIRED = os.environ.get("GRAPH_MAGIC_BROWSER_TESTS", "").lower() == "required"
 NOTEBOOK = "browser-suite.ipynb"
 
@@ -42,13 +41,10 @@ sandbox:
 
 def _needs() -> None:
     """Skip, naming what is missing (or fail, when the browser tests are required)."""
-    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not os.access(path, os.X_OK)]
-    missing += [name for name in ("jupyterlab", "selenium") if not importlib.util.find_spec(name)]
-    if missing:
-        reason = f"browser tests need {', '.join(missing)} (apt: chromium chromium-driver; "
-        reason += "pip: the test extra)"
-        if REQUIRED:
-            pytest.fail(reason + "; GRAPH_MAGIC_BROWSER_TESTS=required", pytrace=False)
+    reason = missing()
+    if reason and REQUIRED:
+        pytest.fail(f"{reason}; GRAPH_MAGIC_BROWSER_TESTS=required", pytrace=False)
+    if reason:
         pytest.skip(reason)
 
 
@@ -58,6 +54,8 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     chosen = os.environ.get("GRAPH_MAGIC_BROWSER_ARTIFACTS")
     folder = Path(chosen) if chosen else tmp_path_factory.getbasetemp() / "browser-artifacts"
     folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("[0-9][0-9]-*.png"):  # a reused folder shows this run only
+        old.unlink()
     _ARTIFACTS.append(folder)
     return folder
 
@@ -85,7 +83,8 @@ def page(lab: Any, artifacts: Path, tmp_path_factory: pytest.TempPathFactory) ->
     """The suite's notebook open in headless Chromium with graph_magic loaded in its kernel."""
     from tests.browser.lab import LabPage, start_chromium
 
-    driver = start_chromium(CHROMIUM, CHROMEDRIVER, tmp_path_factory.mktemp("chromium-profile"))
+    chromium, chromedriver = browser_paths()
+    driver = start_chromium(chromium, chromedriver, tmp_path_factory.mktemp("chromium-profile"))
     try:
         page = LabPage(driver, artifacts)
         page.open(lab, NOTEBOOK)

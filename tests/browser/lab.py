@@ -162,6 +162,8 @@ class LabPage:
         self.artifacts = artifacts
         self.timeout = timeout
         self.shots = 0
+        self.home = ""
+        """The notebook first opened: the suite's own."""
 
     def wait(self, condition: Callable[[Any], Any], timeout: float | None = None) -> Any:
         """Poll ``condition(driver)`` until it is truthy; its value."""
@@ -174,18 +176,34 @@ class LabPage:
         """Open ``name`` (in the server's root) and wait for its cells and the app."""
         self.driver.get(server.url(f"lab/tree/{name}"))
         self.wait(lambda _d: self.js("return !!(window.jupyterapp && window.jupyterapp.shell)"))
-        self.wait(lambda _d: self.js(_NOTEBOOK_JS + "return !!nb() && nb().widgets.length > 0"))
+        self._wait_ready(name)
         self.js("window.jupyterapp.commands.execute('application:toggle-left-area')")
-        kernel = "return window.jupyterapp.shell.currentWidget.sessionContext.session?.kernel"
-        self.wait(lambda _d: self.js(kernel + "?.status === 'idle'"))
+        self.home = self.home or name
+
+    def switch_to(self, name: str) -> None:
+        """Open (or bring forward) the notebook ``name`` in the running app, as File > Open does."""
+        self.js("window.jupyterapp.commands.execute('docmanager:open', {path: arguments[0]})", name)
+        self._wait_ready(name)
+
+    def _wait_ready(self, name: str) -> None:
+        """Until ``name`` is the current tab, its cells drawn and its kernel idle."""
+        ready = """
+            const panel = window.jupyterapp.shell.currentWidget;
+            return panel?.context?.path === arguments[0] && panel.content.widgets.length > 0
+                && panel.sessionContext.session?.kernel?.status === 'idle';"""
+        self.wait(lambda _d: self.js(ready, name))
 
     def run_all(self) -> list[WebElement]:
-        """Run every cell (Run > Run All Cells) and wait until each has run; the cells."""
+        """Run every cell (Run > Run All Cells) and wait until each has run; the code cells."""
         self.js("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        count = self.js(_NOTEBOOK_JS + "return nb().widgets.length")
-        for index in range(count):
+        code = _NOTEBOOK_JS + (
+            "return nb().widgets.map((c, i) => [c.model.type, i])"
+            ".filter(([t, _i]) => t === 'code').map(([_t, i]) => i);"
+        )
+        indexes = self.js(code)
+        for index in indexes:
             self._wait_ran(index)
-        return [self.cell(index) for index in range(count)]
+        return [self.cell(index) for index in indexes]
 
     def add_cell(self, source: str) -> int:
         """Append a code cell holding ``source`` and make it the active cell; its index."""
