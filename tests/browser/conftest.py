@@ -21,7 +21,7 @@ from tests.browser.needs import browser_paths, missing
 REQUIRED = os.environ.get("GRAPH_MAGIC_BROWSER_TESTS", "").lower() == "required"
 NOTEBOOK = "browser-suite.ipynb"
 
-# A sandbox that answers every Graph request 150 ms late: a paging scan long enough to watch
+# A sandbox that answers every Graph request 250 ms late: a paging scan long enough to watch
 # its progress bar come and go. The kernel runs in the notebooks folder, where ./systems/ is
 # searched for system files.
 SLOW_SANDBOX = """\
@@ -35,7 +35,7 @@ credentials:
   client_secret: sandbox-secret
 sandbox:
   seed: 42
-  latency_ms: 150
+  latency_ms: 250
 """
 
 
