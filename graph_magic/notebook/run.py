@@ -29,6 +29,7 @@ from graph_magic.notebook.dry_run import (
     describe_requests,
     request_url,
 )
+from graph_magic.notebook.fanout import fans_out, run_fanout, system_names
 from graph_magic.notebook.options import RunOptions, Settings, graph_version
 from graph_magic.notebook.preflight import preflight
 from graph_magic.notebook.scan import Job, make_loader, run_get, select_of
@@ -63,10 +64,12 @@ def run_cell(
     result, so it shows only what the data cannot say: a status line when there is no data
     (a 204), and the notes when more remained or rows went to a CSV file.
     """
-    specs = parse_cell(text, namespace)
+    session.last = []
+    if fans_out(options.system):
+        return _fan_out(session, text, namespace, options, settings, line_form)
     name = session.system_name(options.system, settings.default_system)
     system = session.system(name)
-    session.last = []
+    specs = parse_cell(text, namespace, graph_origin=system.graph_origin)
     runner = _CellRunner(session, name, system)
     if options.dry_run:
         runner.dry_run(specs, options, settings)
@@ -80,6 +83,27 @@ def run_cell(
     outcome = runner.run_single(specs[0], job) if single else runner.run_batch(specs, job)
     session.last = outcome.results
     return outcome
+
+
+def _fan_out(
+    session: GraphSession,
+    text: str,
+    namespace: Mapping[str, Any],
+    options: RunOptions,
+    settings: Settings,
+    line_form: bool,
+) -> Outcome:
+    """The cell against every system ``--system`` names (:mod:`graph_magic.notebook.fanout`)."""
+    from graph_magic.connector.system_files import find_systems
+
+    names = system_names(options.system or "", find_systems())
+    paginate = settings.auto_paginate if options.paginate is None else options.paginate
+    job = Job(options, settings, line_form or options.out is not None, paginate, line_form)
+    result, value = run_fanout(session, text, namespace, job, names)
+    if result is None:
+        return Outcome()
+    session.last = [result]
+    return Outcome(results=[result], value=value)
 
 
 class _CellRunner:

@@ -28,22 +28,39 @@ from starlette.routing import Route
 import graph_magic.sandbox.graph_errors as ge
 from graph_magic.sandbox._clock import at_tick, http_date, iso_seconds
 from graph_magic.sandbox.entra.endpoints import routes as identity_routes
-from graph_magic.sandbox.entra.tokens import LOGIN_HOST, TokenRejected, TokenService
+from graph_magic.sandbox.entra.tokens import TokenRejected, TokenService
 from graph_magic.sandbox.faults import FaultMiddleware, batch_item_fault
 from graph_magic.sandbox.graph_errors import GraphError
+from graph_magic.sandbox.graph_metadata import (
+    ANONYMOUS,
+    is_metadata,
+    metadata_response,
+    unmodelled,
+)
 from graph_magic.sandbox.http import GraphRequest, GraphResponse, Router, compact_json
 from graph_magic.sandbox.odata.engine import Engine
 from graph_magic.sandbox.options import SandboxOptions
 from graph_magic.sandbox.routes._common import ObjectIds
+from graph_magic.sandbox.routes.app_writes import AppWriteRoutes
 from graph_magic.sandbox.routes.apps import AppRoutes
 from graph_magic.sandbox.routes.batch import run_batch
 from graph_magic.sandbox.routes.delta import Delta
+from graph_magic.sandbox.routes.delta_directory import (
+    ApplicationDelta,
+    GroupDelta,
+    ServicePrincipalDelta,
+)
 from graph_magic.sandbox.routes.devices import DeviceRoutes
+from graph_magic.sandbox.routes.directory import DirectoryRoutes
+from graph_magic.sandbox.routes.group_links import OwnerRoutes
 from graph_magic.sandbox.routes.groups import GroupRoutes
 from graph_magic.sandbox.routes.invitations import InvitationRoutes
 from graph_magic.sandbox.routes.logs import LogRoutes
 from graph_magic.sandbox.routes.me import MeRoutes
+from graph_magic.sandbox.routes.memberships import MembershipRoutes
 from graph_magic.sandbox.routes.reports import DOWNLOAD_PREFIX, Reports
+from graph_magic.sandbox.routes.role_management import RoleRoutes
+from graph_magic.sandbox.routes.security import SecurityRoutes
 from graph_magic.sandbox.routes.users import UserRoutes
 from graph_magic.sandbox.tenant.constants import GRAPH_APP_ID
 from graph_magic.sandbox.tenant.store import Tenant
@@ -57,10 +74,14 @@ _DIAGNOSTIC = (
     '{"ServerInfo":{"DataCenter":"Sandbox","Slice":"E","Ring":"5","ScaleUnit":"000",'
     '"RoleInstance":"SANDBOX000001"}}'
 )
-_WWW_AUTH = (
-    f'Bearer realm="", authorization_uri="https://{LOGIN_HOST}/common/oauth2/authorize", '
-    f'client_id="{GRAPH_APP_ID}"'
-)
+
+
+def _www_authenticate(login_host: str) -> str:
+    """The challenge Graph sends with a 401: where to sign in, for which resource app."""
+    return (
+        f'Bearer realm="", authorization_uri="https://{login_host}/common/oauth2/authorize", '
+        f'client_id="{GRAPH_APP_ID}"'
+    )
 
 
 class _Stamp:
@@ -104,20 +125,30 @@ class GraphService:
         self._run_lock = threading.RLock()  # handlers mutate the tenant; $batch re-enters run()
 
     def _register_routes(self) -> None:
-        """Every entity's routes; /me and delta before /users, whose ``{id}`` would match."""
+        """Every entity's routes; /me and the deltas before /users, /groups, ..., whose ``{id}``
+        would match."""
         tenant, engine = self.tenant, self.engine
         ids = ObjectIds(tenant.seed)
         users = UserRoutes(tenant, engine, ids, self._now_iso)
         for routes in (
             MeRoutes(users),
             Delta(tenant, engine, lambda: self.fixed_now()),  # late-bound: tests age tokens
+            GroupDelta(tenant, engine, lambda: self.fixed_now()),
+            ApplicationDelta(tenant, engine, lambda: self.fixed_now()),
+            ServicePrincipalDelta(tenant, engine, lambda: self.fixed_now()),
             users,
             InvitationRoutes(tenant, ids, self._now_iso),
             GroupRoutes(tenant, engine, ids, self._now_iso),
             DeviceRoutes(tenant, engine),
             AppRoutes(tenant, engine),
+            AppWriteRoutes(tenant, engine, ids, self._now_iso),
             LogRoutes(tenant, engine),
+            DirectoryRoutes(tenant, engine),
+            OwnerRoutes(tenant, engine),
+            MembershipRoutes(tenant, engine),
             self.reports,
+            SecurityRoutes(tenant, engine),
+            RoleRoutes(tenant, engine),
         ):
             routes.register(self.router)
 
@@ -166,7 +197,12 @@ class GraphService:
             if req.method != "POST":
                 raise GraphError(405, "Request_BadRequest", ge.METHOD_NOT_ALLOWED)
             return run_batch(req, self.run, self._failed_dependency, self._item_fault)
-        handler, args = self.router.resolve(req.method, req.path)
+        if is_metadata(req.path):
+            return metadata_response(req, self.options.cloud)
+        try:
+            handler, args = self.router.resolve(req.method, req.path)
+        except GraphError as refusal:  # real Graph the sandbox lacks: 501, not Graph's 400/405
+            raise unmodelled(req, refusal, self.options.cloud) from None
         return handler(req, **args)
 
     def error_response(self, exc: GraphError, stamp: _Stamp, client_id: str) -> GraphResponse:
@@ -196,8 +232,11 @@ class GraphService:
         headers = {k.lower(): v for k, v in request.headers.items()}
         body = await request.body()
         origin = f"{request.url.scheme}://{request.url.netloc}"
+        auth_header = request.headers.get("authorization")
         try:
-            principal = self.token_service.verify(request.headers.get("authorization"))
+            principal = (  # Graph serves its metadata document to anyone
+                ANONYMOUS if is_metadata(rest) else self.token_service.verify(auth_header)
+            )
         except TokenRejected as exc:  # Graph's 401, whatever the reason
             stamp = self.stamp()
             client_id = headers.get("client-request-id") or stamp.request_id
@@ -205,7 +244,7 @@ class GraphService:
                 401,
                 "InvalidAuthenticationToken",
                 exc.message,
-                headers={"WWW-Authenticate": _WWW_AUTH},
+                headers={"WWW-Authenticate": _www_authenticate(self.token_service.login_host)},
             )
             response = self.error_response(error, stamp, client_id)
             response.headers.update(

@@ -50,6 +50,11 @@ BATCH_DUPLICATE_ID = "Request Id {id} has to be unique in a batch."
 BATCH_TOO_MANY = "The number of requests in a batch cannot exceed 20."
 FAILED_DEPENDENCY = "Dependency failed"
 NOT_IMPLEMENTED = "This operation target is not yet supported."
+# Ours, not Graph's: a real Graph request (its metadata knows it) that the sandbox does not answer.
+NOT_MODELLED = (
+    "The sandbox does not model {method} {path}: it is real Microsoft Graph (Graph's v1.0 "
+    "metadata knows it), but the offline sandbox tenant does not answer it."
+)
 
 # Group membership writes, as Graph answers them (seen in client bug reports and error handlers).
 MEMBER_EXISTS = (
@@ -59,6 +64,28 @@ MEMBER_EXISTS = (
 UNSUPPORTED_MEMBER_REFERENCE = (
     "Unsupported referenced-object resource identifier for link property 'members'."
 )
+OWNER_EXISTS = (
+    "One or more added object references already exist for the following modified properties: "
+    "'owners'."
+)
+UNSUPPORTED_REFERENCE = (
+    "Unsupported referenced-object resource identifier for link property '{prop}'."
+)
+TOO_MANY_LINKS = "A resource cannot contain more than 20 link changes"
+# Limits Graph documents (20 group ids, 1000 ids) in Graph's wording; its own texts were not
+# captured.
+TOO_MANY_GROUP_IDS = (
+    "Invalid value specified for property '{prop}': it cannot hold more than 20 ids."
+)
+TOO_MANY_IDS = "Invalid value specified for property 'ids': it cannot hold more than 1000 ids."
+SP_APP_NOT_FOUND = (
+    "The appId '{app_id}' of the service principal does not reference a valid application object."
+)
+SP_EXISTS = (
+    "The service principal cannot be created, updated, or restored because the service principal "
+    "name {app_id} is already in use."
+)
+NO_PASSWORD_CREDENTIAL = "No password credential found with keyId '{key}'."
 # $levels: the first is the OData library's own text (Graph parses URLs with it); the rest, and
 # the cast rule, are ours in Graph's wording, since Graph's own texts were not captured.
 LEVELS_INVALID = (
