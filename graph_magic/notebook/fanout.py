@@ -22,12 +22,11 @@ from graph_magic.connector.client import GraphConnector
 from graph_magic.connector.paging import PageSet
 from graph_magic.errors import GraphFanoutError, GraphMagicError
 from graph_magic.notebook.cell import RequestSpec, parse_cell
-from graph_magic.notebook.csv_export import CsvExporter
 from graph_magic.notebook.display import DryRun, GraphResult, Note, make_result
 from graph_magic.notebook.dry_run import describe_requests, request_url
 from graph_magic.notebook.errors import GraphUsageError
 from graph_magic.notebook.options import RunOptions, Settings, graph_version
-from graph_magic.notebook.scan import Job, select_of
+from graph_magic.notebook.scan import Job, csv_exporter, select_of, spec_pages
 from graph_magic.notebook.session import GraphSession
 
 __all__ = ["fans_out", "run_fanout", "system_names"]
@@ -151,12 +150,7 @@ async def _scan_all(
 async def _scan(name: str, connector: GraphConnector, spec: RequestSpec, job: Job) -> _Answer:
     answer = _Answer(name, request_url(connector, spec))
     found = PageSet(job.options.max_items)
-    pages = connector.iter_pages(
-        spec.path,
-        headers=dict(spec.headers) or None,
-        timeout=job.timeout,
-        params=dict(spec.params) or None,
-    )
+    pages = spec_pages(connector, spec, job)
     try:
         async for page in pages:
             found.add(page)
@@ -210,12 +204,7 @@ def _write_csv(
     result: GraphResult,
 ) -> None:
     select = select_of(specs[answered[0].name])
-    exporter = CsvExporter(
-        path,
-        select=["system", *select] if select else None,
-        flatten_depth=settings.flatten_depth,
-        formula_guard=settings.csv_formula_guard,
-    )
+    exporter = csv_exporter(path, ["system", *select] if select else None, settings)
     try:
         for answer in answered:
             exporter.write_items(_tagged(answer))

@@ -22,6 +22,7 @@ from graph_magic.connector.paging import Page, PageSet
 from graph_magic.connector.responses import batch_error
 from graph_magic.errors import GraphAPIError, GraphBatchError, GraphSyntaxError
 from graph_magic.notebook.cell import RequestSpec, parse_cell
+from graph_magic.notebook.column_types import KindLookup, metadata_kinds
 from graph_magic.notebook.display import DryRun, GraphBatchResult, GraphResult, Note, make_result
 from graph_magic.notebook.dry_run import (
     batch_request,
@@ -31,7 +32,7 @@ from graph_magic.notebook.dry_run import (
 )
 from graph_magic.notebook.fanout import fans_out, run_fanout, system_names
 from graph_magic.notebook.options import RunOptions, Settings, graph_version
-from graph_magic.notebook.preflight import preflight
+from graph_magic.notebook.preflight import knowledge_for, preflight
 from graph_magic.notebook.scan import Job, make_loader, run_get, select_of
 from graph_magic.notebook.session import GraphSession
 
@@ -158,7 +159,8 @@ class _CellRunner:
         try:
             leftover: list[dict[str, Any]] = []
             if spec.method == "GET":
-                result, leftover = run_get(self.session, connector, spec, url, job)
+                kinds = self._kinds(spec, job.options.beta)
+                result, leftover = run_get(self.session, connector, spec, url, job, kinds)
             else:
                 result = self._action(connector, spec, url, job)
         except KeyboardInterrupt:
@@ -180,6 +182,15 @@ class _CellRunner:
         elif result.more or result.csv_path is not None:
             self.session.show(Note("\n".join([result.summary(), *result.notes()])))
         return Outcome(results=[result], value=value)
+
+    def _kinds(self, spec: RequestSpec, beta: bool) -> KindLookup | None:
+        """What the metadata says the columns of ``spec``'s items hold (None: it cannot say)."""
+        version = graph_version(beta, spec.version, self.system.version)
+        knowledge = knowledge_for(self.system, version)
+        if knowledge is None:
+            return None
+        resolution = knowledge.resolve(spec.path)
+        return metadata_kinds(knowledge, resolution.type if resolution.known else None)
 
     def _action(
         self, connector: GraphConnector, spec: RequestSpec, url: str, job: Job

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
+from graph_magic.notebook.column_types import KindLookup, concat_frames
 from graph_magic.notebook.display._frontend import widget_frontend_available
 from graph_magic.notebook.display._table import table_html
 from graph_magic.notebook.display._text import frame_text, name_of, phrase, plural
@@ -120,6 +121,7 @@ class GraphResult:
     content_type: str | None = None
     select: Sequence[str] | str | None = None
     flatten_depth: int = 2
+    kinds: KindLookup | None = None
     display_rows: int = 50
     _loader: Loader | None = field(default=None, init=False)
     _on_change: OnChange | None = field(default=None, init=False)
@@ -138,6 +140,7 @@ class GraphResult:
         next_link: str | None = None,
         select: Sequence[str] | str | None = None,
         flatten_depth: int = 2,
+        kinds: KindLookup | None = None,
         **facts: Any,
     ) -> GraphResult:
         """A collection gathered from pages: its items as a frame, or with ``raw`` as Graph's JSON.
@@ -154,7 +157,8 @@ class GraphResult:
             if next_link:
                 value["@odata.nextLink"] = next_link
             return cls(kind=ResultKind.RAW, value=value, flatten_depth=flatten_depth, **common)
-        frame = items_to_frame(items, select=select, flatten_depth=flatten_depth)
+        frame = items_to_frame(items, select=select, flatten_depth=flatten_depth, kinds=kinds)
+        common["kinds"] = kinds
         return cls(kind=ResultKind.COLLECTION, frame=frame, flatten_depth=flatten_depth, **common)
 
     # -- facts -----------------------------------------------------------------------------
@@ -333,9 +337,11 @@ class GraphResult:
         fetched = self._loader(self.next_link, limit)
         items = fetched.items
         if items:
-            fresh = items_to_frame(items, select=self.select, flatten_depth=self.flatten_depth)
+            fresh = items_to_frame(
+                items, select=self.select, flatten_depth=self.flatten_depth, kinds=self.kinds
+            )
             frames = [f for f in (self.frame, fresh) if f is not None and len(f.columns)]
-            joined = pd.concat(frames, ignore_index=True) if frames else fresh
+            joined = concat_frames(frames, self.kinds) if frames else fresh
             self.frame = joined[order_columns(list(joined.columns), self.select)]
         self.pages += fetched.pages
         self.next_link = fetched.next_link
