@@ -253,8 +253,7 @@ class _CellRunner:
 
         subs = answer["response"]["data"]
         for spec, url, sub in zip(specs, urls, subs, strict=True):
-            result = self._batch_result(connector, spec, url, sub, job, on_change)
-            result.elapsed = elapsed
+            result = self._batch_result(connector, spec, url, sub, job, on_change, elapsed)
             status = result.status_code
             failed = not 200 <= status < 300 and status not in options.expect
             if failed:
@@ -276,8 +275,12 @@ class _CellRunner:
         sub: Mapping[str, Any],
         job: Job,
         on_change: Callable[[GraphResult], None],
+        elapsed: float,
     ) -> GraphResult:
-        """One sub-response as a result; a collection's nextLink is followed when paging."""
+        """One sub-response as a result; a collection's nextLink is followed when paging.
+
+        ``elapsed`` is the batch's time; following the nextLink adds its own.
+        """
         options, s = job.options, job.settings
         status = int(sub.get("status") or 0)
         headers = httpx.Headers(sub.get("headers") or {})
@@ -299,6 +302,7 @@ class _CellRunner:
             display_rows=s.display_rows,
             label=spec.id,
             request_id=headers.get("request-id") or None,
+            elapsed=elapsed,
             next_link=found.next_link,
             more=found.more,
             max_items=options.max_items,

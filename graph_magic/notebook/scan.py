@@ -10,7 +10,8 @@ the pager's loader fetches what a nextLink left, the same way.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterator
+import time
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -20,7 +21,13 @@ from graph_magic.errors import GraphAPIError, GraphMagicError
 from graph_magic.notebook.cell import RequestSpec
 from graph_magic.notebook.column_types import KindLookup
 from graph_magic.notebook.csv_export import CsvExporter
-from graph_magic.notebook.display import GraphResult, ProgressReporter, make_result
+from graph_magic.notebook.display import (
+    Fetched,
+    GraphResult,
+    Loader,
+    ProgressReporter,
+    make_result,
+)
 from graph_magic.notebook.frames import items_to_frame
 from graph_magic.notebook.options import RunOptions, Settings
 from graph_magic.notebook.session import GraphSession
@@ -38,9 +45,6 @@ __all__ = [
 
 # Rows kept for the on-screen preview when --csv streams a scan that nobody assigns.
 _CSV_PREVIEW_ROWS = 50
-
-Loader = Callable[[str, int | None], tuple[list[dict[str, Any]], str | None, int]]
-"""The pager's "next page" / "load all": (next link, limit) -> (items, next link, pages)."""
 
 
 @dataclass(frozen=True)
@@ -232,8 +236,9 @@ def make_loader(
     headers = dict(spec.headers)
     pending = list(leftover)
 
-    def load(next_link: str, limit: int | None) -> tuple[list[dict[str, Any]], str | None, int]:
-        items, fetched, link = pending[:], 0, next_link
+    def load(next_link: str, limit: int | None) -> Fetched:
+        started = time.monotonic()
+        items, fetched, link, request_id = pending[:], 0, next_link, None
         pending.clear()
         if limit is None or len(items) < limit:
             more = PageSet()
@@ -244,11 +249,12 @@ def make_loader(
                     break
             items += more.items
             fetched, link = more.pages, more.next_link
+            request_id = more.last.headers.get("request-id") if more.last is not None else None
         if limit is not None and len(items) > limit and link is not None:
             # Keep the surplus for the next call: the link points past it.
             pending.extend(items[limit:])
             items = items[:limit]
-        return items, link, fetched
+        return Fetched(items, link, fetched, request_id, time.monotonic() - started)
 
     return load
 

@@ -67,6 +67,9 @@ def test_max_items_cuts_the_scan_and_the_loader_hands_out_the_rest(
     assert result.rows == 11
     everyone = list(result.frame["id"])
     assert everyone[:6] == first and len(set(everyone)) == 11  # none skipped, none twice
+    # The caption's facts follow the fetch: a second request, its own Graph request id.
+    assert result.fetches == 2
+    assert result.last_request_id and result.last_request_id != result.request_id
 
 
 def test_no_paginate_stops_after_one_page(session: GraphSession) -> None:

@@ -25,6 +25,13 @@ from graph_magic.notebook.display.blocks import render_error
 __all__ = ["Pageable", "Pager"]
 
 _PAGE_SIZES = (10, 25, 50, 100, 250, 500)
+# The download link looks like the button it is (a plain link reads as text beside "CSV"),
+# in JupyterLab's colours where they are defined.
+_DOWNLOAD_STYLE = (
+    "display:inline-block;padding:0 12px;border-radius:2px;text-decoration:none;"
+    "line-height:28px;color:var(--jp-ui-inverse-font-color1,#fff);"
+    "background:var(--jp-brand-color1,#1976d2)"
+)
 
 
 class Pageable(Protocol):
@@ -46,7 +53,7 @@ class Pageable(Protocol):
 
     def caption_html(self) -> str: ...
 
-    def body_html(self, start: int = 0, stop: int | None = None) -> str: ...
+    def body_html(self, start: int = 0, stop: int | None = None, *, boxed: bool = False) -> str: ...
 
 
 class Pager:
@@ -139,8 +146,8 @@ class Pager:
         data = base64.b64encode(text.encode("utf-8")).decode("ascii")
         name = html.escape(f"{name_of(self.result.url) or 'graph'}.csv")
         self.csv_link.value = (
-            f'<a download="{name}" href="data:text/csv;base64,{data}">'
-            f"download {name} ({plural(len(frame), 'row')})</a>"
+            f'<a class="gm-download" download="{name}" href="data:text/csv;base64,{data}" '
+            f'style="{_DOWNLOAD_STYLE}">&#8595; download {name} ({plural(len(frame), "row")})</a>'
         )
         return self.csv_link.value
 
@@ -158,7 +165,7 @@ class Pager:
         self.page = min(self.page, self.page_count - 1)
         first = self.page * self.page_size
         self.caption.value = self.result.caption_html()
-        self.table.value = self.result.body_html(first, first + self.page_size)
+        self.table.value = self.result.body_html(first, first + self.page_size, boxed=True)
         self.label.value = self.label_text()
         self.prev_button.disabled = self.page == 0
         at_end = self.page + 1 >= self.page_count

@@ -17,9 +17,10 @@ class ProgressReporter:
     """Progress for a paging scan: nothing for quick ones, then a bar or a line, then nothing.
 
     Silent until ``delay`` seconds have passed (most requests finish first). Then, in a kernel
-    with widgets, an ``IntProgress`` (a real bar when ``total`` is known from @odata.count) or
-    a label, shown through its own display handle and updated in place; elsewhere a text line
-    on ``stream``. ``close()`` removes only that output, never the cell's other output.
+    with widgets, a label with the counts, after an ``IntProgress`` bar when ``total`` is known
+    from @odata.count (the counts beside the bar, not in a tooltip nobody hovers), shown through
+    its own display handle and updated in place; elsewhere a text line on ``stream``.
+    ``close()`` removes only that output, never the cell's other output.
     """
 
     def __init__(
@@ -41,6 +42,8 @@ class ProgressReporter:
         self.items = 0
         self.pages = 0
         self.widget: Any = None
+        self.bar: Any = None
+        self.label: Any = None
         self.handle: Any = None
         self.shown = False
         self.closed = False
@@ -74,7 +77,9 @@ class ProgressReporter:
         if not self.shown:
             return
         if self.mode == "widget":
-            self.widget.close()
+            for widget in (self.widget, self.bar, self.label):
+                if widget is not None:
+                    widget.close()
             if self.handle is not None:
                 self.handle.update({}, raw=True)
         else:
@@ -87,12 +92,12 @@ class ProgressReporter:
         if self.mode == "widget":
             import ipywidgets as w
 
+            self.label = w.Label()
             if self.total:
-                self.widget = w.IntProgress(
-                    value=0, min=0, max=self.total, description=self.description
-                )
+                self.bar = w.IntProgress(value=0, min=0, max=self.total)
+                self.widget = w.HBox([self.bar, self.label])
             else:
-                self.widget = w.Label()
+                self.widget = self.label
             self._refresh()
             display = self._display_fn
             if display is None:
@@ -103,11 +108,9 @@ class ProgressReporter:
 
     def _refresh(self) -> None:
         if self.mode == "widget":
-            if hasattr(self.widget, "max"):
-                self.widget.value = min(self.items, self.widget.max)
-                self.widget.tooltip = self.text()
-            else:
-                self.widget.value = self.text()
+            if self.bar is not None:
+                self.bar.value = min(self.items, self.bar.max)
+            self.label.value = self.text()
         else:
             line = self.text()
             stream = self._stream or sys.stderr

@@ -1,4 +1,4 @@
-"""What one request returned, ready to show: ``GraphResult``, its ``ResultKind``, batches.
+"""What one request returned, ready to show: ``GraphResult`` and its ``ResultKind``.
 
 The magic builds a ``GraphResult`` after each request and hands it to IPython's display. Its
 ``text/plain`` form is deterministic for a deterministic server (rows, pages, whether more
@@ -19,28 +19,42 @@ from __future__ import annotations
 import base64
 import html
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
 from graph_magic.notebook.column_types import KindLookup, concat_frames
 from graph_magic.notebook.display._frontend import widget_frontend_available
-from graph_magic.notebook.display._text import frame_html, frame_text, name_of, phrase, plural
+from graph_magic.notebook.display._table import table_html
+from graph_magic.notebook.display._text import frame_text, name_of, phrase, plural
 from graph_magic.notebook.display.pager import Pager
 from graph_magic.notebook.frames import items_to_frame, order_columns
 
 __all__ = [
-    "GraphBatchResult",
+    "Fetched",
     "GraphResult",
     "Loader",
     "ResultKind",
 ]
 
-Loader = Callable[[str, "int | None"], "tuple[list[dict[str, Any]], str | None, int]"]
-"""``loader(next_link, limit) -> (items, next_link, pages)``: how a result fetches more."""
+
+class Fetched(NamedTuple):
+    """What one "fetch more" brought: the items, where Graph left off, and how it went."""
+
+    items: list[dict[str, Any]]
+    next_link: str | None
+    pages: int
+    request_id: str | None
+    """Graph's request id for the last page fetched (None when no page was asked for)."""
+    elapsed: float
+    """Seconds the fetch took."""
+
+
+Loader = Callable[[str, "int | None"], Fetched]
+"""``loader(next_link, limit) -> Fetched``: how a result fetches more."""
 OnChange = Callable[["GraphResult"], None]
 
 
@@ -99,6 +113,8 @@ class GraphResult:
     max_items: int | None = None
     elapsed: float | None = None
     request_id: str | None = None
+    fetches: int = 1
+    last_request_id: str | None = None
     label: str | None = None
     csv_path: str | None = None
     rows_written: int | None = None
@@ -230,26 +246,34 @@ class GraphResult:
     # -- HTML ------------------------------------------------------------------------------
 
     def caption_html(self) -> str:
-        """The summary and notes, plus the timing and request id the text form leaves out."""
+        """The summary and notes, plus the timing and request ids the text form leaves out.
+
+        After the pager fetched more, the time is the total of every fetch and the last
+        request's id is shown beside the first's, so the caption describes all the rows.
+        """
         extras = []
         if self.elapsed is not None:
-            extras.append(f'<span class="gm-elapsed">{self.elapsed:.2f} s</span>')
-        if self.request_id:
-            extras.append(
-                f'request-id <span class="gm-request-id">{html.escape(self.request_id)}</span>'
-            )
+            fetches = f" in {self.fetches} fetches" if self.fetches > 1 else ""
+            extras.append(f'<span class="gm-elapsed">{self.elapsed:.2f} s</span>{fetches}')
+        first, last = self.request_id, self.last_request_id
+        if last and last != first:
+            extras += [_id_html("first request-id", first), _id_html("last request-id", last)]
+        elif first:
+            extras.append(_id_html("request-id", first))
         head = html.escape(self.summary())
         if extras:
             head += " · " + " · ".join(extras)
         notes = "".join(f"<br>{html.escape(note)}" for note in self.notes())
         return f'<div class="gm-caption"><b>{head}</b>{notes}</div>'
 
-    def body_html(self, start: int = 0, stop: int | None = None) -> str:
-        """The body as HTML (escaped); ``start``/``stop`` pick rows for the pager."""
+    def body_html(self, start: int = 0, stop: int | None = None, *, boxed: bool = False) -> str:
+        """The body as HTML (escaped); ``start``/``stop`` pick rows and ``boxed`` bounds the
+        table's height, for the pager."""
         if self.frame is not None and self.kind.shows_frame:
             frame = self.frame if stop is None else self.frame.iloc[start:stop]
             max_rows = None if stop is not None else self.display_rows
-            return frame_html(frame, max_rows, index=self.kind is not ResultKind.ENTITY)
+            index = self.kind is not ResultKind.ENTITY
+            return table_html(frame, max_rows, index=index, boxed=boxed)
         if self._image is not None:
             data = base64.b64encode(self._image).decode("ascii")
             kind = html.escape(self.content_type or "image/png")
@@ -310,7 +334,8 @@ class GraphResult:
         """Fetch up to ``limit`` more items (all with None) and append them; returns how many."""
         if not self.can_load or self._loader is None or self.next_link is None:
             return 0
-        items, next_link, pages = self._loader(self.next_link, limit)
+        fetched = self._loader(self.next_link, limit)
+        items = fetched.items
         if items:
             fresh = items_to_frame(
                 items, select=self.select, flatten_depth=self.flatten_depth, kinds=self.kinds
@@ -318,14 +343,25 @@ class GraphResult:
             frames = [f for f in (self.frame, fresh) if f is not None and len(f.columns)]
             joined = concat_frames(frames, self.kinds) if frames else fresh
             self.frame = joined[order_columns(list(joined.columns), self.select)]
-        self.pages += pages
-        self.next_link = next_link
-        self.more = next_link is not None
+        self.pages += fetched.pages
+        self.next_link = fetched.next_link
+        self.more = fetched.next_link is not None
+        self.fetches += 1
+        if self.elapsed is not None:
+            self.elapsed += fetched.elapsed
+        self.last_request_id = fetched.request_id or self.last_request_id
         # The option that stopped the first scan no longer explains what is missing now.
         self.truncated_reason = None
         if self._on_change is not None:
             self._on_change(self)
         return len(items)
+
+
+def _id_html(label: str, request_id: str | None) -> str:
+    """``label`` and a request id, kept on one line (a GUID would break at its hyphens); the
+    id in the span the notebook check masks (it differs on every call)."""
+    value = f'<span class="gm-request-id">{html.escape(request_id or "")}</span>'
+    return f'<span style="white-space:nowrap">{label} {value}</span>'
 
 
 def _without_inner_error(body: Any) -> Any:
@@ -345,40 +381,3 @@ def _error_line(body: Any) -> str:
         err = body["error"]
         return f"{err.get('code', 'error')}: {err.get('message', '')}".rstrip(": ")
     return ""
-
-
-class GraphBatchResult(Sequence[GraphResult]):
-    """The results of a multi-request cell, in the order written; indexable by id too."""
-
-    def __init__(self, results: Sequence[GraphResult]) -> None:
-        self.results = list(results)
-
-    def __len__(self) -> int:
-        return len(self.results)
-
-    def __iter__(self) -> Iterator[GraphResult]:
-        return iter(self.results)
-
-    def __getitem__(self, key: int | str) -> GraphResult:  # type: ignore[override]
-        if isinstance(key, str):
-            for result in self.results:
-                if result.label == key:
-                    return result
-            raise KeyError(key)
-        return self.results[key]
-
-    def ids(self) -> list[str | None]:
-        """The request ids (``### ID`` labels) in order."""
-        return [result.label for result in self.results]
-
-    def __repr__(self) -> str:
-        head = f"batch: {plural(len(self.results), 'request')}"
-        return "\n\n".join([head, *(repr(result) for result in self.results)])
-
-    def _repr_html_(self) -> str:
-        head = f"<div><b>batch: {plural(len(self.results), 'request')}</b></div>"
-        return head + "".join(f"<div>{r._repr_html_()}</div>" for r in self.results)
-
-    def _ipython_display_(self) -> None:
-        for result in self.results:
-            result._ipython_display_()

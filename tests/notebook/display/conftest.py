@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from graph_magic.notebook.display import Fetched
+
 
 def _users(start: int, count: int) -> list[dict[str, Any]]:
     return [
@@ -27,7 +29,7 @@ class FakeLoader:
         self.page_size = page_size
         self.calls: list[tuple[str, int | None]] = []
 
-    def __call__(self, next_link: str, limit: int | None) -> tuple[list[dict], str | None, int]:
+    def __call__(self, next_link: str, limit: int | None) -> Fetched:
         self.calls.append((next_link, limit))
         start = int(next_link.rsplit("=", 1)[1])
         items: list[dict] = []
@@ -38,7 +40,8 @@ class FakeLoader:
             start += count
             pages += 1
         link = f"https://graph.microsoft.com/v1.0/users?$skiptoken={start}"
-        return items, (link if start < self.total else None), pages
+        request_id = f"request-{len(self.calls)}"
+        return Fetched(items, link if start < self.total else None, pages, request_id, 0.25)
 
 
 @pytest.fixture

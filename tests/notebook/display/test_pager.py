@@ -103,6 +103,25 @@ def test_load_all_follows_every_next_link(first_page, loader):
     assert len(frames) == 1 and len(frames[0]) == 250
 
 
+def test_after_load_all_the_caption_tells_the_whole_time_and_the_last_request(first_page, loader):
+    result = first_page(50, more=True)
+    result.elapsed, result.request_id = 1.0, "first-request"
+    result.attach_loader(loader)
+    pager = Pager(result)
+    assert '<span class="gm-elapsed">1.00 s</span> · <span style' in pager.caption.value
+    pager.next_page_button.click()  # the fake loader takes 0.25 s per fetch
+    pager.load_all_button.click()
+    caption = pager.caption.value
+    assert "users: 250 rows · 5 pages" in caption
+    assert '<span class="gm-elapsed">1.50 s</span> in 3 fetches' in caption
+    assert (
+        'first request-id <span class="gm-request-id">first-request</span></span> · '
+        '<span style="white-space:nowrap">last request-id '
+        '<span class="gm-request-id">request-2</span>'
+    ) in caption
+    assert "more available" not in caption
+
+
 def test_auto_paginate_fetches_when_paging_past_the_last_row(first_page, loader):
     result = first_page(50, more=True)
     result.attach_loader(loader)
@@ -134,6 +153,9 @@ def test_csv_download_link_holds_the_whole_frame(first_page):
     pager.csv_button.click()
     link = pager.csv_link.value
     assert 'download="users.csv"' in link and "120 rows" in link
+    # It looks like a button to press, not a line of text.
+    assert 'class="gm-download"' in link
+    assert "text-decoration:none" in link and "background:" in link
     encoded = link.split("base64,", 1)[1].split('"', 1)[0]
     text = base64.b64decode(encoded).decode("utf-8")
     from io import StringIO

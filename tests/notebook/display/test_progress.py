@@ -46,22 +46,23 @@ def test_nothing_is_shown_before_the_delay():
     assert shown.handles == []
 
 
-def test_a_real_bar_when_the_total_is_known_updated_in_place_and_removed():
+def test_a_real_bar_with_its_counts_beside_it_updated_in_place_and_removed():
     clock, shown = FakeClock(), FakeDisplay()
     progress = ProgressReporter(500, delay=1.0, clock=clock, mode="widget", display_fn=shown)
     progress.update(100, 1)
     clock.now += 1.5
     progress.update(200, 2)
     (handle,) = shown.handles
-    bar = handle.shown
-    assert type(bar).__name__ == "IntProgress"
+    bar, label = handle.shown.children
+    assert type(bar).__name__ == "IntProgress" and type(label).__name__ == "Label"
     assert (bar.value, bar.max) == (200, 500)
     progress.update(300, 3)
     assert len(shown.handles) == 1 and bar.value == 300
-    assert bar.tooltip == "fetching: 300 of 500 items · 3 pages"
+    # The counts are on screen next to the bar, not only in a tooltip.
+    assert label.value == "fetching: 300 of 500 items · 3 pages"
     progress.close()
     assert handle.updates == [({}, {"raw": True})]
-    assert bar.comm is None  # the widget itself is closed
+    assert bar.comm is None and label.comm is None and handle.shown.comm is None
 
 
 def test_a_label_with_items_and_pages_when_the_total_is_unknown():
