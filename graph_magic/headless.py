@@ -155,6 +155,7 @@ def _client(nb: NotebookNode, cwd: Path, timeout: float) -> NotebookClient:
         timeout=timeout,
         kernel_name=nb.metadata.get("kernelspec", {}).get("name", "python3"),
         resources={"metadata": {"path": str(cwd)}},
+        record_timing=False,  # per-cell timestamps: new on every run, noise in a stored notebook
         config=config,
     )
 
