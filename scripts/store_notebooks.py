@@ -2,6 +2,7 @@
 
     python scripts/store_notebooks.py                      # every notebooks/*.ipynb
     python scripts/store_notebooks.py notebooks/01_quickstart.ipynb
+    python scripts/store_notebooks.py --no-execute notebooks/01_quickstart.ipynb  # text edits
 
 Why: a notebook that JupyterLab would write differently is marked modified the moment it opens.
 Opening one, JupyterLab asks the kernel for its ``language_info`` and writes all of it into the
@@ -94,10 +95,15 @@ def _free_id(wanted: str, taken: set[Any]) -> str:
     return candidate
 
 
-def store(path: Path) -> str | None:
-    """Execute ``path`` in place and write it in JupyterLab's form; the error if a cell failed."""
+def store(path: Path, execute: bool = True) -> str | None:
+    """Execute ``path`` in place and write it in JupyterLab's form; the error if a cell failed.
+
+    Without ``execute`` the stored outputs are kept and only the form is written: for an edit
+    to markdown, which changes no output, so the diff holds the edit alone (a run renews every
+    widget's model id and every timing).
+    """
     nb = nbformat.read(path, as_version=4)
-    error, _ = asyncio.run(execute_notebook(nb, path.parent))
+    error, _ = asyncio.run(execute_notebook(nb, path.parent)) if execute else (None, {})
     if error:
         return error
     kernelspec = kernelspec_metadata(nb.metadata.get("kernelspec", {}).get("name", "python3"))
@@ -111,10 +117,13 @@ def main(argv: list[str] | None = None) -> int:
     """Store each notebook named (default: every guide); 1 if any failed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
+    parser.add_argument(
+        "--no-execute", action="store_true", help="keep the outputs, write the form only"
+    )
     args = parser.parse_args(argv)
     failed = 0
     for path in args.notebooks or sorted(NOTEBOOKS.glob("*.ipynb")):
-        error = store(path)
+        error = store(path, execute=not args.no_execute)
         print(f"{path}: {error or 'stored'}", file=sys.stderr if error else sys.stdout)
         failed += error is not None
     return 1 if failed else 0

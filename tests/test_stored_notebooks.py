@@ -8,6 +8,8 @@ kernel at once) or its pager views blank until run (widget state left out).
 
 from __future__ import annotations
 
+import difflib
+import json
 import re
 from pathlib import Path
 
@@ -103,3 +105,27 @@ def test_the_form_merges_streams_names_cells_and_drops_run_timings() -> None:
     assert stored.metadata.language_info == info and stored.metadata.kernelspec == spec
     assert text.startswith('{\n "cells": [\n  {\n') and text.endswith("}\n")
     assert jupyterlab_form(stored, info, spec, id_prefix="07") == text  # already in form
+
+
+def test_no_execute_stores_a_markdown_edit_as_the_only_change(tmp_path: Path) -> None:
+    from scripts.store_notebooks import main
+
+    guide = ROOT / "notebooks" / "05_auth.ipynb"
+    copy = tmp_path / guide.name
+    original = guide.read_text(encoding="utf-8")
+    nb = nbformat.reads(original, as_version=4)
+    old_last = nb.cells[0].source.splitlines()[-1]
+    nb.cells[0].source += "\n\nOne more line."
+    nbformat.write(nb, copy, version=nbformat.NO_CONVERT)  # not JupyterLab's form: no newline
+
+    assert main(["--no-execute", str(copy)]) == 0
+
+    stored = copy.read_text(encoding="utf-8").splitlines()
+    diff = difflib.unified_diff(original.splitlines(), stored, lineterm="", n=0)
+    edits = [line for line in diff if line[:1] in "+-" and line[:3] not in {"+++", "---"}]
+    assert edits == [  # the old last line gains its newline; a blank line and the new one
+        f"-    {json.dumps(old_last)}",
+        f"+    {json.dumps(old_last + chr(10))},",
+        '+    "\\n",',
+        '+    "One more line."',
+    ]
