@@ -25,13 +25,13 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
     from nbformat import NotebookNode
 
 __all__ = ["RunReport", "execute_notebook", "run_notebook"]
 
-# Read in the kernel after the last cell: what the magic's history remembers. It is not stored
-# in the notebook. A notebook that never loaded the extension made no request.
+# Read in the kernel after the last cell: what the magic's history remembers (its last
+# `history_size` requests, 100 by default). It is not stored in the notebook. A notebook that
+# never loaded the extension made no request.
 _PROBE = """\
 import json as _gm_json
 _gm_magic = get_ipython().find_magic("graph")
@@ -122,24 +122,34 @@ async def execute_notebook(
     and the widgets' state in the notebook's metadata.
     """
     from jupyter_core.utils import ensure_async
-    from nbclient.exceptions import CellExecutionError
 
     client = _client(nb, cwd, timeout)
-    error: str | None = None
     async with client.async_setup_kernel():
         assert client.kc is not None
         reply = await client.async_wait_for_reply(await ensure_async(client.kc.kernel_info()))
         if reply is not None:
             nb.metadata["language_info"] = reply["content"]["language_info"]
-        try:
-            for index, cell in enumerate(nb.cells):
-                count = client.code_cells_executed + 1
-                await client.async_execute_cell(cell, index, execution_count=count)
-        except CellExecutionError as exc:
-            error = _first_line(exc, index)
-        counts = await _probe(client, len(nb.cells))
+        error, kernel_free = await _run_cells(client, timeout)
+        counts = await _probe(client, len(nb.cells)) if kernel_free else {}
         client.set_widgets_metadata()
     return error, counts
+
+
+async def _run_cells(client: NotebookClient, timeout: float) -> tuple[str | None, bool]:
+    """Run the cells in order until one fails: the failure, and whether the kernel is free."""
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    for index, cell in enumerate(client.nb.cells):
+        count = client.code_cells_executed + 1
+        try:
+            await client.async_execute_cell(cell, index, execution_count=count)
+        except CellExecutionError as exc:
+            return f"cell {index + 1} failed: {exc.ename}: {exc.evalue}", True
+        except CellTimeoutError:
+            return f"cell {index + 1} did not finish within {timeout:g} s", False
+        except DeadKernelError:
+            return f"cell {index + 1} did not finish: the kernel died", False
+    return None, True
 
 
 def _client(nb: NotebookNode, cwd: Path, timeout: float) -> NotebookClient:
@@ -174,10 +184,6 @@ async def _probe(client: NotebookClient, index: int) -> dict[str, int]:
         return dict(json.loads(text.strip().splitlines()[-1]))
     except (ValueError, IndexError):
         return {}
-
-
-def _first_line(exc: CellExecutionError, index: int) -> str:
-    return f"cell {index + 1} failed: {exc.ename}: {exc.evalue}"
 
 
 def _failed_on_purpose(cell: Any) -> bool:

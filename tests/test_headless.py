@@ -118,3 +118,19 @@ def test_a_missing_notebook_is_named_and_nothing_is_written(tmp_path: Path) -> N
     assert done.returncode == 2
     assert done.stderr == f"graph-magic run: no notebook at {missing}\n"
     assert not (tmp_path / "out").exists()
+
+
+def test_a_cell_that_runs_past_the_timeout_is_named(tmp_path: Path) -> None:
+    notebook = tmp_path / "slow.ipynb"
+    nbformat.write(
+        new_notebook(
+            cells=[new_code_cell("print('first')"), new_code_cell("import time; time.sleep(60)")],
+            metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+        ),
+        notebook,
+    )
+    done = graph_magic("run", notebook, "--timeout", "2", cwd=tmp_path)
+
+    assert done.returncode == 1
+    assert done.stdout.splitlines()[1] == "STOPPED: cell 2 did not finish within 2 s"
+    assert (tmp_path / "out" / "slow.html").is_file()
