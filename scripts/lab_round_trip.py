@@ -93,6 +93,7 @@ def _jupyterlab(folder: Path, scratch: Path) -> Iterator[str]:
         sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
         "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={TOKEN}",
         f"--ServerApp.root_dir={folder}", "--LabApp.expose_app_in_browser=True",
+        "--KernelManager.transport_encryption=auto",  # no "TCP without encryption" warning
     ]  # fmt: skip
     with open(scratch / "jupyterlab.log", "w", encoding="utf-8") as log:
         server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
