@@ -41,7 +41,12 @@ def test_a_guide_is_byte_for_byte_what_jupyterlab_would_save(guide) -> None:
     path, text, nb = guide
     prefix = path.stem.split("_")[0]
     kernelspec = kernelspec_metadata(nb.metadata.kernelspec.name)
-    assert text == jupyterlab_form(nb, nb.metadata.language_info, kernelspec, id_prefix=prefix)
+    expected = jupyterlab_form(nb, nb.metadata.language_info, kernelspec, id_prefix=prefix)
+    assert text == expected, (
+        f"{path.name} is not stored as JupyterLab saves it (nbconvert --execute adds per-cell"
+        f" timings, for one): python scripts/store_notebooks.py --no-execute notebooks/{path.name}"
+        " rewrites it without running it"
+    )
     assert (nb.nbformat, nb.nbformat_minor) == (4, nbformat.current_nbformat_minor)
 
 
