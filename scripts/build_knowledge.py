@@ -2,7 +2,8 @@
 
 The knowledge package ships a compact index generated from the MIT-licensed files in
 ``../shared/graph-metadata`` (see its README for their origin): one gzipped JSON file per CSDL
-(``schema-<file stem>.json.gz``), one for the permissions map (``permissions.json.gz``), and the
+(``schema-<file stem>.json.gz``), one for the permissions map (``permissions.json.gz``), each
+CSDL itself, gzipped (``<file stem>.csdl.gz``, the sandbox's ``$metadata``), and the
 two licence files copied beside them. Nothing in the index is typed by hand.
 
 To regenerate from newer copies, fetch ``schemas/v1.0-{Prod,Fairfax,Mooncake}.csdl`` from
@@ -38,6 +39,9 @@ from graph_magic.knowledge.paths import template_key  # noqa: E402
 DEFAULT_SOURCE = REPO.parent / "shared" / "graph-metadata"
 DEFAULT_OUT = REPO / "graph_magic" / "knowledge" / "data"
 CSDL_FILES = ("v1.0-Prod.csdl", "v1.0-Fairfax.csdl", "v1.0-Mooncake.csdl")
+DOCUMENTS = CSDL_FILES
+"""The CSDL shipped whole (gzipped), for the sandbox's ``$metadata``: each cloud's, since the
+sandbox stands in for any of them (about 330 kB each)."""
 LICENCES = ("LICENSE-msgraph-metadata", "LICENSE-microsoft-graph-devx-content")
 FORMAT = 1
 EDM = "{http://docs.oasis-open.org/odata/ns/edm}"
@@ -270,11 +274,16 @@ def _ordered(
 
 def _write(data: dict[str, object], target: Path) -> int:
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _gzip(text.encode("utf-8"), target)
+
+
+def _gzip(raw_bytes: bytes, target: Path) -> int:
+    """Write ``raw_bytes`` gzipped without a time stamp or name, so a rebuild is byte-identical."""
     with (
         target.open("wb") as raw,
         gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as out,
     ):
-        out.write(text.encode("utf-8"))
+        out.write(raw_bytes)
     return target.stat().st_size
 
 
@@ -285,6 +294,8 @@ def build(source: Path, out: Path) -> dict[str, int]:
     for name in CSDL_FILES:
         target = out / f"schema-{Path(name).stem}.json.gz"
         sizes[target.name] = _write(build_schema(source / name), target)
+    for name in DOCUMENTS:
+        sizes[f"{name}.gz"] = _gzip((source / name).read_bytes(), out / f"{name}.gz")
     sizes["permissions.json.gz"] = _write(
         build_permissions(source / "permissions.json"), out / "permissions.json.gz"
     )

@@ -98,14 +98,20 @@ def _free_id(wanted: str, taken: set[Any]) -> str:
 def store(path: Path, execute: bool = True) -> str | None:
     """Execute ``path`` in place and write it in JupyterLab's form; the error if a cell failed.
 
-    Without ``execute`` the stored outputs are kept and only the form is written: for an edit
-    to markdown, which changes no output, so the diff holds the edit alone (a run renews every
-    widget's model id and every timing).
+    Without ``execute`` the stored outputs are kept and only the form is written, with the
+    ``language_info`` the installed Python kernel reports: for an edit to markdown, which
+    changes no output, so the diff holds the edit alone (a run renews every widget's model id
+    and every timing).
     """
     nb = nbformat.read(path, as_version=4)
-    error, _ = asyncio.run(execute_notebook(nb, path.parent)) if execute else (None, {})
-    if error:
-        return error
+    if execute:
+        error, _ = asyncio.run(execute_notebook(nb, path.parent))
+        if error:
+            return error
+    else:
+        from ipykernel.ipkernel import IPythonKernel
+
+        nb.metadata["language_info"] = dict(IPythonKernel.language_info)  # what it would report
     kernelspec = kernelspec_metadata(nb.metadata.get("kernelspec", {}).get("name", "python3"))
     prefix = path.stem.split("_")[0]
     text = jupyterlab_form(nb, nb.metadata.language_info, kernelspec, id_prefix=prefix)

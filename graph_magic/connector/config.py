@@ -12,11 +12,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from graph_magic.connector.auth_types import AUTH_TYPES, check_auth, environment_credentials
+from graph_magic.connector.graph_endpoint import (
+    cloud_sign_in,
+    default_base_url,
+    read_base_url,
+    system_cloud,
+)
 from graph_magic.connector.system_files import (
     ConfigReader,
     find_system_file,
@@ -25,6 +32,7 @@ from graph_magic.connector.system_files import (
     read_system_file,
     system_dirs,
 )
+from graph_magic.knowledge.clouds import CLOUDS, cloud_of
 
 if TYPE_CHECKING:
     import httpx
@@ -43,7 +51,6 @@ __all__ = [
     "system_dirs",
 ]
 
-AUTH_TYPES = ("bearer", "azure", "device_code", "credential")
 ADVANCED_QUERY_MODES = ("auto", "always", "never")
 TRANSPORTS = ("http", "sandbox")
 LOG_FORMATS = ("basic", "detailed")
@@ -53,7 +60,6 @@ DEFAULT_RESOURCE = "https://graph.microsoft.com"
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
 DEFAULT_TOKEN_CACHE = "~/.cache/graph-magic/msal.json"
 DEFAULT_MAX_RESPONSE_BYTES = 100 * 1024 * 1024
-_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,7 @@ class Credentials:
     client_secret: str | None = field(default=None, repr=False)
     certificate_path: str | None = None
     tenant_id: str | None = None
+    federated_token_file: str | None = None
     resource: str = DEFAULT_RESOURCE
     authority: str = DEFAULT_AUTHORITY
 
@@ -130,6 +137,7 @@ class SystemConfig:
 
     name: str = "default"
     source: str = "<defaults>"
+    cloud: str | None = None  # global, usgov, ...: from base_url's host when left out
     base_url: str = DEFAULT_BASE_URL
     auth_type: str = "bearer"
     token: str | None = field(default=None, repr=False)
@@ -148,6 +156,10 @@ class SystemConfig:
     transport: str = "http"
     sandbox: SandboxOptions | None = field(default=None, compare=False)
     credential: object | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.cloud is None:
+            object.__setattr__(self, "cloud", cloud_of(self.base_url))
 
     @property
     def graph_origin(self) -> str:
@@ -208,101 +220,46 @@ def _build(data: dict[str, Any], name: str, file: str, env: Mapping[str, str]) -
     credential_obj = data.pop("credential", None)
     data = r.interpolate(data, "")
     values = {key: _FIELD_READERS[key](r, value, key) for key, value in data.items()}
-    credentials: Credentials = values.setdefault("credentials", _DEFAULTS.credentials)
+    cloud = system_cloud(r, values.get("cloud"), values.get("base_url"))
+    values["cloud"] = cloud.name if cloud else None
+    values.setdefault("base_url", default_base_url(cloud))
+    credentials = replace(
+        values.get("credentials", _DEFAULTS.credentials),
+        **cloud_sign_in(data.get("credentials"), cloud),
+    )
+    values["credentials"] = credentials
     if values.get("scopes") is None:
         values["scopes"] = (f"{credentials.resource}/.default",)
+    if values.get("transport") == "sandbox":
+        values["sandbox"] = _sandbox_cloud(r, values.get("sandbox"), cloud.name if cloud else None)
     if not values.get("rate_limit_key"):
         values["rate_limit_key"] = values.get("base_url", _DEFAULTS.base_url)
     if "token_cache" not in data:
         values["token_cache"] = _token_cache(r, DEFAULT_TOKEN_CACHE, "token_cache")
     auth_type = values.get("auth_type", _DEFAULTS.auth_type)
-    _check_auth(r, auth_type, credentials, values.get("token"), credential_obj, env)
+    given = asdict(credentials)
+    from_env = environment_credentials(auth_type, given, env)
+    if from_env:
+        credentials = values["credentials"] = replace(credentials, **from_env)
+    check_auth(r, auth_type, {**given, **from_env}, values.get("token"), credential_obj, env)
     if auth_type == "bearer" and not values.get("token"):
         values["token"] = env.get("GRAPH_TOKEN")
     return SystemConfig(name=name, source=file, credential=credential_obj, **values)
-
-
-def _base_url(r: ConfigReader, value: Any, key: str) -> str:
-    url = (r.string(value, key, optional=False) or "").strip().rstrip("/")
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:  # an unclosed IPv6 bracket, a port that is not a number
-        raise r.error(f"'{_without_user_info(url)}' is not a valid URL: {exc}", key) from None
-    if "@" in parts.netloc:
-        # httpx would send user:password as Basic auth in place of the token, and the URL is
-        # shown everywhere (status, history, logs): refuse it without echoing the password.
-        raise r.error(
-            f"'{_without_user_info(url)}' must not carry user info (user:password@); "
-            "the token or credentials keys say how to sign in",
-            key,
-        )
-    if not parts.hostname:
-        raise r.error(f"'{url}' is not an absolute URL (https://host/version)", key)
-    if port == 0:
-        raise r.error(f"'{url}' has port 0; a port is 1 to 65535", key)
-    if parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS:
-        return url
-    if parts.scheme != "https":
-        raise r.error(f"'{url}' must use https (plain http only for 127.0.0.1 or localhost)", key)
-    if parts.query or parts.fragment:
-        raise r.error(f"'{url}' must not carry a query string or fragment", key)
-    return url
-
-
-def _without_user_info(url: str) -> str:
-    """``url`` with anything before an ``@`` in its authority shown as ``***``."""
-    scheme, sep, rest = url.partition("://")
-    authority, slash, path = rest.partition("/")
-    if not sep or "@" not in authority:
-        return url
-    return f"{scheme}://***@{authority.rpartition('@')[2]}{slash}{path}"
 
 
 def _credentials(r: ConfigReader, value: Any, key: str) -> Credentials:
     data = r.mapping(value, key)
     r.check_keys(data, _keys(Credentials), key)
     values = {k: r.string(v, join_key(key, k)) for k, v in data.items()}
-    if values.get("certificate_path"):
-        values["certificate_path"] = os.path.expanduser(values["certificate_path"])
-    for name, default in (("resource", DEFAULT_RESOURCE), ("authority", DEFAULT_AUTHORITY)):
-        values[name] = (values.get(name) or default).rstrip("/")
+    for path_key in ("certificate_path", "federated_token_file"):
+        if values.get(path_key):
+            values[path_key] = os.path.expanduser(values[path_key])
+    for name in ("resource", "authority"):  # absent: the cloud's, filled in by _build
+        if values.get(name):
+            values[name] = values[name].rstrip("/")
+        else:
+            values.pop(name, None)
     return Credentials(**values)
-
-
-def _check_auth(
-    r: ConfigReader,
-    auth_type: str,
-    creds: Credentials,
-    token: str | None,
-    credential_obj: object | None,
-    env: Mapping[str, str],
-) -> None:
-    """Refuse a system whose auth type lacks what it needs, at load time."""
-    if auth_type in ("azure", "device_code"):
-        for key in ("tenant_id", "client_id"):
-            if not getattr(creds, key):
-                message = f"auth_type {auth_type} needs credentials.{key}"
-                raise r.error(message, f"credentials.{key}")
-    if auth_type == "azure":
-        if not creds.client_secret and not creds.certificate_path:
-            raise r.error(
-                "auth_type azure needs credentials.client_secret or credentials.certificate_path",
-                "credentials.client_secret",
-            )
-        if creds.certificate_path and not os.path.isfile(creds.certificate_path):
-            raise r.error(
-                f"certificate file '{creds.certificate_path}' not found",
-                "credentials.certificate_path",
-            )
-    elif auth_type == "bearer" and not token and not env.get("GRAPH_TOKEN"):
-        raise r.error("auth_type bearer needs a token (the key or $GRAPH_TOKEN)", "token")
-    elif auth_type == "credential" and not callable(getattr(credential_obj, "get_token", None)):
-        raise r.error(
-            "auth_type credential needs a 'credential' object with get_token(*scopes) "
-            "(pass it in the system dict, e.g. DefaultAzureCredential())",
-            "credential",
-        )
 
 
 def _scopes(r: ConfigReader, value: Any, key: str) -> tuple[str, ...] | None:
@@ -375,11 +332,24 @@ def _sandbox(r: ConfigReader, value: Any, key: str) -> SandboxOptions | None:
         raise r.error(str(exc), join_key(key, exc.key)) from None
 
 
+def _sandbox_cloud(
+    r: ConfigReader, options: SandboxOptions | None, cloud: str | None
+) -> SandboxOptions:
+    """The sandbox options of a ``transport: sandbox`` system, standing in for its cloud."""
+    from graph_magic.connector.sandbox_transport import SandboxOptionError, for_cloud
+
+    try:
+        return for_cloud(options, cloud or "global")
+    except SandboxOptionError as exc:
+        raise r.error(str(exc), join_key("sandbox", exc.key)) from None
+
+
 # How each top-level key is read: reader(r, value, key). A key that is absent keeps the
 # dataclass default; _build derives the defaults that depend on other keys (scopes,
 # rate_limit_key) and the token cache, which is on unless switched off.
 _FIELD_READERS: dict[str, Callable[[ConfigReader, Any, str], Any]] = {
-    "base_url": _base_url,
+    "cloud": partial(ConfigReader.choice, choices=CLOUDS),
+    "base_url": read_base_url,
     "auth_type": partial(ConfigReader.choice, choices=AUTH_TYPES),
     "token": ConfigReader.string,
     "credentials": _credentials,

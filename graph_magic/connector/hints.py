@@ -97,6 +97,11 @@ def _gotcha(
             "$search on directory objects needs the header 'ConsistencyLevel: eventual' "
             "(and $count=true for most advanced queries); add it to the request."
         )
+    if status == 501 and "sandbox does not model" in text:
+        return (
+            "The offline sandbox answers only part of Graph, and not this real request: send "
+            "it to a real tenant (--system NAME; %graph systems lists them)."
+        )
     if root == "devices" and len(lowered) >= 3 and lowered[2] == "owners":
         return "Devices have no 'owners' relationship: use /devices/{id}/registeredOwners."
     if "assignlicense" in lowered and (status == 400 and "usage location" in text):

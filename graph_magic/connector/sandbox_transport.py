@@ -25,6 +25,8 @@ __all__ = [
     "SandboxOptionError",
     "approve_device_code",
     "asgi_transport",
+    "browse_sign_in",
+    "for_cloud",
     "msal_kwargs",
     "parse_options",
 ]
@@ -60,6 +62,20 @@ def parse_options(data: Mapping[str, Any]) -> SandboxOptions:
     return SandboxOptions.from_dict(dict(data))
 
 
+def for_cloud(options: SandboxOptions | None, cloud: str) -> SandboxOptions:
+    """``options`` for a sandbox that stands in for ``cloud``: its token audience, sign-in host
+    and metadata are that cloud's, so a government system can be tried offline as it is."""
+    if options is not None and options.cloud not in ("global", cloud):
+        raise SandboxOptionError(
+            f"the sandbox stands in for the system's cloud ({cloud}), not {options.cloud}; "
+            "set the system's cloud key instead",
+            key="cloud",
+        )
+    from dataclasses import replace
+
+    return replace(_resolved(options), cloud=cloud)
+
+
 def _resolved(options: SandboxOptions | None) -> SandboxOptions:
     from graph_magic.sandbox.options import SandboxOptions
 
@@ -90,6 +106,22 @@ def _msal_http_client(options: SandboxOptions | None) -> SandboxMsalHttpClient:
     from graph_magic.sandbox.inprocess import msal_http_client
 
     return msal_http_client(_resolved(options))
+
+
+def browse_sign_in(
+    options: SandboxOptions | None, auth_uri: str, upn: str | None
+) -> dict[str, str]:
+    """The sandbox's stand-in for the browser step of an interactive sign-in: the answer (code
+    and state) that a person signing in as ``upn`` would hand the app.
+
+    The sandbox's refusal (no such user, no account given) becomes a GraphAuthError.
+    """
+    from graph_magic.sandbox.inprocess import browse_sign_in as browse
+
+    try:
+        return browse(_resolved(options), auth_uri, upn)
+    except ValueError as exc:
+        raise GraphAuthError(f"the sandbox did not sign anyone in: {exc}") from None
 
 
 def approve_device_code(options: SandboxOptions | None, user_code: str, upn: str) -> None:

@@ -9,6 +9,7 @@ Nothing here does I/O beyond reading this package's files, and nothing is read a
 from __future__ import annotations
 
 from .api import Knowledge
+from .clouds import CLOUD_HOSTS, CLOUDS, Cloud, UnknownCloudError, cloud_named, cloud_of
 from .model import (
     Child,
     Navigation,
@@ -21,12 +22,12 @@ from .model import (
     UnknownTypeError,
 )
 from .paths import Segment, split_path
-from .store import CLOUD_HOSTS, CLOUDS, UnknownCloudError, cloud_of
 
 __all__ = [
     "CLOUDS",
     "CLOUD_HOSTS",
     "Child",
+    "Cloud",
     "Knowledge",
     "Navigation",
     "Operation",
@@ -38,6 +39,7 @@ __all__ = [
     "Step",
     "UnknownCloudError",
     "UnknownTypeError",
+    "cloud_named",
     "cloud_of",
     "split_path",
 ]

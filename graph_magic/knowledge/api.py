@@ -14,7 +14,7 @@ from . import resolve as _resolve
 from .model import Child, Navigation, Operation, PermissionAnswer, Property, Resolution
 from .permissions import Permissions
 from .schema import Schema
-from .store import PERMISSIONS_FILE, load, schema_file
+from .store import PERMISSIONS_FILE, load, metadata_document, schema_file
 
 
 @cache
@@ -56,9 +56,17 @@ class Knowledge:
         """The permissions index (read on first use, shared by every cloud)."""
         return _permissions()
 
-    def resolve(self, path: str) -> Resolution:
-        """Where ``path`` leads: its type and shape, or where it stopped being known."""
-        return _resolve.resolve(self.schema, path)
+    def metadata_document(self) -> bytes:
+        """The CSDL XML itself (Graph's ``$metadata``); UnknownCloudError where none ships."""
+        return metadata_document(self.cloud)
+
+    def resolve(self, path: str, *, suggestions: bool = True) -> Resolution:
+        """Where ``path`` leads: its type and shape, or where it stopped being known.
+
+        ``suggestions=False`` skips the "did you mean" search (milliseconds on a long list of
+        types), for callers that only ask whether the path is known.
+        """
+        return _resolve.resolve(self.schema, path, suggestions=suggestions)
 
     def children(self, path: str = "/") -> tuple[Child, ...]:
         """What may follow ``path``: the completion candidates for its next segment."""

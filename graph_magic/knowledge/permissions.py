@@ -3,8 +3,8 @@
 The map keys its grants by path templates (``/users/{id}/memberof``); a concrete path is
 matched onto them token by token, a literal segment before ``{id}``, backtracking when a
 literal leads nowhere, so ``/users/delta`` finds ``delta`` and ``/users/abc/memberOf`` finds
-``{id}``. When the map has no template, two readings it implies are tried: ``/me/...`` as
-``/users/{id}/...``, and ``.../$count`` as the collection it counts.
+``{id}``. When the map has no template, the readings it implies are tried (``/me/...`` as
+``/users/{id}/...``, a cast, ``$count`` or ``$ref`` left out; see ``_readings``).
 """
 
 from __future__ import annotations
@@ -115,14 +115,28 @@ def _grants(scheme: SchemePermissions, held: set[str]) -> bool:
 
 
 def _readings(tokens: list[str]) -> list[list[str]]:
-    """The path as written, then the readings the map implies when it has no template."""
+    """The path as written, then the readings the map implies when it has no template.
+
+    ``/me/...`` reads as ``/users/{id}/...``; a cast reads as the path without it (the map
+    lists ``/users/{id}/memberof`` once, not per type); ``$count`` as the collection it counts
+    and ``$ref`` as the relationship it names (``/groups/{id}/members/{id}``).
+    """
     readings = [tokens]
     if tokens and tokens[0] == "me":
         readings.append(["users", ID, *tokens[1:]])
     for reading in list(readings):
-        if len(reading) > 1 and reading[-1] == "$count":
+        uncast = [token for token in reading if not _is_cast(token)]
+        if uncast != reading:
+            readings.append(uncast)
+    for reading in list(readings):
+        if len(reading) > 1 and reading[-1] in ("$count", "$ref"):
             readings.append(reading[:-1])
     return readings
+
+
+def _is_cast(token: str) -> bool:
+    """A cast segment (``microsoft.graph.group``): a type, never a key."""
+    return token.startswith("microsoft.graph.")
 
 
 def _walk(node: _Trie, tokens: list[str], accept: Callable[[str], bool]) -> str | None:
@@ -130,7 +144,9 @@ def _walk(node: _Trie, tokens: list[str], accept: Callable[[str], bool]) -> str 
         end = node.get(_END)
         return end if isinstance(end, str) and accept(end) else None
     head, rest = tokens[0], tokens[1:]
-    keyable = not head.startswith("$") and "(" not in head and head != ADDRESS
+    keyable = (
+        not head.startswith("$") and "(" not in head and head != ADDRESS and not _is_cast(head)
+    )
     for option in dict.fromkeys((head, ID) if keyable else (head,)):
         child = node.get(option)
         if isinstance(child, dict):

@@ -3,7 +3,8 @@
 A collection is followed by a key, a cast to a derived type, a collection-bound function or
 action, or ``$count``; a single entity by a navigation or structural property, a cast, a bound
 operation, ``$ref`` or ``$value``. An unknown segment of a collection is a key, as in OData
-(``/users/abc@contoso.com``); anywhere else it stops the walk with "did you mean" names.
+(``/users/abc@contoso.com``), unless it names a type that cannot stand there; anywhere else it
+stops the walk with "did you mean" names.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from .paths import Segment, split_path
 from .schema import Schema, suggest
 
 STREAM = "Edm.Stream"
+SERVICE_RESOURCES = ("$metadata", "$batch")
+"""What the service root holds besides entity sets and singletons."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ def _step(schema: Schema, at: _At, segment: Segment) -> Step | None:
     cast = _cast(schema, at.type, segment)
     if cast is not None:
         return Step(segment.text, "cast", cast, at.collection)
+    if "." in segment.name and schema.qualify(segment.name) is not None:
+        return None  # a type, but not this one or one deriving from it: never read as a key
     operation = _operation(schema, at.type, at.collection, segment)
     if operation is not None or at.collection:
         return operation or Step(segment.text, "key", at.type, False)
@@ -93,6 +98,8 @@ def _step(schema: Schema, at: _At, segment: Segment) -> Step | None:
 
 
 def _root(schema: Schema, segment: Segment) -> Step | None:
+    if segment.name.lower() in SERVICE_RESOURCES:  # the service's own: no type to walk
+        return Step(segment.text, segment.name.lower(), None, False)
     name = _named(segment.name, list(schema.roots))
     if name is None:
         return None

@@ -12,23 +12,9 @@ import json
 from functools import cache
 from importlib import resources
 from typing import cast
-from urllib.parse import urlsplit
 
-#: The clouds a system may name, and the CSDL each one's Graph serves.
-CLOUD_SCHEMAS: dict[str, str] = {
-    "global": "schema-v1.0-Prod.json.gz",
-    "usgov": "schema-v1.0-Fairfax.json.gz",
-    "usgovdod": "schema-v1.0-Fairfax.json.gz",
-    "china": "schema-v1.0-Mooncake.json.gz",
-}
-CLOUDS: tuple[str, ...] = tuple(CLOUD_SCHEMAS)
-#: Each cloud's Graph host (DESIGN.md, "Clouds"): the host a system talks to picks its metadata.
-CLOUD_HOSTS: dict[str, str] = {
-    "graph.microsoft.com": "global",
-    "graph.microsoft.us": "usgov",
-    "dod-graph.microsoft.us": "usgovdod",
-    "microsoftgraph.chinacloudapi.cn": "china",
-}
+from .clouds import cloud_named
+
 PERMISSIONS_FILE = "permissions.json.gz"
 INDEX_FORMAT = 1
 
@@ -36,20 +22,9 @@ INDEX_FORMAT = 1
 Index = dict[str, object]
 
 
-class UnknownCloudError(ValueError):
-    """A cloud name with no shipped metadata (``beta`` and other clouds get no knowledge)."""
-
-    def __init__(self, cloud: str) -> None:
-        super().__init__(f"no Graph metadata for cloud {cloud!r}; known: {', '.join(CLOUDS)}")
-        self.cloud = cloud
-
-
 def schema_file(cloud: str) -> str:
     """The index file for ``cloud``, or UnknownCloudError."""
-    try:
-        return CLOUD_SCHEMAS[cloud]
-    except KeyError:
-        raise UnknownCloudError(cloud) from None
+    return cloud_named(cloud).schema_file
 
 
 @cache
@@ -62,10 +37,11 @@ def load(name: str) -> Index:
     return data
 
 
-def cloud_of(base_url: str) -> str | None:
-    """The cloud whose metadata describes ``base_url``'s Graph host; None for any other host.
+def metadata_document(cloud: str) -> bytes:
+    """The CSDL XML of ``cloud``'s Graph v1.0, as Microsoft publishes it (about 3.4 MB).
 
-    Completion, the pre-flight checks and ``%graph describe`` all ask this, so a host is
-    mapped to a cloud in one place.
+    Read and unzipped on every call rather than cached: only the sandbox's ``$metadata``
+    asks, and rarely, so it should not hold megabytes for the life of the process.
     """
-    return CLOUD_HOSTS.get((urlsplit(base_url).hostname or "").lower())
+    name = cloud_named(cloud).document_file
+    return gzip.decompress(resources.files(__package__).joinpath("data", name).read_bytes())

@@ -1,8 +1,9 @@
 """Pre-flight checks: what Graph's metadata says is wrong with a cell's requests, before sending.
 
-An unknown path segment, ``$`` option or property (in ``$select``, ``$expand``, ``$orderby``)
-is a short warning with "did you mean"; a request the signed-in token's ``roles``/``scp``
-claims cannot be allowed to make is a warning naming the least-privileged permission it needs.
+An unknown path segment, ``$`` option or property (in ``$select``, ``$expand``, ``$orderby``,
+``$filter``) is a short warning with "did you mean"; a request the signed-in token's
+``roles``/``scp`` claims cannot be allowed to make is a warning naming the least-privileged
+permission it needs.
 ``--strict`` (or the ``strict`` setting) makes them a usage error and sends nothing. A check
 speaks only when the knowledge knows: ``beta``, an unknown cloud, a path the permissions map
 does not have, or a token not held yet say nothing, so no request Graph accepts is blocked.
@@ -14,11 +15,12 @@ from collections.abc import Iterable, Mapping
 from html import escape
 
 from graph_magic.connector.config import SystemConfig
-from graph_magic.knowledge import Knowledge, Resolution, cloud_of
+from graph_magic.knowledge import Knowledge, Resolution
 from graph_magic.knowledge.schema import suggest
 from graph_magic.notebook.cell import RequestSpec
 from graph_magic.notebook.display import Note
 from graph_magic.notebook.errors import GraphUsageError
+from graph_magic.notebook.filter_names import filter_properties
 from graph_magic.notebook.options import graph_version
 from graph_magic.notebook.session import GraphSession
 
@@ -61,7 +63,7 @@ class CheckWarning(Note):
 
 def knowledge_for(system: SystemConfig, version: str | None = None) -> Knowledge | None:
     """The Knowledge that describes requests to ``system`` at ``version``; None for beta."""
-    cloud = cloud_of(system.base_url)
+    cloud = system.cloud
     if cloud is None or graph_version(False, version, system.version) != "v1.0":
         return None
     return Knowledge.for_cloud(cloud)
@@ -122,7 +124,7 @@ def _containing(knowledge: Knowledge, resolution: Resolution) -> tuple[str, ...]
 
 
 def _property_checks(knowledge: Knowledge, type_name: str, params: Mapping[str, str]) -> list[str]:
-    """Names in $select/$expand/$orderby that neither the type nor a derived type has."""
+    """Names in $select/$expand/$orderby/$filter that neither the type nor a derived type has."""
     if not knowledge.schema.is_structured(type_name):
         return []
     types = (type_name, *knowledge.derived_types(type_name))
@@ -132,11 +134,13 @@ def _property_checks(knowledge: Knowledge, type_name: str, params: Mapping[str, 
         "$select": {**structural, **navigation},
         "$orderby": structural,
         "$expand": navigation,
+        "$filter": {**structural, **navigation},
     }
     found: list[str] = []
     lowered = {key.lower(): value for key, value in params.items()}
     for option, known in wanted.items():
-        for name in _names(lowered.get(option, "")):
+        value = lowered.get(option, "")
+        for name in filter_properties(value) if option == "$filter" else _names(value):
             if name.lower() not in known:
                 near = did_you_mean(suggest(name, known.values()))
                 found.append(f"{option}: {type_name} has no property {name!r}{near}")

@@ -63,9 +63,9 @@ def run_cell(
     result, so it shows only what the data cannot say: a status line when there is no data
     (a 204), and the notes when more remained or rows went to a CSV file.
     """
-    specs = parse_cell(text, namespace)
     name = session.system_name(options.system, settings.default_system)
     system = session.system(name)
+    specs = parse_cell(text, namespace, graph_origin=system.graph_origin)
     session.last = []
     runner = _CellRunner(session, name, system)
     if options.dry_run:

@@ -19,7 +19,12 @@ from graph_magic.errors import GraphAuthError
 from graph_magic.notebook import runtime
 
 if TYPE_CHECKING:
-    from graph_magic.connector.auth import DeviceCodePrompt, DeviceCodeProvider, TokenProvider
+    from graph_magic.connector.auth import (
+        DeviceCodePrompt,
+        DeviceCodeProvider,
+        InteractiveProvider,
+        TokenProvider,
+    )
     from graph_magic.connector.client import GraphConnector
     from graph_magic.connector.config import SystemConfig
     from graph_magic.notebook.display import GraphResult
@@ -121,19 +126,23 @@ class GraphSession:
         ``device_code`` signs a user in with a device code even when the system is configured
         for an app; ``on_prompt`` receives the prompt (URL and code) before the wait begins.
         ``approve_as`` (sandbox only) approves the code as that user, as a browser would: the
-        in-process sandbox has no page to visit while the notebook waits.
+        in-process sandbox has no page to visit while the notebook waits. For a browser sign-in
+        (``auth_type: interactive``) it is the account to sign in as, anywhere.
         """
         from graph_magic.connector.config import load_system
 
         system = load_system(name)
-        if (device_code or approve_as) and system.auth_type != "device_code":
+        browser = system.auth_type == "interactive" and not device_code
+        if (device_code or approve_as) and not browser and system.auth_type != "device_code":
             system = dataclasses.replace(system, auth_type="device_code")
-        if approve_as and system.transport != "sandbox":
+        if approve_as and not browser and system.transport != "sandbox":
             raise GraphAuthError(
                 f"--as approves a device code only in the sandbox; sign in to '{name}' in a "
                 "browser instead"
             )
         provider = self._provider_factory(system)
+        if browser:  # --as names the account: typed in the sandbox, pre-filled on a real page
+            cast("InteractiveProvider", provider).login_hint = approve_as
         if system.auth_type == "device_code":
             device = cast("DeviceCodeProvider", provider)
             prompt = device.start()
@@ -157,6 +166,8 @@ class GraphSession:
             "system": name,
             "source": system.source,
             "base_url": system.base_url,
+            "cloud": system.cloud,
+            "authority": system.credentials.authority,
             "auth_type": system.auth_type,
             "transport": system.transport,
             "signed_in": False,

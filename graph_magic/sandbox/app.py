@@ -28,9 +28,15 @@ from starlette.routing import Route
 import graph_magic.sandbox.graph_errors as ge
 from graph_magic.sandbox._clock import at_tick, http_date, iso_seconds
 from graph_magic.sandbox.entra.endpoints import routes as identity_routes
-from graph_magic.sandbox.entra.tokens import LOGIN_HOST, TokenRejected, TokenService
+from graph_magic.sandbox.entra.tokens import TokenRejected, TokenService
 from graph_magic.sandbox.faults import FaultMiddleware, batch_item_fault
 from graph_magic.sandbox.graph_errors import GraphError
+from graph_magic.sandbox.graph_metadata import (
+    ANONYMOUS,
+    is_metadata,
+    metadata_response,
+    unmodelled,
+)
 from graph_magic.sandbox.http import GraphRequest, GraphResponse, Router, compact_json
 from graph_magic.sandbox.odata.engine import Engine
 from graph_magic.sandbox.options import SandboxOptions
@@ -44,6 +50,8 @@ from graph_magic.sandbox.routes.invitations import InvitationRoutes
 from graph_magic.sandbox.routes.logs import LogRoutes
 from graph_magic.sandbox.routes.me import MeRoutes
 from graph_magic.sandbox.routes.reports import DOWNLOAD_PREFIX, Reports
+from graph_magic.sandbox.routes.role_management import RoleRoutes
+from graph_magic.sandbox.routes.security import SecurityRoutes
 from graph_magic.sandbox.routes.users import UserRoutes
 from graph_magic.sandbox.tenant.constants import GRAPH_APP_ID
 from graph_magic.sandbox.tenant.store import Tenant
@@ -57,10 +65,14 @@ _DIAGNOSTIC = (
     '{"ServerInfo":{"DataCenter":"Sandbox","Slice":"E","Ring":"5","ScaleUnit":"000",'
     '"RoleInstance":"SANDBOX000001"}}'
 )
-_WWW_AUTH = (
-    f'Bearer realm="", authorization_uri="https://{LOGIN_HOST}/common/oauth2/authorize", '
-    f'client_id="{GRAPH_APP_ID}"'
-)
+
+
+def _www_authenticate(login_host: str) -> str:
+    """The challenge Graph sends with a 401: where to sign in, for which resource app."""
+    return (
+        f'Bearer realm="", authorization_uri="https://{login_host}/common/oauth2/authorize", '
+        f'client_id="{GRAPH_APP_ID}"'
+    )
 
 
 class _Stamp:
@@ -118,6 +130,8 @@ class GraphService:
             AppRoutes(tenant, engine),
             LogRoutes(tenant, engine),
             self.reports,
+            SecurityRoutes(tenant, engine),
+            RoleRoutes(tenant, engine),
         ):
             routes.register(self.router)
 
@@ -166,7 +180,12 @@ class GraphService:
             if req.method != "POST":
                 raise GraphError(405, "Request_BadRequest", ge.METHOD_NOT_ALLOWED)
             return run_batch(req, self.run, self._failed_dependency, self._item_fault)
-        handler, args = self.router.resolve(req.method, req.path)
+        if is_metadata(req.path):
+            return metadata_response(req, self.options.cloud)
+        try:
+            handler, args = self.router.resolve(req.method, req.path)
+        except GraphError as refusal:  # real Graph the sandbox lacks: 501, not Graph's 400/405
+            raise unmodelled(req, refusal, self.options.cloud) from None
         return handler(req, **args)
 
     def error_response(self, exc: GraphError, stamp: _Stamp, client_id: str) -> GraphResponse:
@@ -196,8 +215,11 @@ class GraphService:
         headers = {k.lower(): v for k, v in request.headers.items()}
         body = await request.body()
         origin = f"{request.url.scheme}://{request.url.netloc}"
+        auth_header = request.headers.get("authorization")
         try:
-            principal = self.token_service.verify(request.headers.get("authorization"))
+            principal = (  # Graph serves its metadata document to anyone
+                ANONYMOUS if is_metadata(rest) else self.token_service.verify(auth_header)
+            )
         except TokenRejected as exc:  # Graph's 401, whatever the reason
             stamp = self.stamp()
             client_id = headers.get("client-request-id") or stamp.request_id
@@ -205,7 +227,7 @@ class GraphService:
                 401,
                 "InvalidAuthenticationToken",
                 exc.message,
-                headers={"WWW-Authenticate": _WWW_AUTH},
+                headers={"WWW-Authenticate": _www_authenticate(self.token_service.login_host)},
             )
             response = self.error_response(error, stamp, client_id)
             response.headers.update(

@@ -50,6 +50,11 @@ BATCH_DUPLICATE_ID = "Request Id {id} has to be unique in a batch."
 BATCH_TOO_MANY = "The number of requests in a batch cannot exceed 20."
 FAILED_DEPENDENCY = "Dependency failed"
 NOT_IMPLEMENTED = "This operation target is not yet supported."
+# Ours, not Graph's: a real Graph request (its metadata knows it) that the sandbox does not answer.
+NOT_MODELLED = (
+    "The sandbox does not model {method} {path}: it is real Microsoft Graph (Graph's v1.0 "
+    "metadata knows it), but the offline sandbox tenant does not answer it."
+)
 
 # Group membership writes, as Graph answers them (seen in client bug reports and error handlers).
 MEMBER_EXISTS = (

@@ -147,6 +147,15 @@ class Router:
         compiled = re.compile(pattern + r"/?$", re.IGNORECASE)
         self._routes.setdefault(_leading_name(pattern), []).append((method, compiled, handler))
 
+    def routes(self) -> list[tuple[str, str, Handler]]:
+        """Every route as (method, pattern as added, handler), in the order they were added
+        within each first segment (tests walk them, e.g. to check their permissions)."""
+        return [
+            (method, compiled.pattern.removesuffix(r"/?$"), handler)
+            for bucket in self._routes.values()
+            for method, compiled, handler in bucket
+        ]
+
     def resolve(self, method: str, path: str) -> tuple[Handler, dict[str, str]]:
         """The handler and its path arguments, or Graph's 405/400."""
         method_mismatch = False

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import html
+import re
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 from starlette.types import ASGIApp
@@ -113,7 +116,8 @@ class SandboxMsalHttpClient:
         data: Mapping[str, Any] | str | None = None,
     ) -> httpx.Response:
         clean_headers = {k: v for k, v in (headers or {}).items() if v is not None}
-        clean_params = {k: v for k, v in (params or {}).items() if v is not None}
+        # None, not {}: httpx replaces a URL's own query string with an empty params dict.
+        clean_params = {k: v for k, v in (params or {}).items() if v is not None} or None
         async with httpx.AsyncClient(transport=self._transport_factory()) as client:
             if isinstance(data, str):
                 return await client.request(
@@ -145,3 +149,28 @@ def approve_device_code(
     )
     if response.status_code != 200:
         raise ValueError(response.json().get("error_description", response.text))
+
+
+def browse_sign_in(
+    options: SandboxOptionsLike, auth_uri: str, upn: str | None, *, app: ASGIApp | None = None
+) -> dict[str, str]:
+    """Visit ``auth_uri`` as a person in a browser would; the answer it hands the app.
+
+    The sign-in page is answered as ``upn``; with the sandbox's ``browser_auto_approve`` there
+    is no page and ``upn`` may be None. The answer (``code`` and ``state``) comes as a redirect's
+    query or, for ``response_mode=form_post``, as the fields of the page that posts it. Raises
+    ``ValueError`` with the page's message when the sandbox did not sign anyone in.
+    """
+    client = msal_http_client(options, app=app)
+    page = client.get(auth_uri)
+    if page.status_code == 200 and "username" in page.text and upn:
+        page = client.post(auth_uri, data={"username": upn})
+    location = page.headers.get("location")
+    if page.status_code == 302 and location:
+        return dict(parse_qsl(urlsplit(location).query))
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page.text))
+    if page.status_code == 200 and "code" in fields and "username" not in page.text:
+        return {name: html.unescape(value) for name, value in fields.items()}
+    error = re.search(r'<p class="error">(.*?)</p>', page.text)
+    message = html.unescape(error.group(1)) if error else ""
+    raise ValueError(message or "the sign-in page waits for an account (give --as UPN)")

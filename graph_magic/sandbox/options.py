@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
+from graph_magic.knowledge.clouds import CLOUDS
+
 RetryAfterForm = Literal["seconds", "fractional", "http-date", "ms"]
 
 
@@ -52,7 +54,13 @@ class SandboxOptions:
     latency_jitter_ms: float = 0.0
     token_lifetime_seconds: int = 3600
     device_code_auto_approve: str | None = None
+    browser_auto_approve: str | None = None
+    cloud: str = "global"
     faults: FaultOptions = field(default_factory=FaultOptions)
+
+    def __post_init__(self) -> None:
+        if self.cloud not in CLOUDS:
+            raise ValueError(f"sandbox option 'cloud' must be one of {', '.join(CLOUDS)}")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> SandboxOptions:

@@ -118,8 +118,9 @@ class LoopbackHttpClient:
         return urlunsplit(("http", f"{HOST}:{self.port}", parts.path, parts.query, ""))
 
 
-def _clean(values: Mapping[str, Any] | None) -> dict[str, Any]:
-    return {k: v for k, v in (values or {}).items() if v is not None}
+def _clean(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    # None, not {}: httpx replaces a URL's own query string with an empty params dict.
+    return {k: v for k, v in (values or {}).items() if v is not None} or None
 
 
 class StaticTokenCredential:

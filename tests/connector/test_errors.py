@@ -226,3 +226,17 @@ async def test_other_401_is_not_retried(graph, connector, tokens):
     with pytest.raises(GraphAPIError):
         await _call(connector)
     assert route.call_count == 1 and tokens.forced == 0
+
+
+def test_the_sandboxs_501_hints_at_a_real_tenant_and_graphs_own_501_does_not():
+    message = (
+        "The sandbox does not model GET /v1.0/organization: it is real Microsoft Graph (Graph's "
+        "v1.0 metadata knows it), but the offline sandbox tenant does not answer it."
+    )
+    hint = hint_for(501, "NotImplemented", message, "GET", "/organization")
+    assert hint == (
+        "The offline sandbox answers only part of Graph, and not this real request: send it to "
+        "a real tenant (--system NAME; %graph systems lists them)."
+    )
+    graphs_own = "This operation target is not yet supported."
+    assert hint_for(501, "NotImplemented", graphs_own, "GET", "/users?$select=skills") is None

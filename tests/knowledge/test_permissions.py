@@ -68,6 +68,21 @@ def test_concrete_values_map_onto_templates(knowledge: Knowledge) -> None:
     assert knowledge.permissions("GET", "/users/$count").template == "users"
 
 
+def test_a_cast_is_the_relationship_it_narrows_and_ref_the_relationship(
+    knowledge: Knowledge,
+) -> None:
+    cast = knowledge.permissions("GET", "/users/abc/memberOf/microsoft.graph.group/$count")
+    assert cast.template == "users/{id}/memberof"  # not users/{id}/memberof/{id}: no key
+    assert cast.application == knowledge.permissions("GET", "/users/abc/memberOf").application
+    literal = "/applications/microsoft.graph.agentIdentityBlueprint/abc/sponsors/$ref"
+    assert knowledge.permissions("POST", literal).template == (
+        "applications/microsoft.graph.agentidentityblueprint/{id}/sponsors/$ref"
+    )
+    ref = knowledge.permissions("DELETE", "/groups/g1/members/u1/$ref")
+    assert ref.template == "groups/{id}/members/{id}"
+    assert ref.application.least == ("GroupMember.ReadWrite.All",)
+
+
 def test_an_unknown_request_gets_no_answer(knowledge: Knowledge) -> None:
     answer = knowledge.permissions("GET", "/nowhere/at/all")
     assert not answer.known

@@ -180,3 +180,32 @@ def test_each_cloud_has_the_roots_and_functions_of_its_own_csdl(
     assert {child.name for child in knowledge.children("/")} == roots
     report = knowledge.resolve("/reports/getEmailActivityUserDetail(period='D7')")
     assert report.known == ('Name="getEmailActivityUserDetail"' in text)
+
+
+def test_a_type_that_cannot_stand_after_a_collection_is_not_a_key(knowledge: Knowledge) -> None:
+    resolution = knowledge.resolve("/users/x/memberOf/microsoft.graph.message")
+    assert (resolution.known, resolution.stopped_at) == (False, 3)
+    assert knowledge.resolve("/users/adele.vance@contoso.com").steps[-1].kind == "key"
+
+
+@pytest.mark.parametrize("cloud", ["global", "usgov", "usgovdod", "china"])
+def test_each_clouds_metadata_document_ships_whole(cloud: str) -> None:
+    document = Knowledge.for_cloud(cloud).metadata_document()
+    assert document.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
+    assert b'<EntitySet Name="users" EntityType="microsoft.graph.user">' in document
+    with pytest.raises(UnknownCloudError, match="no Graph metadata for cloud 'mars'"):
+        Knowledge.for_cloud("mars").metadata_document()
+
+
+def test_the_service_roots_own_resources_are_known(knowledge: Knowledge) -> None:
+    for path in ("/$metadata", "/$batch", "https://graph.microsoft.com/v1.0/$METADATA"):
+        resolution = knowledge.resolve(path)
+        assert resolution.known and resolution.type is None
+    assert not knowledge.resolve("/$metadata/users").known
+
+
+def test_suggestions_can_be_skipped_when_only_knowing_matters(knowledge: Knowledge) -> None:
+    quick = knowledge.resolve("/groups/g1/ownerz", suggestions=False)
+    full = knowledge.resolve("/groups/g1/ownerz")
+    assert (quick.known, quick.stopped_at, quick.suggestions) == (False, 2, ())
+    assert "owners" in full.suggestions

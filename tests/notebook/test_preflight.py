@@ -42,6 +42,23 @@ def _check(cell: str, roles: tuple[str, ...] = (), scopes: tuple[str, ...] = ())
         ("GET /me?$expand=managr", "$expand: microsoft.graph.user has no property 'managr'"),
         ("GET /users/abc/managr", "unknown segment 'managr' (did you mean manager?)"),
         ("GET /devices/d1/owners", "unknown segment 'owners' (did you mean registeredOwners?)"),
+        (
+            "GET /users\n$filter: displayname2 eq 'Adele'",
+            "$filter: microsoft.graph.user has no property 'displayname2' (did you mean "
+            "displayName",
+        ),
+        (
+            "GET /users?$filter=startswith(displayName,'A') and usertyp eq 'Guest'",
+            "$filter: microsoft.graph.user has no property 'usertyp' (did you mean userType",
+        ),
+        (
+            "GET /users\n$filter: signInActivty/lastSignInDateTime le 2024-01-01T00:00:00Z",
+            "has no property 'signInActivty' (did you mean signInActivity",
+        ),
+        (
+            "GET /users\n$filter: assignedLicence/any(x:x/skuId eq 'a')",
+            "has no property 'assignedLicence' (did you mean assignedLicenses",
+        ),
     ],
 )
 def test_an_unknown_name_is_a_warning_with_did_you_mean(cell: str, expected: str) -> None:
@@ -60,6 +77,21 @@ def test_an_unknown_name_is_a_warning_with_did_you_mean(cell: str, expected: str
         "GET /me/drive/root:/Reports/q1.xlsx:/content",
         "GET /users/delta()?$deltatoken=abc",
         "GET /users?api-version=1&custom=2",
+        # $filter: lambdas, functions, casts, nested properties, literals of every kind
+        "GET /users\n$filter: assignedLicenses/any(a:a/skuId eq "
+        "cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46)",
+        "GET /users\n$filter: signInActivity/lastSignInDateTime le 2024-01-01T00:00:00Z",
+        "GET /users\n$filter: not(startswith(displayName,'it''s mail eq x')) and "
+        "userType in ('Guest','Member')",
+        "GET /users\n$filter: endsWith(mail,'@contoso.com') and accountEnabled eq true",
+        "GET /groups\n$filter: groupTypes/any(c:c eq 'Unified') or membershipRule ne null",
+        "GET /groups/g1/members\n$filter: microsoft.graph.user/department eq 'Sales'",
+        "GET /groups/g1/members/microsoft.graph.user\n$filter: department eq 'Sales'",
+        "GET /me/messages\n$filter: importance eq microsoft.graph.importance'high'",
+        "GET /users\n$filter: createdDateTime ge 2024-01-01 and id eq @p1&@p1='x'",
+        "GET /users?$filter=memberOf/$count gt 0&$count=true",
+        "GET /identity/conditionalAccess/policies\n$filter: state eq 'enabled'",
+        "GET /users\n$filter: ALL(x: x eq 1) eq true or DisplayName eq 'x'",
     ],
 )
 def test_what_graph_accepts_is_never_warned_about(cell: str) -> None:
@@ -92,7 +124,9 @@ def test_beta_and_unknown_clouds_get_no_knowledge() -> None:
     assert cloud_of(system.base_url) == "global"
     assert knowledge_for(system) is GLOBAL
     assert knowledge_for(system, "beta") is None
-    elsewhere = dataclasses.replace(system, base_url="https://graph.example.test/v1.0")
+    # cloud=None: the cloud is read from the host, as for a system file that names none.
+    elsewhere = dataclasses.replace(system, base_url="https://graph.example.test/v1.0", cloud=None)
     assert knowledge_for(elsewhere) is None
-    usgov = dataclasses.replace(system, base_url="https://graph.microsoft.us/v1.0")
+    usgov = dataclasses.replace(system, base_url="https://graph.microsoft.us/v1.0", cloud=None)
     assert knowledge_for(usgov) is Knowledge.for_cloud("usgov")
+    assert knowledge_for(dataclasses.replace(system, cloud="china")) is Knowledge.for_cloud("china")

@@ -7,7 +7,10 @@ to ``token_cache`` with mode 0600 (or kept in memory). Tokens and secrets never 
 ``describe()``, a repr, a log line or an error message.
 
 The modules: ``_base`` (the provider base, bearer, azure-core credentials, token claims),
-``_msal`` (client credentials, device code, msal's http adapter), ``_cache`` (the cache files).
+``_msal`` (client credentials, device code, msal's http adapter), ``_cache`` (the cache files),
+``_interactive`` (browser sign-in), ``_azure_cli`` (the Azure CLI's signed-in account),
+``_managed_identity`` (an Azure host's own identity) and ``_workload_identity`` (a platform's
+federated token as the client assertion).
 """
 
 from __future__ import annotations
@@ -17,30 +20,38 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, runtime_checkable
 
+from graph_magic.connector.auth._azure_cli import AzureCliProvider
 from graph_magic.connector.auth._base import (
     REFRESH_MARGIN_SECONDS,
     BearerTokenProvider,
     Clock,
     CredentialProvider,
 )
+from graph_magic.connector.auth._interactive import InteractiveProvider
+from graph_magic.connector.auth._managed_identity import ManagedIdentityProvider
 from graph_magic.connector.auth._msal import (
     ClientCredentialsProvider,
     DeviceCodePrompt,
     DeviceCodeProvider,
     MsalHttpClient,
 )
+from graph_magic.connector.auth._workload_identity import WorkloadIdentityProvider
 from graph_magic.connector.config import SystemConfig
 from graph_magic.errors import GraphAuthError
 
 __all__ = [
     "REFRESH_MARGIN_SECONDS",
+    "AzureCliProvider",
     "BearerTokenProvider",
     "ClientCredentialsProvider",
     "CredentialProvider",
     "DeviceCodePrompt",
     "DeviceCodeProvider",
+    "InteractiveProvider",
+    "ManagedIdentityProvider",
     "MsalHttpClient",
     "TokenProvider",
+    "WorkloadIdentityProvider",
     "make_token_provider",
 ]
 
@@ -83,4 +94,12 @@ def make_token_provider(
         return DeviceCodeProvider(system, clock=clock, http_client=http_client, sleep=sleep)
     if system.auth_type == "credential":
         return CredentialProvider(system, clock=clock)
+    if system.auth_type == "interactive":
+        return InteractiveProvider(system, clock=clock, http_client=http_client)
+    if system.auth_type == "azure_cli":
+        return AzureCliProvider(system, clock=clock)
+    if system.auth_type == "managed_identity":
+        return ManagedIdentityProvider(system, clock=clock, http_client=http_client)
+    if system.auth_type == "workload_identity":
+        return WorkloadIdentityProvider(system, clock=clock, http_client=http_client)
     raise GraphAuthError(f"unknown auth_type '{system.auth_type}'")

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from urllib.parse import quote, unquote_plus
+from urllib.parse import quote, unquote_plus, urlsplit
 
+from graph_magic.knowledge.clouds import cloud_of
 from graph_magic.notebook.cell._lines import CellLines
 from graph_magic.notebook.cell._pieces import Piece, render
 from graph_magic.notebook.cell._spec import METHOD_WORD, METHODS
 from graph_magic.notebook.cell._template import Values, read_line
 
-_GRAPH_HOST = "graph.microsoft.com"
+#: The origin of the global cloud's Graph: a cell's default, when no system says otherwise.
+GLOBAL_GRAPH_ORIGIN = "https://graph.microsoft.com"
+_DEFAULT_PORTS = {"https": 443, "http": 80}
 # "@" is a path character (RFC 3986 pchar) that cannot change a path's structure; leaving it
 # unencoded keeps user principal names readable in results and dry runs.
 _SEGMENT_SAFE = "@"
@@ -34,9 +37,10 @@ RequestLine = tuple[str, str, str, str | None, dict[str, str]]
 class HeadReader:
     """Reads the request line and header lines of one cell."""
 
-    def __init__(self, cell: CellLines, values: Values) -> None:
+    def __init__(self, cell: CellLines, values: Values, graph_origin: str) -> None:
         self.cell = cell
         self.values = values
+        self.origin = urlsplit(graph_origin)
 
     def request_line(self, number: int) -> RequestLine:
         """``[METHOD] TARGET [HTTP/x]``: GET when no method is named, as Graph's docs print it."""
@@ -160,27 +164,41 @@ class HeadReader:
         )
 
     def _check_origin(self, piece: Piece, url: re.Match[str]) -> None:
-        """A full URL must be https on Graph's host: a token is never sent anywhere else."""
-        scheme, authority = url.group(1), url.group(2)
+        """A full URL must name the system's Graph origin: a token is never sent anywhere else."""
+        scheme, authority = url.group(1).lower(), url.group(2)
         column = piece.column + url.start(2)
         if any(slot.start < url.end() for slot in piece.slots):
             raise self.cell.error(
                 "{{...}} cannot be part of the scheme or host", piece.line, column
             )
-        if scheme.lower() != "https":
+        if scheme != self.origin.scheme:
             raise self.cell.error(
-                f"Graph is only reached over https, not {scheme}", piece.line, piece.column
+                f"Graph is only reached over {self.origin.scheme}, not {scheme}",
+                piece.line,
+                piece.column,
             )
         if "@" in authority:
             raise self.cell.error("a URL with user info is not a Graph URL", piece.line, column)
-        host, _, port = authority.partition(":")
-        if host.lower() != _GRAPH_HOST or port not in ("", "443"):
+        if not self._same_host(scheme, authority):
+            expected = self.origin.netloc
+            other = cloud_of(f"https://{authority}")
+            why = f" ({authority} is the {other} cloud's Graph)" if other else ""
             raise self.cell.error(
-                f"host '{authority}' is not {_GRAPH_HOST}; write the path alone to use the "
-                "system's host",
+                f"host '{authority}' is not {expected}{why}; write the path alone to use the "
+                "system's host, or a system of that cloud",
                 piece.line,
                 column,
             )
+
+    def _same_host(self, scheme: str, authority: str) -> bool:
+        """Whether ``authority`` names the system's host and port (a default port counts)."""
+        try:
+            parts = urlsplit(f"{scheme}://{authority}")
+            port = parts.port or _DEFAULT_PORTS[scheme]
+        except (ValueError, KeyError):
+            return False
+        expected_port = self.origin.port or _DEFAULT_PORTS.get(self.origin.scheme)
+        return parts.hostname == self.origin.hostname and port == expected_port
 
     def _segment(self, segment: Piece, rendered: dict[int, str]) -> str:
         """One path segment: literal text as written (a space as %20), values encoded as data."""

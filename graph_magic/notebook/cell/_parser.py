@@ -6,29 +6,38 @@ from collections.abc import Mapping
 from typing import Any
 
 from graph_magic.notebook.cell._body import BodyReader
-from graph_magic.notebook.cell._head import HeadReader
+from graph_magic.notebook.cell._head import GLOBAL_GRAPH_ORIGIN, HeadReader
 from graph_magic.notebook.cell._ids import Draft, Segment, segments, separator, settle_ids
 from graph_magic.notebook.cell._lines import CellLines
 from graph_magic.notebook.cell._spec import RequestSpec
 from graph_magic.notebook.cell._template import Values
 
 
-def parse_cell(text: str, namespace: Mapping[str, Any] | None = None) -> list[RequestSpec]:
+def parse_cell(
+    text: str,
+    namespace: Mapping[str, Any] | None = None,
+    *,
+    graph_origin: str = GLOBAL_GRAPH_ORIGIN,
+) -> list[RequestSpec]:
     """Parse a %%graph cell into one RequestSpec per request, in order.
 
-    ``namespace`` supplies ``{{name}}`` values (the notebook's user namespace). Raises
-    GraphSyntaxError, with the line and column of the problem, for every bad input.
+    ``namespace`` supplies ``{{name}}`` values (the notebook's user namespace).
+    ``graph_origin`` (``https://host[:port]``, the system's) is the only origin a full URL in
+    the cell may name, since the token goes with it. Raises GraphSyntaxError, with the line and
+    column of the problem, for every bad input.
     """
-    return _Parser(text, namespace).parse()
+    return _Parser(text, namespace, graph_origin).parse()
 
 
 class _Parser:
     """One parse of one cell; the readers share its lines so every error quotes its source line."""
 
-    def __init__(self, text: object, namespace: Mapping[str, Any] | None) -> None:
+    def __init__(
+        self, text: object, namespace: Mapping[str, Any] | None, graph_origin: str
+    ) -> None:
         self.cell = CellLines(text)
         values = Values(self.cell, namespace if namespace is not None else {})
-        self.head = HeadReader(self.cell, values)
+        self.head = HeadReader(self.cell, values, graph_origin)
         self.body = BodyReader(self.cell, values)
 
     def parse(self) -> list[RequestSpec]:

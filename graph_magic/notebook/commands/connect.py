@@ -22,7 +22,7 @@ parser.add_argument(
     "--as",
     dest="approve_as",
     metavar="UPN",
-    help="sandbox only: approve the device code as that user, as a browser would",
+    help="the account to sign in as (a browser sign-in, or a sandbox device code)",
 )
 
 

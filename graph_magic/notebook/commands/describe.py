@@ -12,7 +12,7 @@ from html import escape
 
 import pandas as pd
 
-from graph_magic.knowledge import CLOUDS, Knowledge, UnknownTypeError, cloud_of
+from graph_magic.knowledge import CLOUDS, Knowledge, UnknownTypeError
 from graph_magic.knowledge.schema import DEFAULT_NAMESPACE
 from graph_magic.notebook.commands._base import Command, CommandContext, CommandParser, Show
 from graph_magic.notebook.display.blocks import Panel
@@ -132,9 +132,9 @@ def _short(type_name: str) -> str:
 
 
 def knowledge_of(context: CommandContext, cloud: str | None) -> Knowledge:
-    """The Knowledge of ``cloud``, else of the current system's Graph host (global if unknown)."""
+    """The Knowledge of ``cloud``, else of the current system's (global when it has none)."""
     if cloud is None:
-        cloud = cloud_of(context.session.system(context.system()).base_url) or "global"
+        cloud = context.session.system(context.system()).cloud or "global"
     return Knowledge.for_cloud(cloud)
 
 

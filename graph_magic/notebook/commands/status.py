@@ -29,7 +29,12 @@ def status(session: GraphSession, name: str, show: Show) -> None:
 
 def status_panel(info: dict[str, Any], title: str, base_url: str) -> Panel:
     """The status rows of a system (``GraphSession.describe``), also shown after a connect."""
-    rows = [("base_url", base_url), ("auth", str(info.get("auth_type")))]
+    rows = [("base_url", base_url)]
+    if info.get("cloud") not in (None, "global"):  # the global cloud goes without saying
+        rows.append(("cloud", f"{info['cloud']} (sign-in at {info.get('authority')})"))
+    rows.append(("auth", str(info.get("auth_type"))))
+    if info.get("credential"):
+        rows.append(("credential", str(info["credential"])))
     if info.get("transport") == "sandbox":
         rows.append(("transport", "sandbox (in-process, offline)"))
     if info.get("account"):

@@ -50,7 +50,6 @@ HEADERS: dict[str, tuple[str, ...]] = {
     ),
     "return-client-request-id": ("true",),
 }
-#: The cloud of each Graph host (DESIGN.md "Clouds"), named as the knowledge names them.
 # The order path segments are offered in: keys first, casts (often many) last.
 _PATH_RANK = {"key": 0, "entitySet": 1, "singleton": 1, "navigation": 1, "cast": 4}
 _PATH_RANK |= {"function": 2, "action": 2, "count": 3, "value": 3}
@@ -113,10 +112,10 @@ def _knowledge(request: Request, systems: Systems) -> Knowledge | None:
     if system is None:
         return None
     # Here, not at the top: the knowledge package loads on the first Tab that needs it.
-    from graph_magic.knowledge import Knowledge, cloud_of
+    from graph_magic.knowledge import Knowledge
 
     version = graph_version(request.beta, request.version, system.version)
-    cloud = cloud_of(system.base_url)
+    cloud = system.cloud
     if version != "v1.0" or cloud is None:
         return None
     return Knowledge.for_cloud(cloud)

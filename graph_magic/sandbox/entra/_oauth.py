@@ -18,9 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from graph_magic.sandbox.entra.apps import DELEGATED_SCOPES, OIDC_SCOPES
-from graph_magic.sandbox.tenant.constants import GRAPH_APP_ID, GRAPH_RESOURCE, INITIAL_DOMAIN
-
-_RESOURCE_PREFIXES = (GRAPH_RESOURCE + "/", GRAPH_APP_ID + "/")
+from graph_magic.sandbox.tenant.constants import GRAPH_APP_ID, INITIAL_DOMAIN
 
 
 class AuthError(Exception):
@@ -97,14 +95,18 @@ def client_credentials_of(request: Request, form: Mapping[str, str]) -> tuple[st
     return client_id, secret
 
 
-def delegated_scopes(scope: str) -> tuple[frozenset[str], frozenset[str]]:
-    """(Graph scopes, OpenID scopes) a delegated request asks for; ``.default`` means all."""
+def delegated_scopes(scope: str, resource: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(Graph scopes, OpenID scopes) a delegated request asks for; ``.default`` means all.
+
+    A scope may be prefixed by ``resource`` (the cloud's Graph URL) or Graph's app id.
+    """
+    prefixes = (resource + "/", GRAPH_APP_ID + "/")
     canonical = {name.lower(): name for name in DELEGATED_SCOPES}
     graph: set[str] = set()
     oidc: set[str] = set()
     for raw in scope.split():
         name = raw
-        for prefix in _RESOURCE_PREFIXES:
+        for prefix in prefixes:
             if name.lower().startswith(prefix.lower()):
                 name = name[len(prefix) :]
         if name.lower() in OIDC_SCOPES:

@@ -35,8 +35,11 @@ from graph_magic.sandbox.entra._oauth import (
     tenant_not_found,
     user_not_found,
 )
-from graph_magic.sandbox.entra.tokens import LOGIN_HOST, TokenService
-from graph_magic.sandbox.tenant.constants import GRAPH_APP_ID, GRAPH_RESOURCE
+from graph_magic.sandbox.entra.authorize import BrowserSignIn
+from graph_magic.sandbox.entra.federation import WorkloadIssuer, check_assertion
+from graph_magic.sandbox.entra.managed_identity import routes as managed_identity_routes
+from graph_magic.sandbox.entra.tokens import TokenService
+from graph_magic.sandbox.tenant.constants import GRAPH_APP_ID
 
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 DEVICE_CODE_LIFETIME = 900
@@ -45,6 +48,7 @@ VERIFICATION_URI = "https://microsoft.com/devicelogin"
 APPROVE_PATH = "/sandbox/devicecode/approve"
 
 _USER_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+_ALIASES = ("login.windows.net", "login.microsoft.com")
 _NO_STORE = {"Cache-Control": "no-store, no-cache", "Pragma": "no-cache"}
 
 
@@ -61,6 +65,12 @@ def routes(token_service: TokenService) -> list[Route]:
         Route("/{tenant}/oauth2/v2.0/token", endpoints.token, methods=["POST"]),
         Route("/{tenant}/oauth2/v2.0/devicecode", endpoints.device_code, methods=["POST"]),
         Route(APPROVE_PATH, endpoints.approve, methods=["POST"]),
+        Route(
+            "/{tenant}/oauth2/v2.0/authorize",
+            endpoints.browser.authorize,
+            methods=["GET", "POST"],
+        ),
+        *managed_identity_routes(token_service),
     ]
 
 
@@ -70,6 +80,7 @@ class _IdentityEndpoints:
     def __init__(self, tokens: TokenService) -> None:
         self.tokens = tokens
         self.codes = DeviceCodes()
+        self.browser = BrowserSignIn(tokens)
 
     # -- discovery -------------------------------------------------------------------------
 
@@ -79,14 +90,14 @@ class _IdentityEndpoints:
         return JSONResponse(
             {
                 "tenant_discovery_endpoint": (
-                    f"https://{LOGIN_HOST}/{tenant}/v2.0/.well-known/openid-configuration"
+                    f"https://{self.tokens.login_host}/{tenant}/v2.0/.well-known/openid-configuration"
                 ),
                 "api-version": "1.1",
                 "metadata": [
                     {
-                        "preferred_network": LOGIN_HOST,
+                        "preferred_network": self.tokens.login_host,
                         "preferred_cache": "login.windows.net",
-                        "aliases": [LOGIN_HOST, "login.windows.net", "login.microsoft.com"],
+                        "aliases": [self.tokens.login_host, *_ALIASES],
                     }
                 ],
             }
@@ -99,12 +110,12 @@ class _IdentityEndpoints:
         base = f"https://{self._login_host(request)}/{self.tokens.tenant_id}"
         return JSONResponse(
             {
-                "issuer": f"https://{LOGIN_HOST}/{self.tokens.tenant_id}/v2.0",
+                "issuer": f"https://{self.tokens.login_host}/{self.tokens.tenant_id}/v2.0",
                 "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
                 "token_endpoint": f"{base}/oauth2/v2.0/token",
                 "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
                 "end_session_endpoint": f"{base}/oauth2/v2.0/logout",
-                "jwks_uri": f"https://{LOGIN_HOST}/{self.tokens.tenant_id}/discovery/v2.0/keys",
+                "jwks_uri": f"https://{self.tokens.login_host}/{self.tokens.tenant_id}/discovery/v2.0/keys",
                 "response_types_supported": ["code", "id_token", "code id_token", "token"],
                 "grant_types_supported": [
                     "client_credentials",
@@ -138,6 +149,11 @@ class _IdentityEndpoints:
                 body = self._device_code_grant(form)
             elif grant_type == "refresh_token":
                 body = self._refresh_token_grant(form)
+            elif grant_type == "authorization_code":
+                code = self.browser.redeem(form)
+                body = self._delegated_answer(
+                    form["client_id"], code.user, code.scopes, code.oidc, nonce=code.nonce
+                )
             else:
                 raise AuthError(
                     400,
@@ -156,7 +172,11 @@ class _IdentityEndpoints:
         app = self.tokens.app(client_id)
         if app is None:
             raise app_not_found(client_id)
-        if not secret:
+        assertion = form.get("client_assertion")
+        if assertion:
+            issuer = WorkloadIssuer(self.tokens.options.seed, self.tokens.clock)
+            check_assertion(app, assertion, form.get("client_assertion_type", ""), issuer)
+        elif not secret:
             raise AuthError(
                 401,
                 "invalid_client",
@@ -164,7 +184,7 @@ class _IdentityEndpoints:
                 "The request body must contain the following parameter: 'client_assertion' or "
                 "'client_secret'.",
             )
-        if app.secret is None or not secrets.compare_digest(secret, app.secret):
+        elif app.secret is None or not secrets.compare_digest(secret, app.secret):
             raise AuthError(
                 401,
                 "invalid_client",
@@ -174,7 +194,10 @@ class _IdentityEndpoints:
                 f"'{client_id}'.",
             )
         scope = form.get("scope", "")
-        if scope.split() not in ([f"{GRAPH_RESOURCE}/.default"], [f"{GRAPH_APP_ID}/.default"]):
+        if scope.split() not in (
+            [f"{self.tokens.resource}/.default"],
+            [f"{GRAPH_APP_ID}/.default"],
+        ):
             raise AuthError(
                 400,
                 "invalid_scope",
@@ -238,7 +261,7 @@ class _IdentityEndpoints:
             )
         granted = frozenset(claims["scp"].split())
         if form.get("scope"):
-            scopes, oidc = delegated_scopes(form["scope"])
+            scopes, oidc = delegated_scopes(form["scope"], self.tokens.resource)
         else:
             scopes, oidc = granted, frozenset({"offline_access"})
         if not scopes <= granted:
@@ -261,6 +284,8 @@ class _IdentityEndpoints:
         user: Mapping[str, Any],
         scopes: frozenset[str],
         oidc: frozenset[str],
+        *,
+        nonce: str | None = None,
     ) -> dict[str, Any]:
         token, expires_in = self.tokens.issue_delegated_token(client_id, user, scopes)
         return {
@@ -270,7 +295,7 @@ class _IdentityEndpoints:
             "ext_expires_in": expires_in,
             "access_token": token,
             "refresh_token": self.tokens.issue_refresh_token(client_id, user, scopes),
-            "id_token": self.tokens.issue_id_token(client_id, user),
+            "id_token": self.tokens.issue_id_token(client_id, user, nonce=nonce),
             "client_info": self.tokens.client_info(user),
         }
 
@@ -283,7 +308,7 @@ class _IdentityEndpoints:
             client_id = form.get("client_id")
             if not client_id:
                 raise missing_parameter("client_id")
-            scopes, oidc = delegated_scopes(form.get("scope", ""))
+            scopes, oidc = delegated_scopes(form.get("scope", ""), self.tokens.resource)
         except AuthError as exc:
             return self._error_response(request, exc)
         user_code = "".join(secrets.choice(_USER_CODE_ALPHABET) for _ in range(9))
@@ -346,10 +371,9 @@ class _IdentityEndpoints:
         if not self.tokens.is_tenant(tenant):
             raise tenant_not_found(tenant)
 
-    @staticmethod
-    def _login_host(request: Request) -> str:
+    def _login_host(self, request: Request) -> str:
         """The host msal should come back to: the one it asked, when that is https."""
-        return request.url.netloc if request.url.scheme == "https" else LOGIN_HOST
+        return request.url.netloc if request.url.scheme == "https" else self.tokens.login_host
 
     def _error_response(self, request: Request, error: AuthError) -> JSONResponse:
         stamp = entra_timestamp(self.tokens.clock())
@@ -367,7 +391,7 @@ class _IdentityEndpoints:
                 "timestamp": stamp,
                 "trace_id": trace_id,
                 "correlation_id": correlation_id,
-                "error_uri": f"https://{LOGIN_HOST}/error?code={error.code}",
+                "error_uri": f"https://{self.tokens.login_host}/error?code={error.code}",
             },
             status_code=error.status,
             headers=_NO_STORE,

@@ -16,10 +16,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from graph_magic.knowledge.clouds import cloud_named
 from graph_magic.sandbox._signing import Signer, b64url_decode, b64url_encode
 from graph_magic.sandbox.entra.apps import APPS, SandboxApp
 from graph_magic.sandbox.options import SandboxOptions
-from graph_magic.sandbox.tenant.constants import GRAPH_RESOURCE, INITIAL_DOMAIN, TENANT_ID
+from graph_magic.sandbox.tenant.constants import INITIAL_DOMAIN, TENANT_ID
 
 LOGIN_HOST = "login.microsoftonline.com"
 REFRESH_TOKEN_LIFETIME = 90 * 24 * 3600
@@ -105,6 +106,10 @@ class TokenService:
         self.clock = clock
         self.tenant_id = tenant_id
         self.domain = domain
+        cloud = cloud_named(options.cloud)
+        #: The token audience and sign-in host of the cloud this tenant stands in for.
+        self.resource = cloud.graph_url
+        self.login_host = cloud.login_host
         self._signer = Signer(options.seed, "sandbox")
         self._serial = 0
         self._serial_lock = threading.Lock()
@@ -181,12 +186,15 @@ class TokenService:
         }
         return self._sign(claims)
 
-    def issue_id_token(self, client_id: str, user: Mapping[str, Any]) -> str:
-        """An OpenID Connect id token, so msal can name the signed-in account."""
+    def issue_id_token(
+        self, client_id: str, user: Mapping[str, Any], *, nonce: str | None = None
+    ) -> str:
+        """An OpenID Connect id token, so msal can name the signed-in account (and check the
+        ``nonce`` of a browser sign-in)."""
         now = int(self.clock())
         claims = {
             "aud": client_id,
-            "iss": f"https://{LOGIN_HOST}/{self.tenant_id}/v2.0",
+            "iss": f"https://{self.login_host}/{self.tenant_id}/v2.0",
             "iat": now,
             "nbf": now,
             "exp": now + self.options.token_lifetime_seconds,
@@ -197,6 +205,8 @@ class TokenService:
             "tid": self.tenant_id,
             "ver": "2.0",
         }
+        if nonce:
+            claims["nonce"] = nonce
         return self._sign(claims)
 
     def client_info(self, user: Mapping[str, Any]) -> str:
@@ -218,7 +228,7 @@ class TokenService:
         claims = self._decode(token)
         if (
             claims.get("typ") == "refresh"
-            or claims.get("aud") != GRAPH_RESOURCE
+            or claims.get("aud") != self.resource
             or claims.get("tid") != self.tenant_id
         ):
             raise TokenRejected(_INVALID, "invalid")
@@ -253,7 +263,7 @@ class TokenService:
 
     def _common_claims(self, now: int, lifetime: int) -> dict[str, Any]:
         return {
-            "aud": GRAPH_RESOURCE,
+            "aud": self.resource,
             "iss": f"https://sts.windows.net/{self.tenant_id}/",
             "iat": now,
             "nbf": now,

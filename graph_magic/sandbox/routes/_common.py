@@ -23,14 +23,41 @@ ID = r"(?P<id>[^/]+)"
 """A path segment naming an object (id, UPN or ``('key')``), passed to handlers as ``id``."""
 
 _DIR_READ = {"Directory.Read.All", "Directory.ReadWrite.All"}
+_GROUPS_READ = {"Group.Read.All", "Group.ReadWrite.All", "Group.ReadBasic.All"}
 PERMISSIONS: dict[str, frozenset[str]] = {
     "users": frozenset({"User.Read.All", "User.ReadWrite.All", "User.ReadBasic.All"} | _DIR_READ),
+    "users.related": frozenset({"User.Read.All", "User.ReadWrite.All"} | _DIR_READ),
+    "users.memberOf": frozenset({"Group.ReadBasic.All", "GroupMember.ReadBasic.All"} | _DIR_READ),
     "users.write": frozenset({"User.ReadWrite.All", "Directory.ReadWrite.All"}),
-    "groups": frozenset(
-        {"Group.Read.All", "Group.ReadWrite.All", "GroupMember.Read.All"} | _DIR_READ
+    "users.delete": frozenset({"User.DeleteRestore.All", "User.ReadWrite.All"}),
+    "users.licenses": frozenset(
+        {"LicenseAssignment.ReadWrite.All", "User.ReadWrite.All", "Directory.ReadWrite.All"}
     ),
-    "devices": frozenset({"Device.Read.All"} | _DIR_READ),
-    "applications": frozenset({"Application.Read.All", "Application.ReadWrite.All"} | _DIR_READ),
+    "groups": frozenset(
+        {"Group-NestingSupport.ReadWrite.All", "GroupMember.Read.All"} | _GROUPS_READ | _DIR_READ
+    ),
+    "groups.members.read": frozenset(
+        {"GroupMember.ReadBasic.All", "GroupMember.Read.All", "GroupMember.ReadWrite.All"}
+        | _GROUPS_READ
+        | {"Directory.Read.All"}
+    ),
+    "devices": frozenset({"Device.Read.All", "Device.ReadWrite.All"} | _DIR_READ),
+    "applications": frozenset(
+        {
+            "Application.Read.All",
+            "Application.ReadWrite.All",
+            "Application.ReadWrite.OwnedBy",
+            "Directory.Read.All",
+        }
+    ),
+    "applications.item": frozenset(
+        {
+            "Application.Read.All",
+            "Application.ReadWrite.All",
+            "Application.ReadWrite.OwnedBy",
+            *_DIR_READ,
+        }
+    ),
     "subscribedSkus": frozenset(
         {"Organization.Read.All", "LicenseAssignment.Read.All"} | _DIR_READ
     ),
@@ -38,15 +65,33 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reports": frozenset({"Reports.Read.All"}),
     "invitations": frozenset({"User.Invite.All"}),
     "groups.create": frozenset({"Group.Create", "Group.ReadWrite.All", "Directory.ReadWrite.All"}),
-    "groups.write": frozenset({"Group.ReadWrite.All", "Directory.ReadWrite.All"}),
+    "groups.write": frozenset(
+        {"Group-NestingSupport.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"}
+    ),
     "groups.delete": frozenset({"Group.ReadWrite.All"}),
     "groups.members": frozenset(
         {"GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"}
     ),
     "devices.write": frozenset({"Device.ReadWrite.All", "Directory.ReadWrite.All"}),
     "devices.delete": frozenset({"Device.ReadWrite.All"}),
+    "roleManagement": frozenset(
+        {"RoleManagement.Read.Directory", "RoleManagement.ReadWrite.Directory"}
+        | {"RoleManagement.Read.All"}
+        | _DIR_READ
+    ),
+    "policies": frozenset({"Policy.Read.All"}),
+    "riskyUsers": frozenset({"IdentityRiskyUser.Read.All"}),
+    "domains": frozenset({"Domain.Read.All", "Domain.ReadWrite.All"} | _DIR_READ),
 }
-"""Any one of these grants the route (Graph's "least privileged ... higher privileged" lists)."""
+"""Any one of these grants the route: Microsoft's permissions map (knowledge) lists each as one
+that allows it, and its least-privileged ones are among them. tests/sandbox/routes/
+test_permission_map.py walks every route to keep it so."""
+
+_OWN_USER: dict[str, frozenset[str]] = {
+    "users": frozenset({"User.Read"}),
+    "users.memberOf": frozenset({"User.Read"}),
+}
+"""What a delegated token may use on its own user beyond the route's set (not its manager)."""
 
 _CASTS = {"group": "groups", "user": "users"}
 """OData cast segments (``microsoft.graph.<type>``) and the collection each type lists as."""
@@ -60,11 +105,11 @@ def require(req: GraphRequest, permission: str, *, also: frozenset[str] = frozen
         raise forbidden()
 
 
-def require_user_read(req: GraphRequest, user_id: str | None = None) -> None:
-    """Graph's 403 unless the token may read users; a delegated token may read its own user
-    with just User.Read."""
+def require_user_read(req: GraphRequest, user_id: str | None = None, what: str = "users") -> None:
+    """Graph's 403 unless the token may read users (``what``: the ``PERMISSIONS`` key of the
+    route); a delegated token may read its own user and memberOf with just User.Read."""
     own = req.principal.kind == "delegated" and user_id == req.principal.user_id
-    require(req, "users", also=frozenset({"User.Read"}) if own else frozenset())
+    require(req, what, also=_OWN_USER.get(what, frozenset()) if own else frozenset())
     asked = (req.params.get("$select", "") + " " + req.params.get("$filter", "")).lower()
     if "signinactivity" in asked:  # sign-in data comes from the audit logs, as on Graph
         require(req, "auditLogs")

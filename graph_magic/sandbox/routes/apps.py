@@ -31,7 +31,7 @@ class AppRoutes(TenantRoutes):
 
     def get_application(self, req: GraphRequest, id: str) -> GraphResponse:
         """GET /applications/{id} (also ``(appId='...')``)."""
-        require(req, "applications")
+        require(req, "applications.item")
         app = directory_object(self.tenant, self.engine, "applications", id, "appId")
         return self.engine.entity_response(self.engine.specs["applications"], req, app)
 
@@ -44,7 +44,7 @@ class AppRoutes(TenantRoutes):
 
     def get_service_principal(self, req: GraphRequest, id: str) -> GraphResponse:
         """GET /servicePrincipals/{id} (also ``(appId='...')``)."""
-        require(req, "applications")
+        require(req, "applications.item")
         sp = directory_object(self.tenant, self.engine, "servicePrincipals", id, "appId")
         return self.engine.entity_response(self.engine.specs["servicePrincipals"], req, sp)
 

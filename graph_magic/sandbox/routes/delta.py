@@ -46,7 +46,7 @@ class Delta:
 
     def users_delta(self, req: GraphRequest) -> GraphResponse:
         """One page of a delta round: a nextLink while more remain, else a deltaLink."""
-        require_user_read(req)
+        require_user_read(req, what="users.related")
         for option in ("$top", "$orderby", "$expand"):
             if option in req.params:
                 raise bad_request(f"Query option '{option}' is not supported with delta.")

@@ -102,7 +102,7 @@ class GroupRoutes(WritingRoutes):
 
     def group_members(self, req: GraphRequest, id: str) -> GraphResponse:
         """GET /groups/{id}/members: users and groups as typed directoryObjects."""
-        require(req, "groups")
+        require(req, "groups.members.read")
         group = directory_object(self.tenant, self.engine, "groups", id)
         items = self.engine.related(group["id"], "members")
         return self.engine.collection_response(
@@ -111,21 +111,21 @@ class GroupRoutes(WritingRoutes):
 
     def count_members(self, req: GraphRequest, id: str) -> GraphResponse:
         """GET /groups/{id}/members/$count."""
-        require(req, "groups")
+        require(req, "groups.members.read")
         group = directory_object(self.tenant, self.engine, "groups", id)
         items = self.engine.related(group["id"], "members")
         return self.engine.count_response(self.engine.specs["users"], req, items)
 
     def group_members_cast(self, req: GraphRequest, id: str, cast: str) -> GraphResponse:
         """GET /groups/{id}/members/microsoft.graph.user (or .group): one member type."""
-        require(req, "groups")
+        require(req, "groups.members.read")
         group = directory_object(self.tenant, self.engine, "groups", id)
         items = self.engine.related(group["id"], "members")
         return cast_list(self.engine, req, items, cast, units=3)
 
     def count_members_cast(self, req: GraphRequest, id: str, cast: str) -> GraphResponse:
         """GET /groups/{id}/members/microsoft.graph.user/$count (or .group)."""
-        require(req, "groups")
+        require(req, "groups.members.read")
         group = directory_object(self.tenant, self.engine, "groups", id)
         return cast_count(self.engine, req, self.engine.related(group["id"], "members"), cast)
 

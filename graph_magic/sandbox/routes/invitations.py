@@ -62,6 +62,7 @@ class InvitationRoutes:
                     "otherMails": [email],
                     "proxyAddresses": [],
                     "createdDateTime": self.clock_iso() + "Z",
+                    "externalUserStateChangeDateTime": self.clock_iso() + "Z",
                 }
             )
             self.tenant.add_user(guest)

@@ -89,7 +89,7 @@ class UserRoutes(WritingRoutes):
     def user_manager(self, req: GraphRequest, id: str) -> GraphResponse:
         """GET /users/{id}/manager: a directoryObject, or Graph's 404 naming 'manager'."""
         user = find_user(self.tenant, id)
-        require_user_read(req, user["id"])
+        require_user_read(req, user["id"], "users.related")
         related = self.engine.related(user["id"], "manager")
         if not related:
             raise not_found("manager")
@@ -102,7 +102,7 @@ class UserRoutes(WritingRoutes):
     def user_member_of(self, req: GraphRequest, id: str) -> GraphResponse:
         """GET /users/{id}/memberOf: groups as typed directoryObjects."""
         user = find_user(self.tenant, id)
-        require_user_read(req, user["id"])
+        require_user_read(req, user["id"], "users.memberOf")
         items = self.engine.related(user["id"], "memberOf")
         spec = self.engine.specs["groups"]
         return self.engine.collection_response(
@@ -112,21 +112,21 @@ class UserRoutes(WritingRoutes):
     def count_member_of(self, req: GraphRequest, id: str) -> GraphResponse:
         """GET /users/{id}/memberOf/$count."""
         user = find_user(self.tenant, id)
-        require_user_read(req, user["id"])
+        require_user_read(req, user["id"], "users.memberOf")
         items = self.engine.related(user["id"], "memberOf")
         return self.engine.count_response(self.engine.specs["groups"], req, items)
 
     def user_member_of_cast(self, req: GraphRequest, id: str, cast: str) -> GraphResponse:
         """GET /users/{id}/memberOf/microsoft.graph.group: the groups, shaped as /groups."""
         user = find_user(self.tenant, id)
-        require_user_read(req, user["id"])
+        require_user_read(req, user["id"], "users.memberOf")
         items = self.engine.related(user["id"], "memberOf")
         return cast_list(self.engine, req, items, cast, units=2)
 
     def count_member_of_cast(self, req: GraphRequest, id: str, cast: str) -> GraphResponse:
         """GET /users/{id}/memberOf/microsoft.graph.group/$count."""
         user = find_user(self.tenant, id)
-        require_user_read(req, user["id"])
+        require_user_read(req, user["id"], "users.memberOf")
         return cast_count(self.engine, req, self.engine.related(user["id"], "memberOf"), cast)
 
     # ----- writes ----------------------------------------------------------------------------
@@ -203,7 +203,7 @@ class UserRoutes(WritingRoutes):
 
     def delete_user(self, req: GraphRequest, id: str) -> GraphResponse:
         """DELETE /users/{id}: 204; delta then reports it @removed (soft delete)."""
-        require(req, "users.write")
+        require(req, "users.delete")
         user = find_user(self.tenant, id)
         self.tenant.remove_user(user)
         self.engine.projector.forget(user["id"])
@@ -211,7 +211,7 @@ class UserRoutes(WritingRoutes):
 
     def assign_license(self, req: GraphRequest, id: str) -> GraphResponse:
         """POST /users/{id}/assignLicense: 200 with the user; needs a usageLocation."""
-        require(req, "users.write")
+        require(req, "users.licenses")
         user = find_user(self.tenant, id)
         body = json_object(req)
         add = body.get("addLicenses")

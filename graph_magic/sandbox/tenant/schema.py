@@ -41,6 +41,7 @@ USER_EXTRA = (
     "employeeId",
     "employeeType",
     "externalUserState",
+    "externalUserStateChangeDateTime",
     "faxNumber",
     "identities",
     "imAddresses",

@@ -11,6 +11,7 @@ from typing import Any
 
 from graph_magic.sandbox.options import SandboxOptions
 from graph_magic.sandbox.tenant.generate import generate
+from graph_magic.sandbox.tenant.generate_security import make_security
 
 
 class Tenant:
@@ -43,6 +44,7 @@ class Tenant:
         self.subscribed_skus: list[dict[str, Any]] = made.subscribed_skus
         self.sign_ins: list[dict[str, Any]] = made.sign_ins
         self.directory_audits: list[dict[str, Any]] = made.directory_audits
+        self.security = make_security(options.seed, made)
         self._by_id: dict[str, dict[str, Any]] = {}
         for collection in (
             self.users, self.groups, self.devices, self.applications, self.service_principals,

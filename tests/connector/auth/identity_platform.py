@@ -26,39 +26,40 @@ def make_jwt(claims: dict[str, Any]) -> str:
 
 
 class FakeIdentityPlatform:
-    """respx routes for what msal calls on login.microsoftonline.com, and what was sent."""
+    """respx routes for what msal calls on a sign-in host (``login``), and what was sent."""
 
-    def __init__(self, mock: respx.MockRouter) -> None:
+    def __init__(self, mock: respx.MockRouter, login: str = LOGIN) -> None:
         self.mock = mock
+        self.login = login
         self.issued = 0
         self.token_errors: list[dict[str, Any]] = []
         self.device_scope = ""
         self.device_expires_in = 900
-        mock.get(url__regex=rf"{LOGIN}/common/discovery/instance.*", name="instance").respond(
+        mock.get(url__regex=rf"{login}/common/discovery/instance.*", name="instance").respond(
             json={
-                "tenant_discovery_endpoint": f"{LOGIN}/common/{OPENID}",
+                "tenant_discovery_endpoint": f"{self.login}/common/{OPENID}",
                 "metadata": [],
             }
         )
         mock.get(
-            url__regex=rf"{LOGIN}/(?P<tenant>[^/]+)/v2.0/.well-known/openid-configuration",
+            url__regex=rf"{login}/(?P<tenant>[^/]+)/v2.0/.well-known/openid-configuration",
             name="openid",
         ).mock(side_effect=self._openid)
         self.token = mock.post(
-            url__regex=rf"{LOGIN}/(?P<tenant>[^/]+)/oauth2/v2.0/token", name="token"
+            url__regex=rf"{login}/(?P<tenant>[^/]+)/oauth2/v2.0/token", name="token"
         ).mock(side_effect=self._token)
         self.devicecode = mock.post(
-            url__regex=rf"{LOGIN}/(?P<tenant>[^/]+)/oauth2/v2.0/devicecode", name="devicecode"
+            url__regex=rf"{login}/(?P<tenant>[^/]+)/oauth2/v2.0/devicecode", name="devicecode"
         ).mock(side_effect=self._devicecode)
 
     def _openid(self, request: httpx.Request, tenant: str) -> httpx.Response:
         return httpx.Response(
             200,
             json={
-                "token_endpoint": f"{LOGIN}/{tenant}/oauth2/v2.0/token",
-                "authorization_endpoint": f"{LOGIN}/{tenant}/oauth2/v2.0/authorize",
-                "device_authorization_endpoint": f"{LOGIN}/{tenant}/oauth2/v2.0/devicecode",
-                "issuer": f"{LOGIN}/{tenant}/v2.0",
+                "token_endpoint": f"{self.login}/{tenant}/oauth2/v2.0/token",
+                "authorization_endpoint": f"{self.login}/{tenant}/oauth2/v2.0/authorize",
+                "device_authorization_endpoint": f"{self.login}/{tenant}/oauth2/v2.0/devicecode",
+                "issuer": f"{self.login}/{tenant}/v2.0",
             },
         )
 
@@ -97,7 +98,7 @@ class FakeIdentityPlatform:
                 id_token=make_jwt(
                     {
                         "aud": form["client_id"],
-                        "iss": f"{LOGIN}/{tenant}/v2.0",
+                        "iss": f"{self.login}/{tenant}/v2.0",
                         "tid": tenant,
                         "oid": "user-oid",
                         "sub": "subject",

@@ -34,6 +34,14 @@ def test_not_found_names_request_and_code(sandbox: Any) -> None:
     _no_traceback(ran.stdout)
 
 
+def test_real_graph_the_sandbox_lacks_reads_as_a_sandbox_gap(sandbox: Any) -> None:
+    ran = sandbox("%graph GET /organization")
+    assert isinstance(ran.error, GraphAPIError) and ran.error.status_code == 501
+    assert "The sandbox does not model GET /v1.0/organization" in ran.stdout
+    assert "send it to a real tenant (--system NAME; %graph systems lists them)" in ran.stdout
+    _no_traceback(ran.stdout)
+
+
 def test_syntax_error_points_at_the_spot_and_sends_nothing(sandbox: Any, magic: Any) -> None:
     before = len(magic.session.history)
     ran = sandbox('%%graph\nGET /users\n\n{"body": 1}')

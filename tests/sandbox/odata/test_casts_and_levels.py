@@ -150,14 +150,22 @@ async def test_members_cast_keeps_one_type(client, app, cast, collection):
     assert count.text == str(len(expected))
 
 
-async def test_unknown_cast_type_is_a_bad_segment(client, app):
+async def test_a_cast_to_no_directory_type_is_a_bad_segment(client, app):
     user = app.state.tenant.users[20]
-    r = await client.get(f"/v1.0/users/{user['id']}/memberOf/microsoft.graph.device")
+    r = await client.get(f"/v1.0/users/{user['id']}/memberOf/microsoft.graph.message")
     assert error_of(r) == (
         400,
         "BadRequest",
-        "Resource not found for the segment 'microsoft.graph.device'.",
+        "Resource not found for the segment 'microsoft.graph.message'.",
     )
+
+
+async def test_a_real_cast_the_sandbox_lacks_is_its_501(client, app):
+    user = app.state.tenant.users[20]
+    path = f"/v1.0/users/{user['id']}/memberOf/microsoft.graph.directoryRole"
+    status, code, message = error_of(await client.get(path))
+    assert (status, code) == (501, "NotImplemented")
+    assert message.startswith(f"The sandbox does not model GET {path}:")
 
 
 async def test_levels_max_nests_the_whole_manager_chain(client, app):
