@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from graph_magic.__main__ import build_parser
-from graph_magic.connector.config import SystemConfig
+from graph_magic.connector.auth_types import AUTH_TYPES
+from graph_magic.connector.config import Credentials, SystemConfig
 from graph_magic.sandbox.options import FaultOptions, SandboxOptions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,6 +94,20 @@ def test_every_sandbox_serve_flag_is_in_the_sandbox_doc(flag: str) -> None:
 )
 def test_every_system_key_is_in_the_configuration_doc(key: str) -> None:
     assert f"| `{key}` |" in CONFIG_DOC
+
+
+def _row(text: str, key: str) -> str:
+    return next(line for line in text.splitlines() if line.startswith(f"| `{key}` |"))
+
+
+@pytest.mark.parametrize("auth_type", AUTH_TYPES)
+def test_every_auth_type_is_in_the_configuration_doc(auth_type: str) -> None:
+    assert f"`{auth_type}`" in _row(CONFIG_DOC, "auth_type")
+
+
+@pytest.mark.parametrize("key", [f.name for f in fields(Credentials)])
+def test_every_credentials_key_is_in_the_configuration_doc(key: str) -> None:
+    assert f"`{key}`" in _row(CONFIG_DOC, "credentials")
 
 
 @pytest.mark.parametrize(
