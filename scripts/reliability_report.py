@@ -9,8 +9,13 @@ The scenarios are the ones ``tests/reliability/`` asserts on (same code, larger 
 under throttling and 5xx in each Retry-After form, in-process and served with dropped
 connections; tokens expiring mid-scan; a large $batch with item 429s; exhausted retry budgets;
 writes whose answers are lost; concurrent load; and the security checks (foreign hosts, logs,
-hostile interpolation values, fuzzing). Everything runs offline against the sandbox tenant; no
-Retry-After is slept (the connector's sleep is a recorder). Exits 1 if any scenario failed.
+hostile interpolation values, fuzzing). A second table runs every hostile family of
+``tests/reliability/hostile_families.py`` (malformed pages, redirects, size caps, drip servers,
+$batch envelopes, token refresh waves, system YAML, config errors, secrets in logs, cell headers,
+CSV formulas): cases tried, cases as promised, items kept, requests sent, time taken.
+Everything runs offline against the sandbox tenant or fake servers on httpx's in-process
+transport; no Retry-After is slept (the connector's sleep is a recorder); only the drip servers
+wait for real, a fraction of a second per case. Exits 1 if any scenario or case failed.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ sys.path[:0] = [str(ROOT)]
 from tests.reliability import reliability_faults as faults  # noqa: E402
 from tests.reliability import reliability_kit as kit  # noqa: E402
 from tests.reliability import reliability_security as security  # noqa: E402
+from tests.reliability.hostile_families import family_rows  # noqa: E402
+from tests.reliability.hostile_kit import family_table  # noqa: E402
 from tests.reliability.reliability_fuzz import fuzz  # noqa: E402
 
 START = "<!-- reliability-table:start -->"
@@ -202,16 +209,23 @@ def main(argv: list[str] | None = None) -> int:
     rows += _fuzz_rows(size["fuzz"])
     if not args.no_notebooks:
         rows.append(_notebook_row())
+    print("running the hostile families...", file=sys.stderr)
+    families = asyncio.run(family_rows())
     command = "python scripts/reliability_report.py" + (" --quick" if args.quick else "")
-    text = f"Figures from `{command}` (offline, against the sandbox tenant).\n\n{kit.table(rows)}"
+    text = (
+        f"Figures from `{command}` (offline, against the sandbox tenant).\n\n{kit.table(rows)}"
+        f"\n\nHostile families (fake servers and inputs through the public API; every case is "
+        f"also a test in `tests/reliability/test_rel_hostile_*.py`):\n\n{family_table(families)}"
+    )
     print(text)
     if args.markdown:
         args.markdown.write_text(text + "\n", encoding="utf-8")
     if args.readme:
         _update_readme(args.readme, text)
     if args.json:
-        args.json.write_text(json.dumps(kit.as_json(rows), indent=2) + "\n", encoding="utf-8")
-    return 0 if all(row.ok for row in rows) else 1
+        figures = {"scenarios": kit.as_json(rows), "families": [vars(f) for f in families]}
+        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    return 0 if all(row.ok for row in [*rows, *families]) else 1
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import graph_magic.connector.telemetry as telemetry
 from graph_magic.connector.advanced import plan_advanced_query
+from graph_magic.connector.batch_body import wire_body
 from graph_magic.connector.batch_envelope import missing_response
 from graph_magic.connector.responses import batch_error
 from graph_magic.connector.retry import (
@@ -136,6 +137,7 @@ def _normalize_one(
         extra = "&".join(f"{k}={v}" for k, v in plan.params.items())
         url = f"{url}&{extra}" if query else f"{url}?{extra}"
     headers = {**plan.headers, **headers}
+    body = wire_body(body, headers)
     lowered = {k.lower() for k in headers}
     if body is not None and "content-type" not in lowered:
         headers["Content-Type"] = "application/json"

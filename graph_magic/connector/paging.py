@@ -23,7 +23,7 @@ from graph_magic.connector.masking import mask_text, mask_url
 from graph_magic.connector.prepare import PreparedRequest, with_advanced_query
 from graph_magic.connector.responses import api_error, data_of, loads, response_error
 from graph_magic.connector.retry import RetryPolicy
-from graph_magic.connector.send import Bounds, Sender, check_absolute_url
+from graph_magic.connector.send import Bounds, Sender, check_absolute_url, check_no_user_info
 from graph_magic.connector.urls import ensure_same_origin
 from graph_magic.errors import GraphResponseError
 
@@ -291,13 +291,14 @@ def _check_link(link: Any, page: Page, base_url: str, followed: set[str]) -> Non
     """Refuse a nextLink that is not a URL, leaves the Graph host, or was already followed."""
     try:
         check_absolute_url(link)
+        ensure_same_origin(link, base_url)  # a foreign host is a security refusal first
+        check_no_user_info(link)
     except ValueError as exc:
         raise GraphResponseError(
             f"page {page.number} has an @odata.nextLink that is not a URL ({exc}): "
             f"{mask_text(str(link))[:200]!r}",
             url=mask_url(page.url),
         ) from None
-    ensure_same_origin(link, base_url)
     if link in followed:
         raise GraphResponseError(
             f"page {page.number}'s @odata.nextLink leads back to a page this scan already "

@@ -7,7 +7,8 @@ connector's own (``client-request-id``, ``Content-Type``). Only ``Authorization`
 per attempt, because a refreshed token must replace it.
 
 Framing headers (``Content-Length``, ``Transfer-Encoding``, ``Host``) are the HTTP client's: it
-frames the bytes it sends and names the host it connects to. Graph's documentation prints them
+frames the bytes it sends and names the host it connects to; so are the connection-level ones
+(``Connection``, ``Upgrade``, ``Keep-Alive``, ``TE``...). Graph's documentation prints them
 in its examples, with numbers that are not the body's, so the caller's are dropped (and named in
 ``dropped``) rather than sent, where a wrong length would fail the request in the client.
 """
@@ -36,8 +37,13 @@ __all__ = [
 
 _BODY_METHODS = frozenset({"POST", "PATCH", "PUT"})
 _NO_BODY = frozenset({"GET", "DELETE"})
-# Headers the HTTP client writes itself, lower-cased; a caller's are dropped.
-FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "host"})
+# Headers the HTTP client writes itself, lower-cased; a caller's are dropped. Besides the
+# framing ones, the connection-level (hop-by-hop) headers of RFC 9110 section 7.6.1: they
+# steer the client's own connection (close it, upgrade it), not the request Graph gets.
+FRAMING_HEADERS = frozenset(
+    {"content-length", "transfer-encoding", "host"}
+    | {"connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade"}
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ import httpx
 
 from graph_magic.connector.auth._base import token_grants
 from graph_magic.connector.hints import hint_for
-from graph_magic.connector.masking import mask_url
+from graph_magic.connector.masking import mask_sent_secrets, mask_url
 from graph_magic.errors import GraphAPIError, GraphBatchError
 
 if TYPE_CHECKING:
@@ -134,8 +134,11 @@ def token_expired(response: httpx.Response) -> bool:
 def api_error(
     response: httpx.Response, *, method: str, url: str, path: str, retried: RetryPolicy
 ) -> GraphAPIError:
-    """The GraphAPIError for an error answer; ``path`` (below the version) picks the hint."""
-    upstream = _upstream(response)
+    """The GraphAPIError for an error answer; ``path`` (below the version) picks the hint.
+
+    A secret the request sent that Graph repeats in its error is masked (``mask_sent_secrets``).
+    """
+    upstream = mask_sent_secrets(_upstream(response), _sent_body(response))
     fields = error_fields(upstream)
     headers = response.headers
     return GraphAPIError(
@@ -154,6 +157,13 @@ def api_error(
         attempts=retried.attempts,
         retry_stop=retried.stop,
     )
+
+
+def _sent_body(response: httpx.Response) -> bytes | None:
+    try:
+        return response.request.content
+    except (RuntimeError, httpx.RequestNotRead):  # built without its request, or streamed
+        return None
 
 
 def _held(response: httpx.Response) -> tuple[str, ...]:

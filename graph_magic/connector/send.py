@@ -30,9 +30,20 @@ from graph_magic.connector.prepare import PreparedRequest
 from graph_magic.connector.responses import token_expired
 from graph_magic.connector.retry import RETRY_ATTEMPT_HEADER, RetryPolicy
 from graph_magic.connector.urls import same_origin
-from graph_magic.errors import GraphResponseError, GraphSecurityError, GraphTransportError
+from graph_magic.errors import (
+    GraphAuthError,
+    GraphResponseError,
+    GraphSecurityError,
+    GraphTransportError,
+)
 
-__all__ = ["RATE_LIMIT_SEMAPHORES", "Bounds", "Sender", "check_absolute_url"]
+__all__ = [
+    "RATE_LIMIT_SEMAPHORES",
+    "Bounds",
+    "Sender",
+    "check_absolute_url",
+    "check_no_user_info",
+]
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS = 5
@@ -148,6 +159,13 @@ class Sender:
         if any(name.lower() == "authorization" for name in headers):
             return headers
         token = await self._provider().get_token(force_refresh=force)
+        if not token.isprintable() or any(c.isspace() for c in token):
+            # h11 would refuse the header with the token in its message
+            raise GraphAuthError(
+                f"the token of system '{self.system.name}' holds a space or a line break, "
+                "which no bearer token has (value not shown): check the token key or "
+                "$GRAPH_TOKEN"
+            )
         return {**headers, "Authorization": f"Bearer {token}"}
 
     async def _exchange(
@@ -176,7 +194,8 @@ class Sender:
         """Send, following redirects by hand (Graph's report downloads redirect to storage).
 
         Credentials never follow to another host, nor a body (a 307/308 elsewhere is refused),
-        and a redirect from https to http is refused.
+        and a redirect from https to http is refused; past ``_MAX_REDIRECTS`` hops (a loop)
+        the request is a GraphResponseError, not the last 3xx passed off as an answer.
         """
         client = self._client()
         method, url, content = request.method, request.url, request.content
@@ -195,7 +214,11 @@ class Sender:
                     raise _refused(target, f"the {method} body on a {response.status_code}")
                 headers = {k: v for k, v in headers.items() if k.lower() not in _CREDENTIAL_HEADERS}
             url = target
-        return response
+        raise GraphResponseError(
+            f"{request.method} {mask_url(request.url)} was redirected more than "
+            f"{_MAX_REDIRECTS} times without an answer (a redirect loop?)",
+            url=mask_url(url),
+        )
 
     async def _hop(
         self,
@@ -210,10 +233,14 @@ class Sender:
         log = self.system.logging
         telemetry.log_request(log, method, url, headers, content)
         started = time.perf_counter()
-        response = await client.send(
-            client.build_request(method, url, headers=headers, content=content, timeout=timeout),
-            stream=True,
-        )
+        built = client.build_request(method, url, headers=headers, content=content, timeout=timeout)
+        try:
+            response = await client.send(built, stream=True)
+        except httpx.InvalidURL as exc:  # httpx reads a redirect's Location for next_request
+            raise GraphResponseError(
+                f"a redirect from {mask_url(url)} has a Location that is not a URL ({exc})",
+                url=mask_url(url),
+            ) from None
         try:
             await _read_capped(response, self.system.max_response_bytes, url)
         finally:
@@ -227,6 +254,7 @@ class Sender:
                 response.headers,
                 response.content,
                 time.perf_counter() - started,
+                sent=content,
             )
         return response
 
@@ -240,19 +268,30 @@ async def _read_capped(response: httpx.Response, cap: int, url: str) -> None:
     """
     chunks: list[bytes] = []
     size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > cap:
-            where = mask_url(url)
-            raise GraphResponseError(
-                f"the answer from {where} is larger than max_response_bytes ({cap} bytes, "
-                "counted after decompression); raise the system's max_response_bytes if it "
-                "is expected",
-                url=where,
-                setting="max_response_bytes",
-            )
-        chunks.append(chunk)
+    try:
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise _too_large(url, cap)
+            chunks.append(chunk)
+    except httpx.DecodingError as exc:
+        encoding = response.headers.get("content-encoding", "")
+        raise GraphResponseError(
+            f"the answer from {mask_url(url)} says it is {encoding}-encoded but does not "
+            f"decode ({exc})",
+            url=mask_url(url),
+        ) from None
     response._content = b"".join(chunks)  # what Response.aread sets; the body is now read
+
+
+def _too_large(url: str, cap: int) -> GraphResponseError:
+    where = mask_url(url)
+    return GraphResponseError(
+        f"the answer from {where} is larger than max_response_bytes ({cap} bytes, counted "
+        "after decompression); raise the system's max_response_bytes if it is expected",
+        url=where,
+        setting="max_response_bytes",
+    )
 
 
 def _redirect_target(url: str, location: str) -> str:
@@ -260,6 +299,7 @@ def _redirect_target(url: str, location: str) -> str:
     try:
         target = urljoin(url, location)
         check_absolute_url(target)
+        check_no_user_info(target)
     except ValueError as exc:
         raise GraphResponseError(
             f"a redirect from {mask_url(url)} has a Location that is not a URL ({exc})",
@@ -274,8 +314,9 @@ def check_absolute_url(url: object) -> None:
     """Raise ValueError unless ``url`` is an absolute http(s) URL with a host and a valid port.
 
     For the URLs an answer hands over (nextLinks, redirect Locations), so a hostile one is
-    refused by name rather than as a raw InvalidURL. ``urlsplit`` keeps the per-page check
-    cheap; the host is then compared with the Graph host's, which httpx can always send to.
+    refused by name rather than as a raw InvalidURL (httpx's own limits, length included, are
+    checked here too). The host is then compared with the Graph host's, and user info refused
+    (:func:`check_no_user_info`).
     """
     if not isinstance(url, str):
         raise ValueError(f"a {type(url).__name__}, not a string")
@@ -286,6 +327,19 @@ def check_absolute_url(url: object) -> None:
         raise ValueError("not an absolute URL")
     if parts.port == 0:  # .port raises ValueError on a port out of range or not a number
         raise ValueError("port 0")
+    try:
+        httpx.URL(url)  # httpx's own limits (length, IDNA) must fail here, by name
+    except httpx.InvalidURL as exc:
+        raise ValueError(str(exc)) from None
+
+
+def check_no_user_info(url: str) -> None:
+    """Raise ValueError when ``url`` (already checked absolute) has ``user:password@``.
+
+    httpx would send it as Basic auth in place of the bearer token.
+    """
+    if "@" in urlsplit(url).netloc:
+        raise ValueError("it has user info")
 
 
 def _refused(target: str, what: str) -> GraphSecurityError:

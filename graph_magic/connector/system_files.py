@@ -24,6 +24,7 @@ from graph_magic.errors import GraphConfigError
 __all__ = [
     "ALIAS_BUDGET",
     "MAX_NESTING",
+    "MAX_SYSTEM_FILE_BYTES",
     "BoundedSafeLoader",
     "ConfigReader",
     "find_system_file",
@@ -42,6 +43,9 @@ ALIAS_BUDGET = 10_000
 A 400-byte "billion laughs" file (nested anchors, each aliased nine times by the next) expands to
 billions of nodes in whoever walks what it loaded; a real system file or cell body repeats a few.
 """
+MAX_SYSTEM_FILE_BYTES = 64 * 1024
+"""The largest system file read: a system is a few keys; PyYAML's pure-Python scanner needs
+about ten seconds per megabyte, so a large file (a 10 MB value) would stall loading."""
 MAX_NESTING = 100
 """How deep YAML collections may nest: Graph bodies and system files need a handful of levels.
 
@@ -184,14 +188,9 @@ def _line_and_column(text: str, position: int) -> tuple[int, int]:
 
 def read_system_file(path: Path) -> dict[str, Any]:
     """The mapping a system file holds; unreadable files and bad YAML say where, at once."""
+    text = _system_text(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise GraphConfigError(
-            f"cannot read the system file: {exc.strerror}", file=str(path)
-        ) from None
-    try:
-        data = yaml.load(text, Loader=BoundedSafeLoader)
+        data = yaml.load(text, Loader=_SystemFileLoader)
     except RecursionError:
         raise GraphConfigError("invalid YAML: it nests too deeply", file=str(path)) from None
     except yaml.reader.ReaderError as exc:
@@ -215,6 +214,51 @@ def read_system_file(path: Path) -> dict[str, Any]:
             file=str(path),
         )
     return data
+
+
+def _system_text(path: Path) -> str:
+    """The file's text: at most MAX_SYSTEM_FILE_BYTES, UTF-8, each refusal saying where."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_SYSTEM_FILE_BYTES + 1)
+    except OSError as exc:
+        raise GraphConfigError(
+            f"cannot read the system file: {exc.strerror}", file=str(path)
+        ) from None
+    if len(data) > MAX_SYSTEM_FILE_BYTES:
+        raise GraphConfigError(
+            f"the system file is larger than {MAX_SYSTEM_FILE_BYTES // 1024} KiB; a system "
+            "holds a few keys (is this the right file?)",
+            file=str(path),
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = _line_and_column(data[: exc.start].decode("utf-8"), exc.start)
+        raise GraphConfigError(
+            f"the system file is not UTF-8: byte 0x{data[exc.start]:02x} at line {line}, "
+            f"column {column}",
+            file=str(path),
+        ) from None
+
+
+class _SystemFileLoader(BoundedSafeLoader):
+    """The bounded loader that also refuses a key written twice in one mapping.
+
+    PyYAML keeps the last one silently; in a system file that is a paste gone wrong (two
+    ``token:`` lines), so the second is refused where it stands. The value is never shown.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key is not None and key != "<<" and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key '{key}' is written twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 class ConfigReader:

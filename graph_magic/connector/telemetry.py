@@ -19,7 +19,7 @@ from typing import IO, Any
 from opentelemetry import metrics, trace
 
 from graph_magic.connector.config import LoggingSettings
-from graph_magic.connector.masking import mask_headers, mask_text, mask_url
+from graph_magic.connector.masking import mask_headers, mask_sent_secrets, mask_text, mask_url
 
 __all__ = [
     "Instruments",
@@ -64,6 +64,11 @@ class _MaskingFilter(logging.Filter):
 
 _FILTER = _MaskingFilter()
 logger.addFilter(_FILTER)
+# The HTTP libraries underneath log too (httpx each request's URL at INFO, httpcore the
+# answer's headers at DEBUG, Set-Cookie included); whoever turns the root logger up must not
+# get a SAS signature or a cookie from them either. A filter binds to the logger it is on.
+for _library in ("httpx", "httpcore.connection", "httpcore.http11", "httpcore.http2"):
+    logging.getLogger(_library).addFilter(_FILTER)
 
 
 def get_logger(name: str) -> logging.Logger:
@@ -136,14 +141,18 @@ def log_response(
     headers: Mapping[str, str] | None = None,
     body: bytes | str | None = None,
     elapsed: float | None = None,
+    sent: bytes | None = None,
 ) -> None:
-    """Log a response per ``settings`` (detailed adds masked headers and body)."""
+    """Log a response per ``settings`` (detailed adds masked headers and body).
+
+    ``sent`` is the request's body: a secret it held that the answer repeats is masked too.
+    """
     if not (settings.enabled and settings.response):
         return
     took = f" in {elapsed * 1000:.0f} ms" if elapsed is not None else ""
     line = f"<-- {status_code} {method} {mask_url(url)}{took}"
     if settings.format == "detailed":
-        line += _details(headers, body)
+        line += mask_sent_secrets(_details(headers, body), sent)
     logger.debug(line)
 
 

@@ -6,7 +6,8 @@ never holds more than one page. The target file is either complete or untouched.
 
 Spreadsheet formulas are neutralised the way OWASP advises for CSV injection: a text cell (the
 header's names included) that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
-return gets a leading ``'``, so Excel or LibreOffice shows it as text instead of running
+return, after any blanks a reader may trim (spaces, zero-width spaces, a BOM, a line feed),
+gets a leading ``'``, so Excel or LibreOffice shows it as text instead of running
 ``=HYPERLINK(...)`` or ``+cmd|...``. Only text is guarded: numbers, booleans and text that is a
 plain number (``-5``, ``+1.5``, which a spreadsheet reads as that number) are written as they
 are, and lists and dicts are JSON text, which starts with ``[`` or ``{``. The guard is on by
@@ -33,15 +34,21 @@ from graph_magic.notebook.frames import MISSING, flatten_columns, order_columns,
 __all__ = ["CsvExporter", "formula_safe_frame", "guard_formula"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_BLANKS = " \u00a0\u200b\u200c\u200d\u2060\ufeff\n"
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def guard_formula(value: Any) -> Any:
-    """``value`` with a leading ``'`` when it is text a spreadsheet would run as a formula."""
-    if (
-        isinstance(value, str)
-        and value.startswith(_FORMULA_START)
-        and not _PLAIN_NUMBER.fullmatch(value)
+    """``value`` with a leading ``'`` when it is text a spreadsheet would run as a formula.
+
+    Blanks a reader may trim or not show (spaces, no-break and zero-width spaces, a BOM, a line
+    feed) are looked past: `` =HYPERLINK(...)`` is guarded as ``=HYPERLINK(...)`` is.
+    """
+    if not isinstance(value, str):
+        return value
+    visible = value.lstrip(_BLANKS)
+    if (value.startswith(_FORMULA_START) or visible.startswith(_FORMULA_START)) and not (
+        _PLAIN_NUMBER.fullmatch(visible.rstrip(_BLANKS))
     ):
         return "'" + value
     return value

@@ -14,6 +14,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from graph_magic.connector.batch_body import decoded_size
 from graph_magic.connector.client import GraphConnector
 from graph_magic.connector.masking import mask_headers, mask_text, mask_url
 from graph_magic.connector.prepare import framing_dropped
@@ -77,7 +78,7 @@ def describe_requests(
                 item.method,
                 connector.base_url + item.url,
                 item.headers,
-                None if item.body is None else _pretty(item.body),
+                None if item.body is None else _item_body(item.body, item.headers),
                 masked,
             )
             for item in items
@@ -114,6 +115,12 @@ def _body_text(content: bytes) -> str:
         return content.decode("utf-8")
     except UnicodeDecodeError:
         return f"({len(content):,} bytes)"
+
+
+def _item_body(body: Any, headers: Mapping[str, str]) -> str:
+    """A batched body as a person reads it: JSON indented, base64 bytes counted."""
+    size = decoded_size(body, headers)
+    return _pretty(body) if size is None else f"({size:,} bytes, sent base64-encoded)"
 
 
 def _pretty(body: Any) -> str:

@@ -41,14 +41,23 @@ from graph_magic.sandbox.http import GraphRequest, GraphResponse, Router, compac
 from graph_magic.sandbox.odata.engine import Engine
 from graph_magic.sandbox.options import SandboxOptions
 from graph_magic.sandbox.routes._common import ObjectIds
+from graph_magic.sandbox.routes.app_writes import AppWriteRoutes
 from graph_magic.sandbox.routes.apps import AppRoutes
 from graph_magic.sandbox.routes.batch import run_batch
 from graph_magic.sandbox.routes.delta import Delta
+from graph_magic.sandbox.routes.delta_directory import (
+    ApplicationDelta,
+    GroupDelta,
+    ServicePrincipalDelta,
+)
 from graph_magic.sandbox.routes.devices import DeviceRoutes
+from graph_magic.sandbox.routes.directory import DirectoryRoutes
+from graph_magic.sandbox.routes.group_links import OwnerRoutes
 from graph_magic.sandbox.routes.groups import GroupRoutes
 from graph_magic.sandbox.routes.invitations import InvitationRoutes
 from graph_magic.sandbox.routes.logs import LogRoutes
 from graph_magic.sandbox.routes.me import MeRoutes
+from graph_magic.sandbox.routes.memberships import MembershipRoutes
 from graph_magic.sandbox.routes.reports import DOWNLOAD_PREFIX, Reports
 from graph_magic.sandbox.routes.role_management import RoleRoutes
 from graph_magic.sandbox.routes.security import SecurityRoutes
@@ -116,19 +125,27 @@ class GraphService:
         self._run_lock = threading.RLock()  # handlers mutate the tenant; $batch re-enters run()
 
     def _register_routes(self) -> None:
-        """Every entity's routes; /me and delta before /users, whose ``{id}`` would match."""
+        """Every entity's routes; /me and the deltas before /users, /groups, ..., whose ``{id}``
+        would match."""
         tenant, engine = self.tenant, self.engine
         ids = ObjectIds(tenant.seed)
         users = UserRoutes(tenant, engine, ids, self._now_iso)
         for routes in (
             MeRoutes(users),
             Delta(tenant, engine, lambda: self.fixed_now()),  # late-bound: tests age tokens
+            GroupDelta(tenant, engine, lambda: self.fixed_now()),
+            ApplicationDelta(tenant, engine, lambda: self.fixed_now()),
+            ServicePrincipalDelta(tenant, engine, lambda: self.fixed_now()),
             users,
             InvitationRoutes(tenant, ids, self._now_iso),
             GroupRoutes(tenant, engine, ids, self._now_iso),
             DeviceRoutes(tenant, engine),
             AppRoutes(tenant, engine),
+            AppWriteRoutes(tenant, engine, ids, self._now_iso),
             LogRoutes(tenant, engine),
+            DirectoryRoutes(tenant, engine),
+            OwnerRoutes(tenant, engine),
+            MembershipRoutes(tenant, engine),
             self.reports,
             SecurityRoutes(tenant, engine),
             RoleRoutes(tenant, engine),

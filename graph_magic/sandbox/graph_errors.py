@@ -64,6 +64,28 @@ MEMBER_EXISTS = (
 UNSUPPORTED_MEMBER_REFERENCE = (
     "Unsupported referenced-object resource identifier for link property 'members'."
 )
+OWNER_EXISTS = (
+    "One or more added object references already exist for the following modified properties: "
+    "'owners'."
+)
+UNSUPPORTED_REFERENCE = (
+    "Unsupported referenced-object resource identifier for link property '{prop}'."
+)
+TOO_MANY_LINKS = "A resource cannot contain more than 20 link changes"
+# Limits Graph documents (20 group ids, 1000 ids) in Graph's wording; its own texts were not
+# captured.
+TOO_MANY_GROUP_IDS = (
+    "Invalid value specified for property '{prop}': it cannot hold more than 20 ids."
+)
+TOO_MANY_IDS = "Invalid value specified for property 'ids': it cannot hold more than 1000 ids."
+SP_APP_NOT_FOUND = (
+    "The appId '{app_id}' of the service principal does not reference a valid application object."
+)
+SP_EXISTS = (
+    "The service principal cannot be created, updated, or restored because the service principal "
+    "name {app_id} is already in use."
+)
+NO_PASSWORD_CREDENTIAL = "No password credential found with keyId '{key}'."
 # $levels: the first is the OData library's own text (Graph parses URLs with it); the rest, and
 # the cast rule, are ours in Graph's wording, since Graph's own texts were not captured.
 LEVELS_INVALID = (

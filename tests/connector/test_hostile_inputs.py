@@ -93,7 +93,7 @@ def test_an_alias_inside_its_own_anchor_is_refused(
 def test_flow_nesting_is_refused_at_the_bracket_past_the_bound(
     tmp_path: Path, write_system: WriteSystem
 ) -> None:
-    text = "token: t\nscopes: " + "[" * 50_000 + "]" * 50_000
+    text = "token: t\nscopes: " + "[" * 30_000 + "]" * 30_000  # under the 64 KiB file cap
     path = write_system(tmp_path, "deep", text)
     error, peak = _refusal(path)
     assert error.file == str(path)

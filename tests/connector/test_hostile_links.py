@@ -112,3 +112,19 @@ async def test_a_next_link_off_the_graph_origin_is_refused_with_the_pages(graph,
     assert "pass" not in str(info.value)
     assert route.call_count == 1
     assert anywhere.call_count == 0
+
+
+@pytest.mark.parametrize(
+    "link", ["https://user:pass@graph.microsoft.com/v1.0/u", "https://u@graph.microsoft.com/v1.0/u"]
+)
+async def test_a_next_link_with_user_info_is_refused_without_echoing_it(graph, connector, link):
+    """httpx would send user info as Basic auth in place of the token, even to Graph."""
+    route = graph.get(url__startswith=FIRST).mock(side_effect=[_page(["1", "2"], link)])
+    anywhere = graph.route().mock(return_value=_page(["stolen"]))
+    with pytest.raises(GraphResponseError) as info:
+        await _list(connector)
+    assert [u["id"] for u in info.value.partial] == ["1", "2"]
+    assert "user info" in str(info.value)
+    assert "pass" not in str(info.value)
+    assert route.call_count == 1
+    assert anywhere.call_count == 0

@@ -64,11 +64,11 @@ async def test_beta_metadata_is_not_modelled_and_metadata_is_read_only(client) -
 @pytest.mark.parametrize(
     ("method", "path"),
     [
-        ("GET", "/v1.0/organization"),
-        ("GET", "/v1.0/groups/0a1b/owners"),
-        ("GET", "/v1.0/identity/conditionalAccess/policies"),
-        ("POST", "/v1.0/users/0a1b/getMemberGroups"),
-        ("GET", "/beta/domains"),
+        ("GET", "/v1.0/sites"),
+        ("GET", "/v1.0/groups/0a1b/events"),
+        ("GET", "/v1.0/teams/0a1b/channels"),
+        ("POST", "/v1.0/users/0a1b/sendMail"),
+        ("GET", "/beta/education/classes"),
     ],
 )
 async def test_real_graph_the_sandbox_lacks_is_a_501_naming_method_and_path(
@@ -102,12 +102,12 @@ async def test_a_path_that_is_not_graph_keeps_graphs_400(client, path: str, segm
 
 
 async def test_a_method_graph_has_on_a_modelled_route_is_the_501(client, app) -> None:
-    app_id = app.state.tenant.applications[0]["id"]
+    org_id = app.state.tenant.organization[0]["id"]
     status, code, message = error_of(
-        await client.patch(f"/v1.0/applications/{app_id}", json={"notes": "x"})
+        await client.patch(f"/v1.0/organization/{org_id}", json={"marketingNotificationEmails": []})
     )
     assert (status, code) == (501, "NotImplemented")
-    assert message.startswith(f"The sandbox does not model PATCH /v1.0/applications/{app_id}:")
+    assert message.startswith(f"The sandbox does not model PATCH /v1.0/organization/{org_id}:")
     # Graph has no PUT on /users: that stays Graph's 405
     assert error_of(await client.put("/v1.0/users", json={})) == (
         405,
@@ -119,10 +119,10 @@ async def test_a_method_graph_has_on_a_modelled_route_is_the_501(client, app) ->
 async def test_the_501_reaches_batch_items(client) -> None:
     r = await client.post(
         "/v1.0/$batch",
-        json={"requests": [{"id": "1", "method": "GET", "url": "/organization"}]},
+        json={"requests": [{"id": "1", "method": "GET", "url": "/sites"}]},
     )
     item = r.json()["responses"][0]
     assert item["status"] == 501
     assert item["body"]["error"]["message"].startswith(
-        "The sandbox does not model GET /v1.0/organization:"
+        "The sandbox does not model GET /v1.0/sites:"
     )

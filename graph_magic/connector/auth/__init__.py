@@ -7,10 +7,10 @@ to ``token_cache`` with mode 0600 (or kept in memory). Tokens and secrets never 
 ``describe()``, a repr, a log line or an error message.
 
 The modules: ``_base`` (the provider base, bearer, azure-core credentials, token claims),
-``_msal`` (client credentials, device code, msal's http adapter), ``_cache`` (the cache files),
-``_interactive`` (browser sign-in), ``_azure_cli`` (the Azure CLI's signed-in account),
-``_managed_identity`` (an Azure host's own identity) and ``_workload_identity`` (a platform's
-federated token as the client assertion).
+``_msal`` (client credentials, device code), ``_http`` (msal's httpx adapter, with a deadline
+on each exchange), ``_cache`` (the cache files), ``_interactive`` (browser sign-in),
+``_azure_cli`` (the Azure CLI's signed-in account), ``_managed_identity`` (an Azure host's own
+identity) and ``_workload_identity`` (a platform's federated token as the client assertion).
 """
 
 from __future__ import annotations

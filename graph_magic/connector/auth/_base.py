@@ -31,7 +31,12 @@ _Secrets = tuple[str | None, ...]
 
 
 class _Provider:
-    """Holds the current token and its expiry; serialises refreshes per event loop."""
+    """Holds the current token and its expiry; one refresh at a time per event loop.
+
+    Callers that meet an expiring token while a refresh is in flight share its outcome: its
+    token, or its failure (a fresh GraphAuthError each). A failure is not kept: the next caller
+    after it asks again.
+    """
 
     auth_type = ""
 
@@ -40,7 +45,9 @@ class _Provider:
         self._clock = clock
         self._token: str | None = None
         self._expires_on: float | None = None
-        self._generation = 0
+        self._margin = float(REFRESH_MARGIN_SECONDS)
+        self._attempts = 0
+        self._failure: GraphAuthError | None = None
         self._lock: asyncio.Lock | None = None
         self._lock_loop: asyncio.AbstractEventLoop | None = None
 
@@ -52,25 +59,48 @@ class _Provider:
         """The current token, refreshed first when it expires within five minutes."""
         if not force_refresh and self._fresh():
             return self._token  # type: ignore[return-value]
-        seen = self._generation
+        seen = self._attempts
         async with self._refresh_lock():
-            if self._token and self._generation != seen and self._fresh():
-                return self._token  # another caller refreshed while we waited
+            if self._attempts != seen:  # a refresh ended while we waited: share its outcome
+                if self._failure is not None:
+                    raise GraphAuthError(str(self._failure), detail=dict(self._failure.detail))
+                if self._fresh():
+                    return self._token  # type: ignore[return-value]
             if not force_refresh and self._fresh():
                 return self._token  # type: ignore[return-value]
-            reason = "forced" if force_refresh else ("expiring" if self._token else "first use")
+            return await self._refresh(force_refresh)
+
+    async def _refresh(self, force_refresh: bool) -> str:
+        """Acquire a new token (under the lock); its outcome is what the waiters share."""
+        reason = "forced" if force_refresh else ("expiring" if self._token else "first use")
+        try:
             token, expires_on = await self._acquire(force=force_refresh or self._token is not None)
-            self._token, self._expires_on = token, expires_on
-            self._generation += 1
-            log_auth(
-                self.system.logging,
-                "token acquired",
-                system=self.system.name,
-                auth_type=self.auth_type,
-                reason=reason,
-                expires_on=int(expires_on) if expires_on else None,
-            )
-            return token
+        except GraphAuthError as exc:
+            self._failure = exc
+            raise
+        except Exception as exc:  # a provider's bug or a library's raw error: still an auth error
+            self._failure = _exception_error("token acquisition", exc, (self._token,))
+            raise self._failure from None
+        else:
+            self._store(token, expires_on)
+        finally:
+            self._attempts += 1  # counted once it has ended: whoever waited since shares it
+        log_auth(
+            self.system.logging,
+            "token acquired",
+            system=self.system.name,
+            auth_type=self.auth_type,
+            reason=reason,
+            expires_on=int(expires_on) if expires_on else None,
+        )
+        return token
+
+    def _store(self, token: str, expires_on: float | None) -> None:
+        """Keep a new token; one shorter-lived than twice the margin is refreshed at half its
+        life instead (else it would never count as fresh and every request would fetch one)."""
+        life = expires_on - self._clock() if expires_on is not None else 2 * REFRESH_MARGIN_SECONDS
+        self._token, self._expires_on, self._failure = token, expires_on, None
+        self._margin = max(0.0, min(float(REFRESH_MARGIN_SECONDS), life / 2))
 
     def describe(self) -> dict[str, Any]:
         """Who and until when; never the token."""
@@ -93,7 +123,7 @@ class _Provider:
             return False
         if self._expires_on is None:
             return True
-        return self._expires_on - self._clock() > REFRESH_MARGIN_SECONDS
+        return self._expires_on - self._clock() > self._margin
 
     def _refresh_lock(self) -> asyncio.Lock:
         """One lock per event loop (an asyncio.Lock must not be shared between loops)."""

@@ -24,6 +24,7 @@ from graph_magic.connector.auth._base import (
     _Provider,
     _token_identity,
 )
+from graph_magic.connector.auth._http import httpx_for_msal
 from graph_magic.connector.config import SystemConfig
 from graph_magic.errors import GraphAuthError
 
@@ -60,10 +61,7 @@ class ManagedIdentityProvider(_Provider):
             from graph_magic.connector.sandbox_transport import msal_kwargs
 
             return msal_kwargs(self.system.sandbox)["http_client"]
-        from graph_magic.connector.auth._msal import _HttpxForMsal
-
-        timeouts = self.system.timeouts.as_httpx()
-        return _HttpxForMsal(httpx.Client(timeout=timeouts, follow_redirects=False))
+        return httpx_for_msal(self.system.timeouts)
 
     async def _acquire(self, *, force: bool) -> tuple[str, float | None]:
         resource = self.system.credentials.resource

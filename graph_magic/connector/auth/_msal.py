@@ -1,9 +1,9 @@
-"""The msal flows: client credentials and device code, and the httpx adapter msal talks through.
+"""The msal flows: client credentials and device code, each in a worker thread.
 
 msal's calls block on HTTP, so each runs in a worker thread and never stalls the event loop;
 its cache is the process's one cache per file (:mod:`._cache`). By default msal reaches the
-identity platform through httpx, with the system's timeouts (so proxies and respx behave as for
-Graph calls); for ``transport: sandbox`` the sandbox seam hands it the in-process client.
+identity platform through httpx (:mod:`._http`), with the system's timeouts and a deadline on
+each exchange; for ``transport: sandbox`` the sandbox seam hands it the in-process client.
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-import httpx
 import msal
 
 from graph_magic.connector.auth._base import (
@@ -27,6 +26,7 @@ from graph_magic.connector.auth._base import (
     _Secrets,
 )
 from graph_magic.connector.auth._cache import open_cache, save_cache
+from graph_magic.connector.auth._http import MsalHttpClient, httpx_for_msal
 from graph_magic.connector.config import SystemConfig
 from graph_magic.errors import GraphAuthError
 
@@ -62,51 +62,6 @@ class DeviceCodePrompt:
 # --------------------------------------------------------------------------- msal plumbing
 
 
-class MsalHttpClient(Protocol):
-    """msal's "requests-like" http client: ``get`` and ``post`` answering with a response that
-    has ``status_code``, ``text``, ``headers`` and ``raise_for_status()`` (httpx's do)."""
-
-    def get(self, url: str, params: Any = None, headers: Any = None, **kwargs: Any) -> Any: ...
-
-    def post(
-        self, url: str, params: Any = None, data: Any = None, headers: Any = None, **kwargs: Any
-    ) -> Any: ...
-
-    def close(self) -> None: ...
-
-
-class _HttpxForMsal:
-    """msal's "requests-like" http_client over httpx: same proxies and timeouts as Graph calls."""
-
-    def __init__(self, client: httpx.Client) -> None:
-        self._client = client
-
-    def post(
-        self, url: str, params: Any = None, data: Any = None, headers: Any = None, **kwargs: Any
-    ) -> httpx.Response:
-        if isinstance(data, (str, bytes)):
-            body: dict[str, Any] = {"content": data}
-        else:
-            # requests form-encodes bytes values as their text; httpx would send "b'...'"
-            # (msal passes the signed client assertion as bytes).
-            body = {"data": {k: _text(v) for k, v in (data or {}).items()}}
-        return self._client.post(
-            url, params=params, headers=headers, timeout=kwargs.get("timeout"), **body
-        )
-
-    def get(
-        self, url: str, params: Any = None, headers: Any = None, **kwargs: Any
-    ) -> httpx.Response:
-        return self._client.get(url, params=params, headers=headers, timeout=kwargs.get("timeout"))
-
-    def close(self) -> None:
-        self._client.close()
-
-
-def _text(value: Any) -> Any:
-    return value.decode("utf-8") if isinstance(value, bytes) else value
-
-
 class _MsalProvider(_Provider):
     """Common ground of the two msal flows: the app, its cache file and its HTTP client."""
 
@@ -138,9 +93,7 @@ class _MsalProvider(_Provider):
             from graph_magic.connector.sandbox_transport import msal_kwargs
 
             return {**kwargs, **msal_kwargs(self.system.sandbox, http_client=self._http_client)}
-        http_client = self._http_client or _HttpxForMsal(
-            httpx.Client(timeout=self.system.timeouts.as_httpx(), follow_redirects=False)
-        )
+        http_client = self._http_client or httpx_for_msal(self.system.timeouts)
         return {**kwargs, "http_client": http_client}
 
     def _get_app(self) -> Any:
@@ -152,6 +105,17 @@ class _MsalProvider(_Provider):
 
     def _build_app(self) -> Any:
         raise NotImplementedError
+
+    def _forget_app(self) -> None:
+        """Drop the msal app after a failed call, so the next request really asks again.
+
+        msal's HTTP layer replays a failed token answer (a 5xx for 5 s, an OAuth 400 for 60 s)
+        from a throttle cache that lives in the app; the provider already lets one request per
+        wave of callers through, so a failure is never retried in a burst. The token cache is
+        ours, not the app's, so nothing signed in is lost.
+        """
+        with self._app_lock:
+            self._app = None
 
     async def _call(
         self, action: str, fn: Callable[[], dict[str, Any]], *, pending_ok: bool = False
@@ -170,11 +134,14 @@ class _MsalProvider(_Provider):
         try:
             result = await asyncio.to_thread(in_thread)
         except GraphAuthError:
+            self._forget_app()
             raise
         except Exception as exc:
+            self._forget_app()
             raise _exception_error(action, exc, self._secrets()) from None
         pending = pending_ok and (result or {}).get("error") in _DEVICE_FLOW_PENDING
         if (not result or "access_token" not in result) and not pending:
+            self._forget_app()
             raise _auth_error(action, result or {}, self._secrets())
         claims = result.get("id_token_claims") or {}
         self._account_name = claims.get("preferred_username") or self._account_name
@@ -351,8 +318,7 @@ class DeviceCodeProvider(_MsalProvider):
         finally:
             self._flow = None
         async with self._refresh_lock():
-            self._token, self._expires_on = result["access_token"], self._expiry(result)
-            self._generation += 1
+            self._store(result["access_token"], self._expiry(result))
         return result["access_token"]
 
     async def _acquire(self, *, force: bool) -> tuple[str, float | None]:

@@ -23,6 +23,8 @@ _ALL_APP_ROLES = frozenset(
         "Device.Read.All",
         "Device.ReadWrite.All",
         "Application.Read.All",
+        "Application.ReadWrite.All",
+        "LicenseAssignment.ReadWrite.All",
         "AuditLog.Read.All",
         "User.Invite.All",
         "Reports.Read.All",
@@ -44,6 +46,8 @@ _LIMITED_WITHOUT = frozenset(
         "Policy.Read.All",
         "IdentityRiskyUser.Read.All",
         "Domain.Read.All",
+        "Application.ReadWrite.All",
+        "LicenseAssignment.ReadWrite.All",
     }
 )
 """What ``sandbox-limited`` lacks: the two its 403s demonstrate, the write permissions added
@@ -63,6 +67,8 @@ DELEGATED_SCOPES = frozenset(
         "Directory.ReadWrite.All",
         "Device.Read.All",
         "Application.Read.All",
+        "Application.ReadWrite.All",
+        "LicenseAssignment.ReadWrite.All",
         "AuditLog.Read.All",
         "User.Invite.All",
         "Reports.Read.All",

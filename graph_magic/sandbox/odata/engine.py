@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import graph_magic.sandbox.graph_errors as ge
@@ -31,6 +31,7 @@ from graph_magic.sandbox.odata.options import (
     sort_items,
 )
 from graph_magic.sandbox.odata.search import compile_search
+from graph_magic.sandbox.tenant.properties import GROUP_MORE, GROUP_SINGLE_ONLY
 from graph_magic.sandbox.tenant.schema import USER_SPEC, EntitySpec, spec_from
 from graph_magic.sandbox.tenant.store import Tenant
 
@@ -42,7 +43,7 @@ def build_specs(tenant: Tenant) -> dict[str, EntitySpec]:
     """Specs for every collection of a tenant (non-user shapes read from its first objects)."""
     specs = {"users": USER_SPEC}
     samples = {
-        "groups": ("group", tenant.groups, {"expand": frozenset({"members"})}),
+        "groups": ("group", tenant.groups, {"expand": frozenset({"members", "owners"})}),
         "devices": ("device", tenant.devices, {"expand": frozenset({"registeredOwners"})}),
         "applications": ("application", tenant.applications, {}),
         "servicePrincipals": ("servicePrincipal", tenant.service_principals, {}),
@@ -57,6 +58,13 @@ def build_specs(tenant: Tenant) -> dict[str, EntitySpec]:
                 "endswith_allowed": frozenset({"mail", "proxyAddresses"}),
             }
         specs[name] = spec_from(name, type_name, sample, **rules, **extra)
+    specs["groups"] = _group_spec(specs["groups"])
+    specs["directoryRoles"] = spec_from(
+        "directoryRoles", "directoryRole", tenant.directory_roles[0]
+    )
+    specs["organization"] = spec_from(
+        "organization", "organization", tenant.organization[0], filterable=False
+    )
     specs["subscribedSkus"] = spec_from(
         "subscribedSkus",
         "subscribedSku",
@@ -74,6 +82,15 @@ def build_specs(tenant: Tenant) -> dict[str, EntitySpec]:
         directory=False, default_top=100, max_top=999,
     )  # fmt: skip
     return specs
+
+
+def _group_spec(spec: EntitySpec) -> EntitySpec:
+    """Groups as Graph serves them: the $select-only properties out of the default set, and
+    the single-group-only ones (Exchange's) answerable only on ``/groups/{id}``."""
+    single = frozenset(GROUP_SINGLE_ONLY)
+    properties = tuple(p for p in spec.properties if p not in single)
+    default = tuple(p for p in properties if p not in GROUP_MORE)
+    return replace(spec, properties=properties, default=default, single_only=single)
 
 
 class Projector:
@@ -156,6 +173,8 @@ class Engine:
             return self.specs["devices"]
         if "servicePrincipalType" in obj:
             return self.specs["servicePrincipals"]
+        if "roleTemplateId" in obj:
+            return self.specs["directoryRoles"]
         return self.specs["applications"]
 
     def run_collection(
@@ -289,10 +308,12 @@ class Engine:
         if relationship == "manager":
             manager = t.manager_of.get(object_id)
             ids = [manager] if manager else []
-        elif relationship == "memberOf":
-            ids = t.member_of.get(object_id, [])
+        elif relationship == "memberOf":  # groups, then the directory roles held, as on Graph
+            ids = [*t.member_of.get(object_id, ()), *t.roles_held(object_id)]
         elif relationship == "members":
-            ids = t.members.get(object_id, [])
+            ids = t.members.get(object_id) or t.role_members.get(object_id, [])
+        elif relationship == "owners":
+            ids = t.group_owners.get(object_id, [])
         elif relationship == "registeredOwners":
             ids = t.device_owners.get(object_id, [])
         else:

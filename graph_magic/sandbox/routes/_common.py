@@ -79,9 +79,29 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | {"RoleManagement.Read.All"}
         | _DIR_READ
     ),
+    # The map lists RoleManagement.Read.All for the definitions only.
+    "roleAssignments": frozenset(
+        {"RoleManagement.Read.Directory", "RoleManagement.ReadWrite.Directory"} | _DIR_READ
+    ),
     "policies": frozenset({"Policy.Read.All"}),
     "riskyUsers": frozenset({"IdentityRiskyUser.Read.All"}),
-    "domains": frozenset({"Domain.Read.All", "Domain.ReadWrite.All"} | _DIR_READ),
+    "domains": frozenset({"Domain.Read.All", "Domain.ReadWrite.All", "Directory.Read.All"}),
+    "organization": frozenset(
+        {"Organization.Read.All", "Organization.ReadWrite.All", "User.Read.All"} | _DIR_READ
+    ),
+    "directoryRoles": frozenset(
+        {"RoleManagement.Read.Directory", "RoleManagement.ReadWrite.Directory"} | _DIR_READ
+    ),
+    "directoryObjects": frozenset(_DIR_READ),
+    "memberships": frozenset(
+        {"Application.Read.All", "Application.ReadWrite.All", "Device.Read.All", "User.Read.All"}
+        | {"Group.Read.All", "Group.ReadWrite.All", "GroupMember.Read.All"}
+        | _DIR_READ
+    ),
+    "applications.create": frozenset({"Application.ReadWrite.All"}),
+    "applications.write": frozenset({"Application.ReadWrite.All"}),
+    "applications.credentials": frozenset({"Application.ReadWrite.All", "Directory.ReadWrite.All"}),
+    "servicePrincipals.write": frozenset({"Application.ReadWrite.All", "Directory.ReadWrite.All"}),
 }
 """Any one of these grants the route: Microsoft's permissions map (knowledge) lists each as one
 that allows it, and its least-privileged ones are among them. tests/sandbox/routes/
@@ -200,7 +220,11 @@ def json_object(req: GraphRequest) -> dict[str, Any]:
 def declared_body(req: GraphRequest, properties: tuple[str, ...]) -> dict[str, Any]:
     """The JSON object of a write, refusing properties the type does not declare (instance
     annotations such as ``@odata.type``, which SDKs send, are allowed)."""
-    body = json_object(req)
+    return check_declared(json_object(req), properties)
+
+
+def check_declared(body: dict[str, Any], properties: tuple[str, ...]) -> dict[str, Any]:
+    """``body``, or Graph's 400 naming its first property the type does not declare."""
     for key in body:
         if key not in properties and not key.startswith("@"):
             raise bad_request(ge.UNDECLARED_PROPERTY.format(prop=key))

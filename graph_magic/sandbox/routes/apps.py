@@ -9,6 +9,9 @@ from __future__ import annotations
 from graph_magic.sandbox.http import GraphRequest, GraphResponse, Router
 from graph_magic.sandbox.routes._common import ID, TenantRoutes, directory_object, require
 
+BY_APP_ID = r"(?P<id>\(appId='[^/]+'\))"
+"""Graph's alternate key in the collection's own segment: ``/applications(appId='...')``."""
+
 
 class AppRoutes(TenantRoutes):
     """The application, service principal and SKU handlers of one tenant."""
@@ -18,8 +21,10 @@ class AppRoutes(TenantRoutes):
         add = router.add
         add("GET", r"/applications", self.list_applications)
         add("GET", rf"/applications/{ID}", self.get_application)
+        add("GET", rf"/applications{BY_APP_ID}", self.get_application)
         add("GET", r"/servicePrincipals", self.list_service_principals)
         add("GET", rf"/servicePrincipals/{ID}", self.get_service_principal)
+        add("GET", rf"/servicePrincipals{BY_APP_ID}", self.get_service_principal)
         add("GET", r"/subscribedSkus", self.list_skus)
 
     def list_applications(self, req: GraphRequest) -> GraphResponse:

@@ -9,6 +9,7 @@ an item 429 on its own, with the envelope still 200, as on Graph.
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 from collections.abc import Callable
 from typing import Any
@@ -56,6 +57,7 @@ def _validate(payload: Any) -> list[dict[str, Any]]:
                 f"Write request id : {item_id} does not contain Content-Type header or body.",
                 code="BadRequest",
             )
+        _raw_body(item)  # a body that cannot be read refuses the batch before any item runs
         target = url.split("?", 1)[0].rstrip("/").lower()
         if target.endswith("/$batch") or target == "$batch":
             raise _invalid()
@@ -67,6 +69,21 @@ def _validate(payload: Any) -> list[dict[str, Any]]:
             if dep.lower() not in seen or dep.lower() == item["id"].lower():
                 raise _invalid()
     return items
+
+
+def _raw_body(item: dict[str, Any]) -> bytes:
+    """An item's body as bytes: JSON as JSON text; any other Content-Type's body is base64 text
+    (Graph's JSON batching), and base64 that does not decode is an invalid payload."""
+    body = item.get("body")
+    if body is None:
+        return b""
+    headers = {k.lower(): str(v) for k, v in (item.get("headers") or {}).items()}
+    if isinstance(body, str) and "json" not in headers.get("content-type", ""):
+        try:
+            return base64.b64decode(body, validate=True)
+        except binascii.Error as exc:
+            raise _invalid() from exc
+    return json.dumps(body).encode()
 
 
 def _sub_request(envelope: GraphRequest, item: dict[str, Any]) -> GraphRequest:
@@ -83,20 +100,13 @@ def _sub_request(envelope: GraphRequest, item: dict[str, Any]) -> GraphRequest:
         path = "/" + path
     headers = {k.lower(): str(v) for k, v in (item.get("headers") or {}).items()}
     headers.setdefault("client-request-id", envelope.headers.get("client-request-id", ""))
-    body = item.get("body")
-    if body is None:
-        raw = b""
-    elif isinstance(body, str) and "json" not in headers.get("content-type", ""):
-        raw = base64.b64decode(body)
-    else:
-        raw = json.dumps(body).encode()
     return GraphRequest(
         method=item["method"].upper(),
         version=envelope.version,
         path=unquote(path),
         query=parse_qsl(query, keep_blank_values=True),
         headers=headers,
-        body=raw,
+        body=_raw_body(item),
         origin=envelope.origin,
         principal=envelope.principal,
     )

@@ -1,4 +1,5 @@
-"""Delta query on users: a full round over nextLinks, then changes since a deltaLink.
+"""Delta query: a full round over nextLinks, then changes since a deltaLink (on users here;
+``delta_directory`` sets the same rounds on groups, applications and service principals).
 
 The tokens carry their state (tenant change version, $select, offset), signed with a
 seed-derived key so a forged token is a 400. Later rounds return users changed since the token's
@@ -32,21 +33,28 @@ _SYNC_STATE_NOT_FOUND = "The sync state is not found or has expired; start a new
 
 
 class Delta:
-    """The /users/delta route of one tenant."""
+    """The /users/delta route of one tenant; subclasses set ``kind`` for another collection."""
+
+    kind = "users"
 
     def __init__(self, tenant: Tenant, engine: Engine, clock: Callable[[], float]) -> None:
         self.tenant = tenant
         self.engine = engine
         self.clock = clock  # epoch seconds: the service's fixed clock, which tests move on
-        self._signer = Signer(tenant.seed, "delta")
+        purpose = "delta" if self.kind == "users" else f"delta:{self.kind}"
+        self._signer = Signer(tenant.seed, purpose)  # one collection's token fits no other
 
     def register(self, router: Router) -> None:
-        """Add GET /users/delta (register before /users/{id}, which would also match)."""
-        router.add("GET", r"/users/delta(\(\))?", self.users_delta)
+        """Add GET /{kind}/delta (register before /{kind}/{id}, which would also match)."""
+        router.add("GET", rf"/{self.kind}/delta(\(\))?", self.delta)
 
-    def users_delta(self, req: GraphRequest) -> GraphResponse:
-        """One page of a delta round: a nextLink while more remain, else a deltaLink."""
+    def authorize(self, req: GraphRequest) -> None:
+        """Graph's 403 unless the token may read the collection."""
         require_user_read(req, what="users.related")
+
+    def delta(self, req: GraphRequest) -> GraphResponse:
+        """One page of a delta round: a nextLink while more remain, else a deltaLink."""
+        self.authorize(req)
         for option in ("$top", "$orderby", "$expand"):
             if option in req.params:
                 raise bad_request(f"Query option '{option}' is not supported with delta.")
@@ -54,15 +62,10 @@ class Delta:
         select = tuple(state["s"])
         rows = self._rows(state)
         start = state["o"]
-        spec = self.engine.specs["users"]
-        value = [
-            project(spec, row, select)
-            if isinstance(row, dict)
-            else {"id": row, "@removed": _REMOVED}
-            for row in rows[start : start + PAGE_SIZE]
-        ]
-        head: dict[str, Any] = {"@odata.context": context_url(req, "users", select)}
-        base = _round_url(req)
+        value = [self.item(row, select, state) for row in rows[start : start + PAGE_SIZE]]
+        context = context_url(req, self.kind, self.context_select(select))
+        head: dict[str, Any] = {"@odata.context": context}
+        base = _round_url(req, self.kind)
         if start + PAGE_SIZE < len(rows):
             token = self._sign({**state, "o": start + PAGE_SIZE})
             head["@odata.nextLink"] = f"{base}?$skiptoken={token}"
@@ -81,28 +84,44 @@ class Delta:
             return {"v": self.tenant.version, "s": self._select(req), "o": 0, "since": None}
         previous = self._read(params["$deltatoken"])
         if self.clock() - previous.get("t", 0) > TOKEN_LIFETIME:
-            location = f"{_round_url(req)}?$deltatoken="
+            location = f"{_round_url(req, self.kind)}?$deltatoken="
             raise GraphError(
                 410, "syncStateNotFound", _SYNC_STATE_NOT_FOUND, headers={"Location": location}
             )
         return {"v": self.tenant.version, "s": previous["s"], "o": 0, "since": previous["v"]}
 
+    def context_select(self, select: tuple[str, ...]) -> tuple[str, ...]:
+        """The tracked properties as ``@odata.context`` names them."""
+        return select
+
+    def item(
+        self, row: dict[str, Any] | str, select: tuple[str, ...], state: dict[str, Any]
+    ) -> Any:
+        """One object of the page as Graph shows it (a removed one as its id and ``@removed``)."""
+        if isinstance(row, str):
+            return {"id": row, "@removed": _REMOVED}
+        return project(self.engine.specs[self.kind], row, select)
+
     def _rows(self, state: dict[str, Any]) -> list[dict[str, Any] | str]:
-        """Users (dicts) and removed ids (str) the round covers, in a stable order."""
+        """Objects (dicts) and removed ids (str) the round covers, in a stable order."""
+        items = self.tenant.collection(self.kind)
         if "since" not in state:
-            return self.tenant.users
+            return items
         since = state["since"]
         if since is None:  # $deltatoken=latest: nothing, just a link from now on
             return []
         changed_at = self.tenant.changed_at
-        rows: list[dict[str, Any] | str] = [
-            u for u in self.tenant.users if changed_at.get(u["id"], 0) > since
+        rows: list[dict[str, Any] | str] = [o for o in items if changed_at.get(o["id"], 0) > since]
+        kinds = self.tenant.removed_kinds
+        rows += [
+            i
+            for i, version in self.tenant.removed.items()
+            if version > since and kinds.get(i, "users") == self.kind
         ]
-        rows += [i for i, version in self.tenant.removed.items() if version > since]
         return rows
 
     def _select(self, req: GraphRequest) -> list[str]:
-        select = list(parse_select(self.engine.specs["users"], req, collection=True))
+        select = list(parse_select(self.engine.specs[self.kind], req, collection=True))
         if select and "id" not in select:
             select.append("id")  # delta always returns ids
         return select
@@ -122,6 +141,6 @@ class Delta:
         return dict(state)
 
 
-def _round_url(req: GraphRequest) -> str:
+def _round_url(req: GraphRequest, kind: str) -> str:
     """The delta round's URL on this request's origin: its nextLink, deltaLink and resync base."""
-    return f"{req.origin}/{req.version}/users/delta"
+    return f"{req.origin}/{req.version}/{kind}/delta"

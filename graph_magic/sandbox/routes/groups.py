@@ -1,5 +1,6 @@
 """Graph's /groups routes: list, count, get and members reads, and the group writes (create,
-update, delete) with membership by reference (``members/$ref``).
+update, delete, with ``members@odata.bind`` / ``owners@odata.bind`` as ``group_links`` reads
+them) with membership by reference (``members/$ref``).
 
 Writes validate in Graph's order (unknown properties, required ones, then values and
 conflicts) with its 400s, each route checking the permission Graph documents for it. A write
@@ -23,12 +24,15 @@ from graph_magic.sandbox.routes._common import (
     WritingRoutes,
     cast_count,
     cast_list,
-    declared_body,
+    check_declared,
     directory_object,
     invalid_value,
+    json_object,
     require,
 )
+from graph_magic.sandbox.routes.group_links import apply_links, check_new, take_links
 from graph_magic.sandbox.tenant.constants import DOMAIN, INITIAL_DOMAIN
+from graph_magic.sandbox.tenant.properties import fresh
 
 _GROUP_REQUIRED = ("displayName", "mailEnabled", "mailNickname", "securityEnabled")
 _GROUP_READ_ONLY = frozenset(
@@ -135,13 +139,17 @@ class GroupRoutes(WritingRoutes):
         """POST /groups: 201 with the group's default properties, or Graph's 400s."""
         require(req, "groups.create")
         spec = self.engine.specs["groups"]
-        body = declared_body(req, spec.properties)
+        body = json_object(req)
+        links = take_links(self.tenant, self.engine, body)
+        check_declared(body, spec.properties)
         for prop in _GROUP_REQUIRED:
             if body.get(prop) is None or body.get(prop) == "":
                 raise bad_request(ge.PROPERTY_REQUIRED.format(prop=prop))
         _check_group_values(body)
+        check_new(self.tenant, "", links)
         group = self._new_group(spec.properties, body)
         self.tenant.add_group(group)
+        apply_links(self.tenant, group["id"], links)
         head = {"@odata.context": context_url(req, "groups", entity=True)}
         return json_response({**head, **project(spec, group, ())}, 201)
 
@@ -151,6 +159,7 @@ class GroupRoutes(WritingRoutes):
         group_id = self.ids.new_id()
         created = self.clock_iso() + "Z"
         group: dict[str, Any] = dict.fromkeys(properties)
+        group.update(fresh("groups"))
         group.update(
             {
                 "resourceBehaviorOptions": [],
@@ -193,13 +202,18 @@ class GroupRoutes(WritingRoutes):
         """PATCH /groups/{id}: 204; omitted (and read-only) properties stay as they were."""
         require(req, "groups.write")
         group = directory_object(self.tenant, self.engine, "groups", id)
-        body = declared_body(req, self.engine.specs["groups"].properties)
+        body = json_object(req)
+        links = take_links(self.tenant, self.engine, body)
+        check_declared(body, self.engine.specs["groups"].properties)
         if "displayName" in body and not body["displayName"]:
             raise invalid_value("displayName", "Group")
         _check_group_values(body)
+        check_new(self.tenant, group["id"], links)
         for key, value in body.items():
             if key in group and key not in _GROUP_READ_ONLY:
                 group[key] = value
+        apply_links(self.tenant, group["id"], links)
+        self.tenant.touch(group["id"])
         self.engine.projector.forget(group["id"])
         return GraphResponse(204, b"", None)
 

@@ -64,7 +64,7 @@ class RoleRoutes(TenantRoutes):
 
     def list_assignments(self, req: GraphRequest) -> GraphResponse:
         """GET /roleManagement/directory/roleAssignments ($filter, $select, $expand)."""
-        require(req, "roleManagement")
+        require(req, "roleAssignments")
         result = self.engine.run_collection(
             self.assignments, req, self.tenant.security.role_assignments
         )
@@ -79,7 +79,7 @@ class RoleRoutes(TenantRoutes):
 
     def get_assignment(self, req: GraphRequest, id: str) -> GraphResponse:
         """GET one role assignment by id."""
-        require(req, "roleManagement")
+        require(req, "roleAssignments")
         found = next((a for a in self.tenant.security.role_assignments if a["id"] == id), None)
         if found is None:
             raise not_found(id)

@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from graph_magic.sandbox.options import SandboxOptions
+from graph_magic.sandbox.tenant import properties
 from graph_magic.sandbox.tenant.generate import generate
+from graph_magic.sandbox.tenant.generate_directory import make_directory_core
 from graph_magic.sandbox.tenant.generate_security import make_security
 
 
@@ -45,9 +47,21 @@ class Tenant:
         self.sign_ins: list[dict[str, Any]] = made.sign_ins
         self.directory_audits: list[dict[str, Any]] = made.directory_audits
         self.security = make_security(options.seed, made)
+        for kind in ("groups", "devices", "applications", "servicePrincipals"):
+            properties.complete(kind, self.collection(kind))
+        core = make_directory_core(self.seed, self.users, self.groups)
+        self.organization: list[dict[str, Any]] = core.organization
+        self.directory_roles: list[dict[str, Any]] = core.directory_roles
+        self.role_members: dict[str, list[str]] = core.role_members
+        self.group_owners: dict[str, list[str]] = core.group_owners
+        self.removed_kinds: dict[str, str] = {}
+        self.member_changes: dict[str, list[tuple[int, str, bool]]] = {}
+        """Group id -> (version, member id, added?) of each membership write, for members@delta."""
+        """Removed object id -> its collection, for ids not of users (delta per collection)."""
         self._by_id: dict[str, dict[str, Any]] = {}
         for collection in (
             self.users, self.groups, self.devices, self.applications, self.service_principals,
+            self.directory_roles,
         ):  # fmt: skip
             for obj in collection:
                 self._by_id[obj["id"]] = obj
@@ -55,12 +69,26 @@ class Tenant:
 
     # ----- lookups -------------------------------------------------------------------------
 
+    def collection(self, kind: str) -> list[dict[str, Any]]:
+        """The stored list of a directory collection by its Graph name (``servicePrincipals``)."""
+        return {
+            "users": self.users,
+            "groups": self.groups,
+            "devices": self.devices,
+            "applications": self.applications,
+            "servicePrincipals": self.service_principals,
+        }[kind]
+
     def find_user(self, id_or_upn: str) -> dict[str, Any] | None:
         """The user with this object id or userPrincipalName (case-insensitive), or None."""
         found = self._by_id.get(id_or_upn)
         if found is not None and "userPrincipalName" in found:
             return found
         return self._by_upn.get(id_or_upn.lower())
+
+    def roles_held(self, object_id: str) -> list[str]:
+        """The ids of the directory roles ``object_id`` holds (roles do not nest)."""
+        return [r for r, holders in self.role_members.items() if object_id in holders]
 
     def find_object(self, object_id: str) -> dict[str, Any] | None:
         """Any directory object (user, group, device, application, servicePrincipal) by id."""
@@ -89,6 +117,9 @@ class Tenant:
         for group_id in self.member_of.pop(user["id"], []):
             self.members[group_id].remove(user["id"])
         self.manager_of.pop(user["id"], None)
+        for holders in (*self.group_owners.values(), *self.role_members.values()):
+            if user["id"] in holders:
+                holders.remove(user["id"])
         for report_id in [k for k, v in self.manager_of.items() if v == user["id"]]:
             del self.manager_of[report_id]
         self.version += 1
@@ -96,10 +127,28 @@ class Tenant:
         self.removed[user["id"]] = self.version
 
     def add_group(self, group: dict[str, Any]) -> None:
-        """Store a new group, with no members yet."""
-        self.groups.append(group)
-        self._by_id[group["id"]] = group
+        """Store a new group, with no members or owners yet."""
+        self.add_object("groups", group)
         self.members[group["id"]] = []
+        self.group_owners[group["id"]] = []
+
+    def add_object(self, kind: str, obj: dict[str, Any]) -> None:
+        """Store a new object of a directory collection and record the change for delta."""
+        self.collection(kind).append(obj)
+        self._by_id[obj["id"]] = obj
+        self.touch(obj["id"])
+
+    def remove_object(self, kind: str, obj: dict[str, Any]) -> None:
+        """Delete an application or service principal (Graph's soft delete, seen by delta)."""
+        self.collection(kind).remove(obj)
+        self._by_id.pop(obj["id"], None)
+        self._removed(kind, obj["id"])
+
+    def _removed(self, kind: str, object_id: str) -> None:
+        self.version += 1
+        self.changed_at.pop(object_id, None)
+        self.removed[object_id] = self.version
+        self.removed_kinds[object_id] = kind
 
     def remove_group(self, group: dict[str, Any]) -> None:
         """Delete a group: its members no longer list it in memberOf, and the groups it was a
@@ -109,7 +158,9 @@ class Tenant:
         self._by_id.pop(group_id, None)
         for member_id in self.members.pop(group_id, []):
             self._leave(member_id, group_id)
+        self.group_owners.pop(group_id, None)
         self._unlink(group_id)
+        self._removed("groups", group_id)
 
     def remove_device(self, device: dict[str, Any]) -> None:
         """Delete a device, with its registered owners and any group membership."""
@@ -122,11 +173,15 @@ class Tenant:
         """Make ``member_id`` a direct member of ``group_id`` (members and memberOf alike)."""
         self.members.setdefault(group_id, []).append(member_id)
         self.member_of[member_id] = (*self.member_of.get(member_id, ()), group_id)
+        self.touch(group_id)  # group delta reports the membership change (members@delta)
+        self.member_changes.setdefault(group_id, []).append((self.version, member_id, True))
 
     def remove_member(self, group_id: str, member_id: str) -> None:
         """Take ``member_id`` out of ``group_id``'s direct members (members and memberOf)."""
         self.members[group_id].remove(member_id)
         self._leave(member_id, group_id)
+        self.touch(group_id)
+        self.member_changes.setdefault(group_id, []).append((self.version, member_id, False))
 
     def _leave(self, member_id: str, group_id: str) -> None:
         """The memberOf side of a removed membership (kept as a tuple, like generated ones)."""

@@ -16,7 +16,7 @@ import pytest
 from graph_magic.connector.auth import (
     ClientCredentialsProvider,
     TokenProvider,
-    _msal,
+    _http,
     make_token_provider,
 )
 from graph_magic.errors import GraphAuthError
@@ -99,13 +99,13 @@ async def test_msal_runs_off_the_event_loop(
     import threading
 
     seen: list[str] = []
-    original = _msal._HttpxForMsal.post
+    original = _http._HttpxForMsal.post
 
     def spy(self: Any, *args: Any, **kwargs: Any) -> httpx.Response:
         seen.append(threading.current_thread().name)
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(_msal._HttpxForMsal, "post", spy)
+    monkeypatch.setattr(_http._HttpxForMsal, "post", spy)
     await make_token_provider(azure()).get_token()
     assert seen
     assert threading.current_thread().name not in seen

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from graph_magic.connector.auth import (
-    _msal,
+    _http,
     make_token_provider,
 )
 from graph_magic.connector.config import load_system
@@ -28,7 +28,7 @@ async def test_sandbox_transport_hands_msal_the_sandbox_client(
 
     def msal_http_client(options: Any) -> Any:
         received.append(options)
-        return _msal._HttpxForMsal(httpx.Client())  # answered by the respx routes
+        return _http._HttpxForMsal(httpx.Client())  # answered by the respx routes
 
     fake = types.ModuleType("graph_magic.sandbox.inprocess")
     fake.msal_http_client = msal_http_client  # type: ignore[attr-defined]

@@ -180,9 +180,10 @@ class Walker:
                 continue
             value = self.first_id(path.rstrip("/"), everything) if not path.endswith("'") else None
             value = value or SAMPLE_VALUES.get(part.name, FALLBACK_ID)
-            path += next(
-                (form for form in (value, f"('{value}')") if re.fullmatch(part.regex, form)), value
-            )
+            # an id, a key in parentheses, or an alternate key: /applications(appId='...')
+            keys = re.findall(r"\\\((\w+)=", part.regex)
+            forms = (value, f"('{value}')", *(f"({key}='{value}')" for key in keys))
+            path += next((form for form in forms if re.fullmatch(part.regex, form)), value)
         return path
 
 

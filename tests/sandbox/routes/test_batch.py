@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import httpx
 
 from graph_magic.sandbox import create_app
@@ -128,3 +130,22 @@ async def test_item_429_from_fault_settings_keeps_envelope_200():
     assert item["id"] == "1" and item["status"] == 429
     assert item["headers"]["Retry-After"] == "3"
     assert item["body"]["error"]["code"] == "TooManyRequests"
+
+
+async def test_a_base64_body_is_decoded_and_bad_base64_refuses_the_whole_batch(client, app):
+    user = app.state.tenant.users[2]
+    text = base64.b64encode(b'{"jobTitle": "From base64"}').decode()
+    patch = {
+        "id": "1",
+        "method": "PATCH",
+        "url": f"/users/{user['id']}",
+        "headers": {"Content-Type": "text/plain"},
+        "body": text,
+    }
+    r = await client.post("/v1.0/$batch", json={"requests": [patch]})
+    assert r.json()["responses"][0]["status"] == 204 and user["jobTitle"] == "From base64"
+    first = {**patch, "body": base64.b64encode(b'{"jobTitle": "Not written"}').decode()}
+    broken = {**patch, "id": "2", "body": "not base64!"}
+    r = await client.post("/v1.0/$batch", json={"requests": [first, broken]})
+    assert error_of(r) == (400, "BadRequest", "Invalid batch payload format.")
+    assert user["jobTitle"] == "From base64"
