@@ -42,6 +42,13 @@ def test_the_quickstart_runs_and_says_what_it_did_and_where_the_result_is(tmp_pa
     lines = done.stdout.splitlines()
     assert lines[0] == f"Ran {guide}: {code_cells} of {code_cells} code cells."
     assert lines[1].startswith("Graph requests: ")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = readme[readme.index("\nRan notebooks/01_quickstart.ipynb") :].split("```")[0]
+    shown_lines = shown.strip().splitlines()  # the README shows what this run prints
+    assert shown_lines[:2] == [
+        f"Ran notebooks/01_quickstart.ipynb: {code_cells} of {code_cells} code cells.",
+        lines[1],
+    ]
     assert lines[-2:] == [
         f"Executed notebook: {Path('result') / guide.name}",
         f"Web page: {Path('result') / '01_quickstart.html'}",
