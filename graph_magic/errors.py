@@ -14,6 +14,7 @@ The tree, so a caller can catch at the level it cares about::
     │                           or a broken one, a $batch answer that does not match its requests
     ├── GraphAPIError           Graph answered with an error status after every retry
     │   └── GraphBatchError     a $batch sub-request failed (continue_on_error=False)
+    ├── GraphFanoutError        every system of a cell sent to several failed (each one's error)
     └── GraphUsageError         a %graph line or option that cannot be understood
                                 (graph_magic.notebook.errors: it is also IPython's UsageError)
     BaseException
@@ -201,6 +202,18 @@ class GraphAPIError(GraphMagicError):
         if self.hint:
             text += f"\nHint: {self.hint}"
         return text
+
+
+class GraphFanoutError(GraphMagicError):
+    """Every system a cell was sent to failed; ``failures`` maps each system to its error.
+
+    When only some fail, there is no error: the result keeps what answered and names the rest.
+    """
+
+    def __init__(self, failures: dict[str, BaseException]) -> None:
+        self.failures = failures
+        lines = [f"  {name}: {type(error).__name__}: {error}" for name, error in failures.items()]
+        super().__init__(f"no system answered ({len(failures)} tried):\n" + "\n".join(lines))
 
 
 class GraphBatchError(GraphAPIError):

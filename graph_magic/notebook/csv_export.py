@@ -58,7 +58,9 @@ def formula_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` with its text cells and column names guarded, for a CSV download."""
     safe = frame.copy()
     for index, kind in enumerate(frame.dtypes):
-        if pd.api.types.is_object_dtype(kind) or pd.api.types.is_string_dtype(kind):
+        if isinstance(kind, pd.CategoricalDtype):  # repeated text (column_types), as text
+            safe.isetitem(index, frame.iloc[:, index].astype(object).map(guard_formula))
+        elif pd.api.types.is_object_dtype(kind) or pd.api.types.is_string_dtype(kind):
             safe.isetitem(index, frame.iloc[:, index].map(guard_formula))
     safe.columns = [guard_formula(name) for name in frame.columns]
     return safe

@@ -19,7 +19,9 @@ Rules shared by every function here:
   columns; a dotted or ``/`` path names one column), then any other column in first-seen order,
   an object's dotted columns kept together;
 - a property the item lacks is ``NaN`` (as json_normalize fills it); one Graph sent as ``null``
-  is ``None`` in object columns and ``NaN`` in numeric and string ones, as pandas infers them.
+  is ``None`` in object columns and missing (``NaN``, ``NaT``, ``<NA>``) in typed ones;
+- in a frame, each column's dtype (categories, Arrow strings, UTC datetimes, nullable booleans
+  and integers) is decided by :mod:`~graph_magic.notebook.column_types`.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import pandas as pd
+
+from graph_magic.notebook.column_types import KindLookup, column_array
 
 __all__ = [
     "MISSING",
@@ -105,7 +109,7 @@ def _fill(
     ``_DISCARD`` / ``_SKIPPED``, decided once per key.
     """
     for key, value in obj.items():
-        if depth > 0 and type(value) is dict:
+        if type(value) is dict and depth > 0:
             child = children.get(key)
             if child is None:
                 child = children[key] = _SKIPPED if _ANNOTATION in key else ({}, {})
@@ -142,7 +146,7 @@ def flatten_columns(items: Iterable[dict[str, Any]], depth: int) -> dict[str, li
             except AttributeError:  # not an object: a string of getMemberGroups, a null
                 pairs = ((SCALAR_COLUMN, item),)
             for key, value in pairs:
-                if depth > 0 and type(value) is dict:
+                if type(value) is dict and depth > 0:
                     child = children.get(key)
                     if child is None:
                         child = children[key] = _SKIPPED if _ANNOTATION in key else ({}, {})
@@ -238,19 +242,28 @@ def items_to_frame(
     *,
     select: Sequence[str] | str | None = None,
     flatten_depth: int = 2,
+    kinds: KindLookup | None = None,
 ) -> pd.DataFrame:
     """A collection's items as a DataFrame: one row per item, nested objects as dotted columns.
 
     Same columns and values as ``pandas.json_normalize(items, max_level=flatten_depth)`` minus
-    the OData annotations, in ``$select`` order when given, built in one pass.
+    the OData annotations, in ``$select`` order when given, built in one pass; each column
+    typed by :mod:`~graph_magic.notebook.column_types` (``kinds``: what Graph's metadata says
+    the columns hold, when it is known).
     """
     cols = flatten_columns(items, flatten_depth)
     rows = len(items)
     order = order_columns(list(cols), select)
-    data = {name: cols[name] if name in cols else [MISSING] * rows for name in order}
-    if not data:
+    if not order:
         return pd.DataFrame(index=range(rows))
     with _gc_paused():
+        data = {
+            name: column_array(
+                cols[name] if name in cols else [MISSING] * rows,
+                kinds(name) if kinds is not None else None,
+            )
+            for name in order
+        }
         return pd.DataFrame(data, columns=order)
 
 

@@ -172,7 +172,11 @@ class GraphMagic(Magics, Configurable):
     @argument("--all", action="store_true", help="follow every nextLink (auto_paginate on)")
     @argument("--no-paginate", action="store_true", help="fetch only the first page")
     @argument("--max-items", type=int, metavar="N", help="stop paging once N items are in")
-    @argument("--system", metavar="NAME", help="system to use for this cell only")
+    @argument(
+        "--system",
+        metavar="NAME",
+        help="system(s) for this cell only: a name, a list a,b or a pattern (reads fan out)",
+    )
     @argument("--beta", action="store_true", help="send to the beta version of the system")
     @argument("--csv", metavar="PATH", help="stream the items to a CSV file as pages arrive")
     @argument("--dry-run", action="store_true", help="show the requests, send nothing")

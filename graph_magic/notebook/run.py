@@ -22,6 +22,7 @@ from graph_magic.connector.paging import Page, PageSet
 from graph_magic.connector.responses import batch_error
 from graph_magic.errors import GraphAPIError, GraphBatchError, GraphSyntaxError
 from graph_magic.notebook.cell import RequestSpec, parse_cell
+from graph_magic.notebook.column_types import KindLookup, metadata_kinds
 from graph_magic.notebook.display import DryRun, GraphBatchResult, GraphResult, Note, make_result
 from graph_magic.notebook.dry_run import (
     batch_request,
@@ -29,8 +30,9 @@ from graph_magic.notebook.dry_run import (
     describe_requests,
     request_url,
 )
+from graph_magic.notebook.fanout import fans_out, run_fanout, system_names
 from graph_magic.notebook.options import RunOptions, Settings, graph_version
-from graph_magic.notebook.preflight import preflight
+from graph_magic.notebook.preflight import knowledge_for, preflight
 from graph_magic.notebook.scan import Job, make_loader, run_get, select_of
 from graph_magic.notebook.session import GraphSession
 
@@ -63,10 +65,12 @@ def run_cell(
     result, so it shows only what the data cannot say: a status line when there is no data
     (a 204), and the notes when more remained or rows went to a CSV file.
     """
+    session.last = []
+    if fans_out(options.system):
+        return _fan_out(session, text, namespace, options, settings, line_form)
     name = session.system_name(options.system, settings.default_system)
     system = session.system(name)
     specs = parse_cell(text, namespace, graph_origin=system.graph_origin)
-    session.last = []
     runner = _CellRunner(session, name, system)
     if options.dry_run:
         runner.dry_run(specs, options, settings)
@@ -80,6 +84,27 @@ def run_cell(
     outcome = runner.run_single(specs[0], job) if single else runner.run_batch(specs, job)
     session.last = outcome.results
     return outcome
+
+
+def _fan_out(
+    session: GraphSession,
+    text: str,
+    namespace: Mapping[str, Any],
+    options: RunOptions,
+    settings: Settings,
+    line_form: bool,
+) -> Outcome:
+    """The cell against every system ``--system`` names (:mod:`graph_magic.notebook.fanout`)."""
+    from graph_magic.connector.system_files import find_systems
+
+    names = system_names(options.system or "", find_systems())
+    paginate = settings.auto_paginate if options.paginate is None else options.paginate
+    job = Job(options, settings, line_form or options.out is not None, paginate, line_form)
+    result, value = run_fanout(session, text, namespace, job, names)
+    if result is None:
+        return Outcome()
+    session.last = [result]
+    return Outcome(results=[result], value=value)
 
 
 class _CellRunner:
@@ -134,7 +159,8 @@ class _CellRunner:
         try:
             leftover: list[dict[str, Any]] = []
             if spec.method == "GET":
-                result, leftover = run_get(self.session, connector, spec, url, job)
+                kinds = self._kinds(spec, job.options.beta)
+                result, leftover = run_get(self.session, connector, spec, url, job, kinds)
             else:
                 result = self._action(connector, spec, url, job)
         except KeyboardInterrupt:
@@ -156,6 +182,15 @@ class _CellRunner:
         elif result.more or result.csv_path is not None:
             self.session.show(Note("\n".join([result.summary(), *result.notes()])))
         return Outcome(results=[result], value=value)
+
+    def _kinds(self, spec: RequestSpec, beta: bool) -> KindLookup | None:
+        """What the metadata says the columns of ``spec``'s items hold (None: it cannot say)."""
+        version = graph_version(beta, spec.version, self.system.version)
+        knowledge = knowledge_for(self.system, version)
+        if knowledge is None:
+            return None
+        resolution = knowledge.resolve(spec.path)
+        return metadata_kinds(knowledge, resolution.type if resolution.known else None)
 
     def _action(
         self, connector: GraphConnector, spec: RequestSpec, url: str, job: Job

@@ -18,13 +18,23 @@ from graph_magic.connector.client import GraphConnector
 from graph_magic.connector.paging import Page, PageSet
 from graph_magic.errors import GraphAPIError, GraphMagicError
 from graph_magic.notebook.cell import RequestSpec
+from graph_magic.notebook.column_types import KindLookup
 from graph_magic.notebook.csv_export import CsvExporter
 from graph_magic.notebook.display import GraphResult, ProgressReporter, make_result
 from graph_magic.notebook.frames import items_to_frame
 from graph_magic.notebook.options import RunOptions, Settings
 from graph_magic.notebook.session import GraphSession
 
-__all__ = ["Job", "Loader", "make_loader", "pull_pages", "run_get", "select_of"]
+__all__ = [
+    "Job",
+    "Loader",
+    "csv_exporter",
+    "make_loader",
+    "pull_pages",
+    "run_get",
+    "select_of",
+    "spec_pages",
+]
 
 # Rows kept for the on-screen preview when --csv streams a scan that nobody assigns.
 _CSV_PREVIEW_ROWS = 50
@@ -54,27 +64,23 @@ class Job:
 
 
 def run_get(
-    session: GraphSession, connector: GraphConnector, spec: RequestSpec, url: str, job: Job
+    session: GraphSession,
+    connector: GraphConnector,
+    spec: RequestSpec,
+    url: str,
+    job: Job,
+    kinds: KindLookup | None = None,
 ) -> tuple[GraphResult, list[dict[str, Any]]]:
-    """Page through a GET; returns the result and the items --max-items cut off."""
+    """Page through a GET; returns the result and the items --max-items cut off.
+
+    ``kinds`` is what Graph's metadata says the columns hold (it types the frame).
+    """
     options, s = job.options, job.settings
     select = select_of(spec)
-    exporter = None
-    if options.csv:
-        exporter = CsvExporter(
-            options.csv,
-            select=select,
-            flatten_depth=s.flatten_depth,
-            formula_guard=s.csv_formula_guard,
-        )
+    exporter = csv_exporter(options.csv, select, s) if options.csv else None
     keep = None if exporter is None or job.keeps_value else _CSV_PREVIEW_ROWS
     found = PageSet(options.max_items, keep=keep)
-    pages = connector.iter_pages(
-        spec.path,
-        headers=dict(spec.headers) or None,
-        timeout=job.timeout,
-        params=dict(spec.params) or None,
-    )
+    pages = spec_pages(connector, spec, job)
     try:
         _consume(session, pages, found, exporter, job)
     except BaseException as exc:
@@ -86,11 +92,31 @@ def run_get(
             _keep_received(exc, found, select, s.flatten_depth)
         raise
     rows_written = exporter.close() if exporter is not None else None
-    result = _result(found, spec, url, select, job)
+    result = _result(found, spec, url, select, job, kinds)
     if exporter is not None:
         result.csv_path = str(exporter.path)
         result.rows_written = rows_written
     return result, found.leftover
+
+
+def spec_pages(connector: GraphConnector, spec: RequestSpec, job: Job) -> AsyncIterator[Page]:
+    """The connector's pages for a GET written in a cell: its path, headers and query."""
+    return connector.iter_pages(
+        spec.path,
+        headers=dict(spec.headers) or None,
+        timeout=job.timeout,
+        params=dict(spec.params) or None,
+    )
+
+
+def csv_exporter(path: str, select: list[str] | None, settings: Settings) -> CsvExporter:
+    """The ``--csv`` file of a scan, with the settings that shape its columns and cells."""
+    return CsvExporter(
+        path,
+        select=select,
+        flatten_depth=settings.flatten_depth,
+        formula_guard=settings.csv_formula_guard,
+    )
 
 
 def _consume(
@@ -148,7 +174,12 @@ def _keep_received(
 
 
 def _result(
-    found: PageSet, spec: RequestSpec, url: str, select: list[str] | None, job: Job
+    found: PageSet,
+    spec: RequestSpec,
+    url: str,
+    select: list[str] | None,
+    job: Job,
+    kinds: KindLookup | None,
 ) -> GraphResult:
     options, s = job.options, job.settings
     first = found.first
@@ -181,6 +212,7 @@ def _result(
         max_items=found.max_items,
         request_id=first.headers.get("request-id"),
         content_type="application/json",
+        kinds=kinds,
         **common,
     )
 

@@ -11,6 +11,7 @@ import json
 import tracemalloc
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import respx
 from IPython.core.interactiveshell import InteractiveShell
@@ -190,6 +191,15 @@ def test_the_pager_download_is_guarded_the_same_way() -> None:
     ]
     assert safe["n"].tolist() == frame["n"].tolist()  # numbers as they were
     assert frame["displayName"][0] == HOSTILE[0]["displayName"]  # the frame itself is untouched
+
+
+def test_the_pager_download_guards_text_held_as_categories_too() -> None:
+    apps = ["=HYPERLINK(1)", "=HYPERLINK(1)", "Teams", None] * 3
+    frame = items_to_frame([{"app": app, "n": n} for n, app in enumerate(apps)])
+    assert isinstance(frame["app"].dtype, pd.CategoricalDtype)  # repeated text
+    lines = formula_safe_frame(frame).to_csv(index=False).splitlines()
+    assert lines[1:5] == ["'=HYPERLINK(1),0", "'=HYPERLINK(1),1", "Teams,2", ",3"]
+    assert frame["app"][0] == "=HYPERLINK(1)"
 
 
 def test_csv_formula_guard_setting_reaches_csv_export(shell: InteractiveShell) -> None:

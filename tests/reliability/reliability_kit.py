@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import threading
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,11 +32,11 @@ from graph_magic.sandbox import (
     FaultOptions,
     SandboxOptions,
     asgi_transport,
-    make_server,
     msal_http_client,
 )
 from tests.support.fakes import RecordingSleep
 from tests.support.graph import GRAPH
+from tests.support.served import ServedSandbox
 
 SANDBOX_SECRETS = ("sandbox-secret", "sandbox-limited-secret")
 DELTA_PAGE = 100  # the sandbox's /users/delta page size, as Graph's
@@ -239,32 +237,12 @@ def in_process(
     )
 
 
-class Served:
+class Served(ServedSandbox):
     """A sandbox app served by uvicorn on 127.0.0.1:<free port>, in a thread."""
 
     def __init__(self, app: Any) -> None:
+        super().__init__(app=app)
         self.app = app
-        self.server = make_server(SandboxOptions(), 0, app=app)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.port = 0
-
-    def __enter__(self) -> Served:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:  # server startup, not a Retry-After wait
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
-        self.port = self.server.servers[0].sockets[0].getsockname()[1]
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-    def url(self, host: str = "127.0.0.1") -> str:
-        """The Graph v1.0 root on this server under the host name ``host``."""
-        return f"http://{host}:{self.port}/v1.0"
 
 
 @contextmanager

@@ -7,8 +7,6 @@ from the sandbox's token endpoint.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,9 +17,9 @@ from graph_magic.sandbox import (
     LoopbackHttpClient,
     SandboxOptions,
     create_app,
-    make_server,
     msgraph_sdk_client,
 )
+from tests.support.served import ServedSandbox
 
 pytest.importorskip("msgraph", reason="msgraph-sdk is a test-only dependency")
 
@@ -33,17 +31,8 @@ SCOPE = "https://graph.microsoft.com/.default"
 def served() -> Iterator[tuple[Any, int]]:
     """The default tenant served by uvicorn on 127.0.0.1 at a free port, in a thread."""
     app = create_app(SandboxOptions())
-    server = make_server(SandboxOptions(), 0, app=app)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:  # start-up, not a Retry-After wait
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield app, port
-    server.should_exit = True
-    thread.join(timeout=10)
+    with ServedSandbox(app=app) as server:
+        yield app, server.port
 
 
 async def test_msgraph_sdk_page_iterator_lists_every_user(served: tuple[Any, int]) -> None:

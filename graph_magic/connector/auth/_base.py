@@ -188,6 +188,8 @@ def _auth_error(action: str, result: Mapping[str, Any], secrets: _Secrets) -> Gr
     """GraphAuthError from msal's error dict, keeping the AADSTS text and masking secrets."""
     description = _scrub(str(result.get("error_description") or ""), secrets)
     first_line = description.strip().splitlines()[0] if description.strip() else ""
+    # The ids and time Entra appends are for a support ticket: kept in ``detail``, not said.
+    first_line = first_line.split(" Trace ID: ", 1)[0]
     message = f"{action} failed: {result.get('error', 'unknown_error')}"
     if first_line:
         message += f": {first_line}"

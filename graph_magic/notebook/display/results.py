@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from graph_magic.notebook.column_types import KindLookup, concat_frames
 from graph_magic.notebook.display._frontend import widget_frontend_available
 from graph_magic.notebook.display._text import frame_html, frame_text, name_of, phrase, plural
 from graph_magic.notebook.display.pager import Pager
@@ -104,6 +105,7 @@ class GraphResult:
     content_type: str | None = None
     select: Sequence[str] | str | None = None
     flatten_depth: int = 2
+    kinds: KindLookup | None = None
     display_rows: int = 50
     _loader: Loader | None = field(default=None, init=False)
     _on_change: OnChange | None = field(default=None, init=False)
@@ -122,6 +124,7 @@ class GraphResult:
         next_link: str | None = None,
         select: Sequence[str] | str | None = None,
         flatten_depth: int = 2,
+        kinds: KindLookup | None = None,
         **facts: Any,
     ) -> GraphResult:
         """A collection gathered from pages: its items as a frame, or with ``raw`` as Graph's JSON.
@@ -138,7 +141,8 @@ class GraphResult:
             if next_link:
                 value["@odata.nextLink"] = next_link
             return cls(kind=ResultKind.RAW, value=value, flatten_depth=flatten_depth, **common)
-        frame = items_to_frame(items, select=select, flatten_depth=flatten_depth)
+        frame = items_to_frame(items, select=select, flatten_depth=flatten_depth, kinds=kinds)
+        common["kinds"] = kinds
         return cls(kind=ResultKind.COLLECTION, frame=frame, flatten_depth=flatten_depth, **common)
 
     # -- facts -----------------------------------------------------------------------------
@@ -308,9 +312,11 @@ class GraphResult:
             return 0
         items, next_link, pages = self._loader(self.next_link, limit)
         if items:
-            fresh = items_to_frame(items, select=self.select, flatten_depth=self.flatten_depth)
+            fresh = items_to_frame(
+                items, select=self.select, flatten_depth=self.flatten_depth, kinds=self.kinds
+            )
             frames = [f for f in (self.frame, fresh) if f is not None and len(f.columns)]
-            joined = pd.concat(frames, ignore_index=True) if frames else fresh
+            joined = concat_frames(frames, self.kinds) if frames else fresh
             self.frame = joined[order_columns(list(joined.columns), self.select)]
         self.pages += pages
         self.next_link = next_link

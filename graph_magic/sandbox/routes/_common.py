@@ -24,10 +24,38 @@ ID = r"(?P<id>[^/]+)"
 
 _DIR_READ = {"Directory.Read.All", "Directory.ReadWrite.All"}
 _GROUPS_READ = {"Group.Read.All", "Group.ReadWrite.All", "Group.ReadBasic.All"}
+_APPS_READ = {
+    "Application.Read.All",
+    "Application.ReadWrite.All",
+    "Application.ReadWrite.OwnedBy",
+    *_DIR_READ,
+}
+_APPS_WRITE = {"Application.ReadWrite.All", "Application.ReadWrite.OwnedBy"}
+_INTUNE_ORG = {
+    "DeviceManagementServiceConfig.Read.All",
+    "DeviceManagementServiceConfig.ReadWrite.All",
+    "DeviceManagementConfiguration.Read.All",
+    "DeviceManagementConfiguration.ReadWrite.All",
+}
+"""Intune's permissions, which read the organization too (the map ranks them least)."""
+_MEMBER_GROUPS = {
+    "Application.Read.All",
+    "Application.ReadWrite.All",
+    "Device.Read.All",
+    "Device.ReadWrite.All",
+    "User.Read.All",
+    "GroupMember.Read.All",
+    "GroupMember.ReadBasic.All",
+}
 PERMISSIONS: dict[str, frozenset[str]] = {
     "users": frozenset({"User.Read.All", "User.ReadWrite.All", "User.ReadBasic.All"} | _DIR_READ),
     "users.related": frozenset({"User.Read.All", "User.ReadWrite.All"} | _DIR_READ),
     "users.memberOf": frozenset({"Group.ReadBasic.All", "GroupMember.ReadBasic.All"} | _DIR_READ),
+    "users.transitiveMemberOf": frozenset(
+        {"User.Read.All", "Group.Read.All", "Group.ReadBasic.All", "GroupMember.Read.All"}
+        | {"GroupMember.ReadBasic.All"}
+        | _DIR_READ
+    ),
     "users.write": frozenset({"User.ReadWrite.All", "Directory.ReadWrite.All"}),
     "users.delete": frozenset({"User.DeleteRestore.All", "User.ReadWrite.All"}),
     "users.licenses": frozenset(
@@ -41,23 +69,18 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         | _GROUPS_READ
         | {"Directory.Read.All"}
     ),
+    "groups.owners": frozenset(
+        {"GroupMember.Read.All", "GroupMember.ReadWrite.All", "Group.Read.All"}
+        | {"Group.ReadWrite.All", "Directory.Read.All"}
+    ),
+    # Application tokens: the map lists neither Group.Read.All nor GroupMember.Read.All.
+    "groups.transitiveMemberOf": frozenset(
+        {"GroupMember.ReadBasic.All", "Group.ReadBasic.All"} | _DIR_READ
+    ),
     "devices": frozenset({"Device.Read.All", "Device.ReadWrite.All"} | _DIR_READ),
-    "applications": frozenset(
-        {
-            "Application.Read.All",
-            "Application.ReadWrite.All",
-            "Application.ReadWrite.OwnedBy",
-            "Directory.Read.All",
-        }
-    ),
-    "applications.item": frozenset(
-        {
-            "Application.Read.All",
-            "Application.ReadWrite.All",
-            "Application.ReadWrite.OwnedBy",
-            *_DIR_READ,
-        }
-    ),
+    "applications": frozenset(_APPS_READ - {"Directory.ReadWrite.All"}),
+    "applications.item": frozenset(_APPS_READ),
+    "applications.delta": frozenset(_APPS_READ),
     "subscribedSkus": frozenset(
         {"Organization.Read.All", "LicenseAssignment.Read.All"} | _DIR_READ
     ),
@@ -72,6 +95,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "groups.members": frozenset(
         {"GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"}
     ),
+    "groups.owners.write": frozenset({"Group.ReadWrite.All", "Directory.ReadWrite.All"}),
     "devices.write": frozenset({"Device.ReadWrite.All", "Directory.ReadWrite.All"}),
     "devices.delete": frozenset({"Device.ReadWrite.All"}),
     "roleManagement": frozenset(
@@ -87,21 +111,29 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "riskyUsers": frozenset({"IdentityRiskyUser.Read.All"}),
     "domains": frozenset({"Domain.Read.All", "Domain.ReadWrite.All", "Directory.Read.All"}),
     "organization": frozenset(
-        {"Organization.Read.All", "Organization.ReadWrite.All", "User.Read.All"} | _DIR_READ
+        {"Organization.Read.All", "Organization.ReadWrite.All", "User.Read.All"}
+        | _DIR_READ
+        | _INTUNE_ORG
     ),
     "directoryRoles": frozenset(
         {"RoleManagement.Read.Directory", "RoleManagement.ReadWrite.Directory"} | _DIR_READ
     ),
-    "directoryObjects": frozenset(_DIR_READ),
-    "memberships": frozenset(
-        {"Application.Read.All", "Application.ReadWrite.All", "Device.Read.All", "User.Read.All"}
-        | {"Group.Read.All", "Group.ReadWrite.All", "GroupMember.Read.All"}
-        | _DIR_READ
+    # Graph's docs: Directory.Read.All only, no higher-privileged one.
+    "directoryObjects": frozenset({"Directory.Read.All"}),
+    # The membership actions: the map adds User.ReadWrite.All to all but getMemberGroups, and on
+    # the signed-in user User.Read to the two *Objects ones (_OWN_USER).
+    "memberships.getMemberGroups": frozenset(_MEMBER_GROUPS | _GROUPS_READ | _DIR_READ),
+    "memberships.checkMemberGroups": frozenset(
+        _MEMBER_GROUPS | _GROUPS_READ | _DIR_READ | {"User.ReadWrite.All"}
     ),
-    "applications.create": frozenset({"Application.ReadWrite.All"}),
-    "applications.write": frozenset({"Application.ReadWrite.All"}),
-    "applications.credentials": frozenset({"Application.ReadWrite.All", "Directory.ReadWrite.All"}),
-    "servicePrincipals.write": frozenset({"Application.ReadWrite.All", "Directory.ReadWrite.All"}),
+    "memberships.objects": frozenset(
+        _MEMBER_GROUPS | _GROUPS_READ | _DIR_READ | {"User.ReadWrite.All"}
+    ),
+    # OwnedBy writes the apps the caller owns; the sandbox does not model app ownership.
+    "applications.create": frozenset(_APPS_WRITE | {"AppRegistration.Create"}),
+    "applications.write": frozenset(_APPS_WRITE),
+    "applications.credentials": frozenset(_APPS_WRITE | {"Directory.ReadWrite.All"}),
+    "servicePrincipals.write": frozenset(_APPS_WRITE | {"Directory.ReadWrite.All"}),
 }
 """Any one of these grants the route: Microsoft's permissions map (knowledge) lists each as one
 that allows it, and its least-privileged ones are among them. tests/sandbox/routes/
@@ -110,8 +142,17 @@ test_permission_map.py walks every route to keep it so."""
 _OWN_USER: dict[str, frozenset[str]] = {
     "users": frozenset({"User.Read"}),
     "users.memberOf": frozenset({"User.Read"}),
+    "users.transitiveMemberOf": frozenset({"User.Read"}),
+    "memberships.objects": frozenset({"User.Read"}),
 }
-"""What a delegated token may use on its own user beyond the route's set (not its manager)."""
+"""What a delegated token may use on its own user beyond the route's set (not its manager;
+not getMemberGroups or checkMemberGroups, for which the map lists no User.Read)."""
+
+_DELEGATED_ALSO: dict[str, frozenset[str]] = {
+    "groups.transitiveMemberOf": frozenset({"Group.Read.All", "GroupMember.Read.All"}),
+}
+"""What a delegated token may use beyond the route's set, where the map lists more delegated
+permissions than application ones."""
 
 _CASTS = {"group": "groups", "user": "users"}
 """OData cast segments (``microsoft.graph.<type>``) and the collection each type lists as."""
@@ -120,14 +161,18 @@ _CASTS = {"group": "groups", "user": "users"}
 def require(req: GraphRequest, permission: str, *, also: frozenset[str] = frozenset()) -> None:
     """Graph's 403 unless the token holds one of the permissions the route accepts."""
     principal = req.principal
-    held = principal.roles if principal.kind == "app" else principal.scopes
-    if not held & (PERMISSIONS[permission] | also):
+    if principal.kind == "app":
+        held, allowed = principal.roles, PERMISSIONS[permission]
+    else:
+        held = principal.scopes
+        allowed = PERMISSIONS[permission] | _DELEGATED_ALSO.get(permission, frozenset())
+    if not held & (allowed | also):
         raise forbidden()
 
 
 def require_user_read(req: GraphRequest, user_id: str | None = None, what: str = "users") -> None:
     """Graph's 403 unless the token may read users (``what``: the ``PERMISSIONS`` key of the
-    route); a delegated token may read its own user and memberOf with just User.Read."""
+    route); on its own user a delegated token may also use what ``_OWN_USER`` adds (User.Read)."""
     own = req.principal.kind == "delegated" and user_id == req.principal.user_id
     require(req, what, also=_OWN_USER.get(what, frozenset()) if own else frozenset())
     asked = (req.params.get("$select", "") + " " + req.params.get("$filter", "")).lower()

@@ -87,7 +87,7 @@ class ApplicationDelta(Delta):
 
     def authorize(self, req: GraphRequest) -> None:
         """Graph's 403 unless the token may read applications."""
-        require(req, "applications")
+        require(req, "applications.delta")
 
 
 class ServicePrincipalDelta(ApplicationDelta):

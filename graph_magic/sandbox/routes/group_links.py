@@ -100,7 +100,7 @@ class OwnerRoutes(TenantRoutes):
 
     def add_owner(self, req: GraphRequest, id: str) -> GraphResponse:
         """Add an owner from ``{"@odata.id": ".../users/{id}"}``: 204, or Graph's 400/404."""
-        require(req, "groups.members")
+        require(req, "groups.owners.write")
         group = directory_object(self.tenant, self.engine, "groups", id)
         body = req.json_body()
         reference = body.get("@odata.id") if isinstance(body, dict) else None
@@ -114,7 +114,7 @@ class OwnerRoutes(TenantRoutes):
 
     def remove_owner(self, req: GraphRequest, id: str, owner: str) -> GraphResponse:
         """Remove an owner: 204; 404 when the object is not an owner of the group."""
-        require(req, "groups.members")
+        require(req, "groups.owners.write")
         group = directory_object(self.tenant, self.engine, "groups", id)
         owners = self.tenant.group_owners.get(group["id"], [])
         if owner not in owners:

@@ -40,6 +40,13 @@ _KIND_OF = {
     "devices": "deviceId",
 }
 """A key only objects of that collection hold (the path's collection, lower-cased, must match)."""
+_ACTION_PERMISSIONS = {
+    "getmembergroups": "memberships.getMemberGroups",
+    "checkmembergroups": "memberships.checkMemberGroups",
+    "getmemberobjects": "memberships.objects",
+    "checkmemberobjects": "memberships.objects",
+}
+"""The ``PERMISSIONS`` key of each membership action."""
 MAX_CHECKED = 20
 """Ids one ``checkMemberGroups`` / ``checkMemberObjects`` call may ask about (Graph's limit)."""
 
@@ -68,7 +75,7 @@ class MembershipRoutes(TenantRoutes):
 
     def group_owners(self, req: GraphRequest, id: str) -> GraphResponse:
         """GET /groups/{id}/owners: users (or service principals) as typed directoryObjects."""
-        require(req, "groups")
+        require(req, "groups.owners")
         group = directory_object(self.tenant, self.engine, "groups", id)
         items = self.engine.related(group["id"], "owners")
         return self.engine.collection_response(
@@ -97,14 +104,14 @@ class MembershipRoutes(TenantRoutes):
         return cast_count(self.engine, req, self._transitive_members(req, id), cast)
 
     def _transitive_members(self, req: GraphRequest, id: str) -> list[dict[str, Any]]:
-        require(req, "groups")
+        require(req, "groups.members.read")
         group = directory_object(self.tenant, self.engine, "groups", id)
         return self._objects(self.nested_members(group["id"]))
 
     def transitive_member_of(self, req: GraphRequest, id: str) -> GraphResponse:
         """GET /users/{id}/transitiveMemberOf: groups through nesting, then directory roles."""
         user = find_user(self.tenant, id)
-        require_user_read(req, user["id"])
+        require_user_read(req, user["id"], "users.transitiveMemberOf")
         items = self._objects(self.groups_of(user["id"]) + self.roles_of(user["id"]))
         return self.engine.collection_response(
             self.engine.specs["groups"], req, items, context="directoryObjects", typed=True
@@ -113,7 +120,7 @@ class MembershipRoutes(TenantRoutes):
     def transitive_member_of_cast(self, req: GraphRequest, id: str, cast: str) -> GraphResponse:
         """GET /users/{id}/transitiveMemberOf/microsoft.graph.group: the groups, as /groups."""
         user = find_user(self.tenant, id)
-        require_user_read(req, user["id"])
+        require_user_read(req, user["id"], "users.transitiveMemberOf")
         items = self._objects(self.groups_of(user["id"]))
         return cast_list(self.engine, req, items, cast, units=1)
 
@@ -127,7 +134,7 @@ class MembershipRoutes(TenantRoutes):
 
     def group_transitive_member_of(self, req: GraphRequest, id: str) -> GraphResponse:
         """GET /groups/{id}/transitiveMemberOf: the groups a group is nested in."""
-        require(req, "groups")
+        require(req, "groups.transitiveMemberOf")
         group = directory_object(self.tenant, self.engine, "groups", id)
         items = self._objects(self.groups_of(group["id"]))
         return self.engine.collection_response(
@@ -137,18 +144,14 @@ class MembershipRoutes(TenantRoutes):
     # ----- the membership actions ------------------------------------------------------------
 
     def member_action(self, req: GraphRequest, id: str, action: str) -> GraphResponse:
-        """POST /{users|groups|directoryObjects}/{id}/{action}: a ``value`` list of ids."""
-        owner = req.path.strip("/").split("/", 1)[0].lower()
-        if owner == "users":
-            object_id = find_user(self.tenant, id)["id"]
-        else:
-            found = self.tenant.find_object(key_of(id))
-            marker = _KIND_OF.get(owner)
-            if found is None or (marker is not None and marker not in found):
-                raise not_found(key_of(id))
-            object_id = found["id"]
-        own = req.principal.kind == "delegated" and object_id == req.principal.user_id
-        require(req, "memberships", also=frozenset({"User.Read"}) if own else frozenset())
+        """POST /{users|groups|directoryObjects}/{id}/{action}: a ``value`` list of ids (Graph's
+        403 comes before its 404: an unknown id tells nothing to a token that may not ask)."""
+        found = self._member_of_path(req, id)
+        what = _ACTION_PERMISSIONS[action.lower()]
+        require_user_read(req, found["id"] if found else None, what)
+        if found is None:
+            raise not_found(key_of(id))
+        object_id = found["id"]
         body = json_object(req)
         answer: Callable[[str, dict[str, Any]], list[str]] = getattr(self, "_" + action.lower())
         return json_response(
@@ -157,6 +160,15 @@ class MembershipRoutes(TenantRoutes):
                 "value": answer(object_id, body),
             }
         )
+
+    def _member_of_path(self, req: GraphRequest, id: str) -> dict[str, Any] | None:
+        """The object the action's path names, if it is of the path's collection."""
+        owner = req.path.strip("/").split("/", 1)[0].lower()
+        if owner == "users":
+            return self.tenant.find_user(key_of(id))
+        found = self.tenant.find_object(key_of(id))
+        marker = _KIND_OF.get(owner)
+        return None if found is None or (marker and marker not in found) else found
 
     def my_member_action(self, req: GraphRequest, action: str) -> GraphResponse:
         """POST /me/{action}: the signed-in user's memberships."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 import webbrowser
 from collections.abc import Iterator
 from html import unescape
@@ -18,7 +17,8 @@ from graph_magic import load_system
 from graph_magic.connector.auth import InteractiveProvider, make_token_provider
 from graph_magic.connector.auth._base import _jwt_claims
 from graph_magic.errors import GraphAuthError
-from graph_magic.sandbox import TENANT_ID, LoopbackHttpClient, SandboxOptions, make_server
+from graph_magic.sandbox import TENANT_ID, LoopbackHttpClient, SandboxOptions
+from tests.support.served import ServedSandbox
 
 UPN = "AdeleA@contoso.com"
 
@@ -73,17 +73,9 @@ async def test_an_unknown_account_is_the_sign_in_pages_message() -> None:
 
 @pytest.fixture
 def served() -> Iterator[int]:
-    server = make_server(SandboxOptions(users=20, groups=2, devices=2, sign_ins=2), 0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)  # start-up, not a Retry-After wait
-    try:
-        yield server.servers[0].sockets[0].getsockname()[1]
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    """A small tenant served on a loopback port; yields the port."""
+    with ServedSandbox(SandboxOptions(users=20, groups=2, devices=2, sign_ins=2)) as server:
+        yield server.port
 
 
 class _Person:

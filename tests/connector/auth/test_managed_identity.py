@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,9 +12,10 @@ from graph_magic import GraphConnector, load_system
 from graph_magic.connector.auth import ManagedIdentityProvider, make_token_provider
 from graph_magic.connector.auth._base import _jwt_claims
 from graph_magic.errors import GraphAuthError
-from graph_magic.sandbox import SandboxOptions, make_server, msal_http_client
+from graph_magic.sandbox import SandboxOptions, msal_http_client
 from graph_magic.sandbox.entra.apps import MANAGED_IDENTITIES
 from graph_magic.sandbox.entra.managed_identity import IDENTITY_HEADER
+from tests.support.served import ServedSandbox
 
 SYSTEM_ASSIGNED, USER_ASSIGNED = (mi.client_id for mi in MANAGED_IDENTITIES)
 
@@ -111,18 +110,9 @@ async def test_no_endpoint_on_this_machine_says_where_a_managed_identity_exists(
 
 @pytest.fixture
 def served() -> Iterator[int]:
-    """The sandbox served on a loopback port; yields the port."""
-    server = make_server(SandboxOptions(users=20, groups=2, devices=2, sign_ins=2), 0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)  # start-up, not a Retry-After wait
-    try:
-        yield server.servers[0].sockets[0].getsockname()[1]
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    """A small tenant served on a loopback port; yields the port."""
+    with ServedSandbox(SandboxOptions(users=20, groups=2, devices=2, sign_ins=2)) as server:
+        yield server.port
 
 
 async def test_app_services_endpoint_over_loopback(

@@ -28,9 +28,7 @@ def test_a_dry_run_shows_the_clouds_host(run: Any) -> None:
 
 def test_a_url_of_the_global_graph_is_refused_on_a_usgov_system(run: Any, shell: Any) -> None:
     shell.user_ns["users"] = "before"
-    ran = run(
-        "%%graph --system sandbox-usgov -o users\nGET https://graph.microsoft.com/v1.0/users"
-    )
+    ran = run("%%graph --system sandbox-usgov -o users\nGET https://graph.microsoft.com/v1.0/users")
     assert ran.failed
     message = str(ran.error)
     assert "host 'graph.microsoft.com' is not graph.microsoft.us" in message

@@ -35,9 +35,9 @@ def test_not_found_names_request_and_code(sandbox: Any) -> None:
 
 
 def test_real_graph_the_sandbox_lacks_reads_as_a_sandbox_gap(sandbox: Any) -> None:
-    ran = sandbox("%graph GET /organization")
+    ran = sandbox("%graph GET /sites")
     assert isinstance(ran.error, GraphAPIError) and ran.error.status_code == 501
-    assert "The sandbox does not model GET /v1.0/organization" in ran.stdout
+    assert "The sandbox does not model GET /v1.0/sites" in ran.stdout
     assert "send it to a real tenant (--system NAME; %graph systems lists them)" in ran.stdout
     _no_traceback(ran.stdout)
 

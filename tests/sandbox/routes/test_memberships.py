@@ -204,6 +204,24 @@ async def test_group_relationships_need_a_group_permission(app):
             assert error_of(await c.get(f"/v1.0/groups/{group_id}/{path}")) == DENIED
 
 
+async def test_delegated_group_read_reads_nesting_and_a_denied_action_hides_unknown_ids(app):
+    """The map lets delegated Group.Read.All (not its application twin) read a group's
+    transitiveMemberOf; a token that may not ask gets 403 before any 404 on the id."""
+    tenant = app.state.tenant
+    outer, inner, _ = nested_pair(tenant)
+    reader = delegated(app, tenant.users[2], ("Group.Read.All",))
+    basic = delegated(app, tenant.users[2], ("User.Read",))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url=GRAPH) as c:
+        up = await c.get(f"/v1.0/groups/{inner['id']}/transitiveMemberOf", headers=reader)
+        assert outer["id"] in [g["id"] for g in up.json()["value"]]
+        unknown = "00000000-0000-0000-0000-000000000000"
+        action = f"/v1.0/directoryObjects/{unknown}/getMemberGroups"
+        body = {"securityEnabledOnly": False}
+        assert error_of(await c.post(action, json=body, headers=basic)) == DENIED
+        r = await c.post(action, json=body, headers=reader)
+        assert error_of(r)[:2] == (404, "Request_ResourceNotFound")
+
+
 async def test_groups_expand_owners(client, app):
     tenant = app.state.tenant
     group = tenant.groups[0]
