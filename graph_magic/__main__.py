@@ -1,4 +1,5 @@
-"""The ``graph-magic`` command line: ``graph-magic sandbox serve`` runs the offline tenant.
+"""The ``graph-magic`` command line: ``graph-magic sandbox serve`` runs the offline tenant, and
+``graph-magic run NOTEBOOK`` executes a notebook headless and keeps its outputs.
 
 Example::
 
@@ -12,6 +13,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from dataclasses import MISSING, fields
+from pathlib import Path
 from typing import Any
 
 from graph_magic.sandbox.options import FaultOptions, SandboxOptions
@@ -69,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ("users", "groups", "devices", "sign-ins", "directory-audits"):
         serve.add_argument(f"--{name}", type=int, metavar="N", help=f"number of {name}")
     serve.add_argument("--seed", type=int, help="seed of the tenant's data and faults")
+    serve.add_argument(
+        "--tenant", metavar="NAME", help="the tenant's name: NAME.com, NAME.onmicrosoft.com"
+    )
     serve.add_argument("--latency-ms", type=float, metavar="L", help="latency per Graph request")
     serve.add_argument("--latency-jitter-ms", type=float, metavar="J", help="random extra latency")
     serve.add_argument(
@@ -87,7 +92,38 @@ def build_parser() -> argparse.ArgumentParser:
         help="a fault option, e.g. every_nth_429=10 or rate_503=0.05,burst=3 (repeatable)",
     )
     serve.add_argument("--log-level", default="warning", help="uvicorn log level")
+    _add_run_parser(commands)
     return parser
+
+
+def _add_run_parser(commands: Any) -> None:
+    run = commands.add_parser(
+        "run",
+        help="execute a notebook headless; keep it as .ipynb and .html",
+        description="Execute a notebook in a fresh kernel (its folder as working directory), "
+        "write the executed notebook and an HTML page, and print what ran. Needs the lab extra.",
+    )
+    run.add_argument("notebook", type=Path, help="the notebook, e.g. notebooks/01_quickstart.ipynb")
+    run.add_argument("--out", type=Path, default=Path("out"), help="output folder (default out/)")
+    run.add_argument(
+        "--timeout", type=float, default=600.0, metavar="S", help="seconds per cell (default 600)"
+    )
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """``graph-magic run``: execute, write, print the summary; 1 if a cell failed."""
+    if not args.notebook.is_file():
+        print(f"graph-magic run: no notebook at {args.notebook}", file=sys.stderr)
+        return 2
+    try:
+        from graph_magic.headless import run_notebook
+
+        report = run_notebook(args.notebook, args.out, timeout=args.timeout)
+    except ModuleNotFoundError as exc:
+        print(f"graph-magic run needs {exc.name}: pip install 'graph-magic[lab]'", file=sys.stderr)
+        return 2
+    print(report.summary())
+    return 0 if report.ok else 1
 
 
 def options_from_args(args: argparse.Namespace) -> SandboxOptions:
@@ -99,6 +135,7 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
         "sign_ins": "sign_ins",
         "directory_audits": "directory_audits",
         "seed": "seed",
+        "tenant": "tenant",
         "latency_ms": "latency_ms",
         "latency_jitter_ms": "latency_jitter_ms",
         "token_lifetime": "token_lifetime_seconds",
@@ -117,6 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``graph-magic`` script; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "run":
+        return run_command(args)
     try:
         options = options_from_args(args)
     except (ValueError, TypeError) as exc:

@@ -2,7 +2,7 @@
 
     python scripts/reliability_report.py                 # report size (about a minute)
     python scripts/reliability_report.py --quick         # the test suite's sizes
-    python scripts/reliability_report.py --readme README.md  # the table into the README
+    python scripts/reliability_report.py --readme docs/reliability.md  # the table into the docs
     python scripts/reliability_report.py --markdown table.md --json figures.json
 
 The scenarios are the ones ``tests/reliability/`` asserts on (same code, larger numbers): paging
@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--readme",
         type=Path,
-        help=f"replace the table between {START} and {END} in this file (e.g. README.md)",
+        help=f"replace the table between {START} and {END} in this file (e.g. docs/reliability.md)",
     )
     parser.add_argument(
         "--no-notebooks", action="store_true", help="skip executing notebooks/ (needs a kernel)"

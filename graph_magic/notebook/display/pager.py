@@ -176,10 +176,16 @@ class Pager:
         self.load_all_button.disabled = not can_load
 
     def show(self) -> None:
-        """Display the widget with the result's deterministic text as the text/plain form."""
+        """Display the widget, with the result's own text and HTML forms beside it.
+
+        A front end that cannot show the widget picks the next form it can: JupyterLab for a
+        notebook it does not trust (someone else's, until it is run), nbconvert's HTML, GitHub.
+        They then show the result's table, as without widgets, instead of its text alone.
+        """
         from IPython.display import display
 
         bundle = self.widget._repr_mimebundle_() or {}
         bundle = dict(bundle[0] if isinstance(bundle, tuple) else bundle)
         bundle["text/plain"] = repr(self.result)
+        bundle["text/html"] = self.result.caption_html() + self.result.body_html()
         display(bundle, raw=True)
