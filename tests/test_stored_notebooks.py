@@ -19,6 +19,7 @@ from ipykernel.ipkernel import IPythonKernel
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from scripts.store_notebooks import jupyterlab_form, kernelspec_metadata
+from tests.support.notebooks import on_this_python
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDES = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -117,7 +118,7 @@ def test_no_execute_stores_a_markdown_edit_as_the_only_change(tmp_path: Path) ->
 
     guide = ROOT / "notebooks" / "05_auth.ipynb"
     copy = tmp_path / guide.name
-    original = guide.read_text(encoding="utf-8")
+    original = on_this_python(guide.read_text(encoding="utf-8"))  # --no-execute writes ours
     nb = nbformat.reads(original, as_version=4)
     old_last = nb.cells[0].source.splitlines()[-1]
     nb.cells[0].source += "\n\nOne more line."

@@ -9,13 +9,7 @@ runs in a fresh interpreter: in this one, other tests have long imported everyth
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.child import run_child
 
 _CHILD = """
 import asyncio, json, sys
@@ -53,18 +47,7 @@ def _loaded(modules: list[str], root: str) -> bool:
 
 
 def _run_child() -> dict[str, list[str]]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    env.pop("GRAPH_MAGIC_SYSTEMS", None)  # the packaged sandbox system, not a test's own
-    done = subprocess.run(
-        [sys.executable, "-c", _CHILD],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO,
-        env=env,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_child(_CHILD)
 
 
 def test_a_first_request_loads_only_what_it_uses_and_a_filter_loads_the_grammar() -> None:

@@ -8,13 +8,7 @@ have long imported everything.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.child import run_child
 
 # Not imported by %load_ext: each loads on the first cell or command that needs it.
 DEFERRED = (
@@ -93,18 +87,7 @@ def _loaded(modules: object, roots: tuple[str, ...]) -> list[str]:
 
 
 def _run_child(code: str = _CHILD) -> dict[str, object]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    env.pop("GRAPH_MAGIC_SYSTEMS", None)  # the packaged sandbox system, not a test's own
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO,
-        env=env,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_child(code)
 
 
 def test_load_ext_defers_the_heavy_modules_and_the_first_cell_still_works() -> None:
