@@ -1,7 +1,8 @@
-"""Benchmark: --csv export memory and time, CsvExporter over synthetic sign-in pages.
+"""Benchmark: --csv and --parquet export memory and time, side by side, over sign-in pages.
 
-Each size runs in a fresh subprocess that generates Graph-shaped sign-ins lazily, page by page
-(999 items, the sign-in log's page size), and writes them through ``CsvExporter``; it reports
+Each size and format runs in a fresh subprocess that generates Graph-shaped sign-ins lazily,
+page by page (999 items, the sign-in log's page size), and writes them through ``CsvExporter``
+or ``ParquetExporter`` (which also types every column); it reports
 wall time, the resident-set peak from ``resource.getrusage`` and the peak right after the
 imports, so the growth attributable to the export shows. A property first appears on page 7,
 as Graph's optional properties do, which forces the one streaming rewrite at close.
@@ -85,16 +86,21 @@ def pages(total: int) -> Iterator[list[dict[str, Any]]]:
         yield [sign_in(n) for n in range(start, min(start + PAGE, total))]
 
 
-def child(total: int) -> dict[str, Any]:
-    """Export ``total`` sign-ins in this process and measure it."""
+EXPORTERS = ("CsvExporter", "ParquetExporter")
+
+
+def child(total: int, kind: str = "CsvExporter") -> dict[str, Any]:
+    """Export ``total`` sign-ins in this process with exporter ``kind`` and measure it."""
     sys.path.insert(0, str(ROOT))
     from graph_magic.notebook.csv_export import CsvExporter
+    from graph_magic.notebook.parquet_export import ParquetExporter
 
+    exporter_class = {"CsvExporter": CsvExporter, "ParquetExporter": ParquetExporter}[kind]
     baseline = _peak_mb()
     with tempfile.TemporaryDirectory() as tmp:
-        target = Path(tmp) / "signins.csv"
+        target = Path(tmp) / f"signins.{'csv' if kind == 'CsvExporter' else 'parquet'}"
         start = time.perf_counter()
-        exporter = CsvExporter(target)
+        exporter = exporter_class(target)
         for page in pages(total):
             exporter.write_items(page)
         rows = exporter.close()
@@ -113,24 +119,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[200_000, 1_000_000])
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--kind", choices=EXPORTERS, default="CsvExporter", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
-        print(json.dumps(child(args.child)))
+        print(json.dumps(child(args.child, args.kind)))
         return
-    print(f"CsvExporter, pages of {PAGE}, one fresh process per size (pid {os.getpid()})")
+    print(f"--csv and --parquet, pages of {PAGE}, one fresh process each (pid {os.getpid()})")
     for size in args.sizes:
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", str(size)],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        figures = json.loads(out.stdout)
+        seen = {}
+        for kind in EXPORTERS:
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", str(size), "--kind", kind],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            figures = seen[kind] = json.loads(out.stdout)
+            print(
+                f"  {kind:<15} {figures['rows']:>9,} rows: {figures['wall_s']:7.2f} s wall, "
+                f"peak RSS {figures['peak_rss_mb']:.1f} MB "
+                f"(after imports {figures['baseline_rss_mb']:.1f} MB), "
+                f"file {figures['file_mb']:.1f} MB"
+            )
+        csv, parquet = seen["CsvExporter"], seen["ParquetExporter"]
         print(
-            f"  {figures['rows']:>9,} rows: {figures['wall_s']:7.2f} s wall, "
-            f"peak RSS {figures['peak_rss_mb']:.1f} MB "
-            f"(after imports {figures['baseline_rss_mb']:.1f} MB), "
-            f"file {figures['file_mb']:.1f} MB"
+            f"  parquet/csv at {size:,}: time {parquet['wall_s'] / csv['wall_s']:.2f}x, "
+            f"file {parquet['file_mb'] / csv['file_mb']:.2f}x"
         )
 
 

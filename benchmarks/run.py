@@ -161,15 +161,16 @@ def _csv(quick: bool, latency_ms: float) -> dict[str, Any]:
     text = _script("bench_csv", "--sizes", *map(str, sizes))
     rows = []
     pattern = (
-        r"([\d,]+) rows:\s+([\d.]+) s wall, peak RSS ([\d.]+) MB \(after imports ([\d.]+) MB\)"
+        r"(CsvExporter|ParquetExporter)\s+([\d,]+) rows:\s+([\d.]+) s wall, "
+        r"peak RSS ([\d.]+) MB \(after imports ([\d.]+) MB\)"
     )
     for found in re.finditer(pattern, text):
         rows.append(
             _row(
-                "--csv export (sign-ins)",
-                f"CsvExporter {found.group(1)} rows",
-                median_s=float(found.group(2)),
-                note=f"peak RSS {found.group(3)} MB (after imports {found.group(4)} MB), 1 run",
+                "--csv / --parquet export (sign-ins)",
+                f"{found.group(1)} {found.group(2)} rows",
+                median_s=float(found.group(3)),
+                note=f"peak RSS {found.group(4)} MB (after imports {found.group(5)} MB), 1 run",
             )
         )
     return {"params": {"sizes": list(sizes)}, "output": text, "rows": rows}

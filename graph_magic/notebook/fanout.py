@@ -26,7 +26,7 @@ from graph_magic.notebook.display import DryRun, GraphResult, Note, make_result
 from graph_magic.notebook.dry_run import describe_requests, request_url
 from graph_magic.notebook.errors import GraphUsageError
 from graph_magic.notebook.options import RunOptions, Settings, graph_version
-from graph_magic.notebook.scan import Job, csv_exporter, select_of, spec_pages
+from graph_magic.notebook.scan import Job, exporters_for, finish_exports, select_of, spec_pages
 from graph_magic.notebook.session import GraphSession
 
 __all__ = ["fans_out", "run_fanout", "system_names"]
@@ -108,8 +108,7 @@ def run_fanout(
     if frame is not None:
         frame.attrs["systems_answered"] = [a.name for a in answered]
         frame.attrs["systems_failed"] = {a.name: _said(a.error) for a in failed}
-    if options.csv:
-        _write_csv(options.csv, answered, specs, settings, result)
+    _export(answered, specs, job, result)
     if not options.quiet:
         session.show(result)
         session.show(Note(_report(answered, failed)))
@@ -196,23 +195,22 @@ def _combined(
     )
 
 
-def _write_csv(
-    path: str,
-    answered: list[_Answer],
-    specs: dict[str, RequestSpec],
-    settings: Settings,
-    result: GraphResult,
+def _export(
+    answered: list[_Answer], specs: dict[str, RequestSpec], job: Job, result: GraphResult
 ) -> None:
+    """``--csv`` and ``--parquet`` of the combined rows, a system's rows at a time."""
     select = select_of(specs[answered[0].name])
-    exporter = csv_exporter(path, ["system", *select] if select else None, settings)
+    columns = ["system", *select] if select else None
+    exporters = exporters_for(job.options, columns, job.settings, None)
     try:
         for answer in answered:
-            exporter.write_items(_tagged(answer))
+            for exporter in exporters:
+                exporter.write_items(_tagged(answer))
     except BaseException:
-        exporter.abort()
+        for exporter in exporters:
+            exporter.abort()
         raise
-    result.rows_written = exporter.close()
-    result.csv_path = str(exporter.path)
+    finish_exports(exporters, result)
 
 
 def _remember(session: GraphSession, spec: RequestSpec, answer: _Answer) -> None:

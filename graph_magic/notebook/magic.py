@@ -179,6 +179,7 @@ class GraphMagic(Magics, Configurable):
     )
     @argument("--beta", action="store_true", help="send to the beta version of the system")
     @argument("--csv", metavar="PATH", help="stream the items to a CSV file as pages arrive")
+    @argument("--parquet", metavar="PATH", help="stream the items, typed, to a Parquet file")
     @argument("--dry-run", action="store_true", help="show the requests, send nothing")
     @argument("--quiet", action="store_true", help="display nothing (still assigns -o)")
     @argument("--timeout", type=float, metavar="S", help="seconds each HTTP request may take")

@@ -76,6 +76,7 @@ class RunOptions:
     system: str | None = None
     beta: bool = False
     csv: str | None = None
+    parquet: str | None = None
     dry_run: bool = False
     quiet: bool = False
     timeout: float | None = None
@@ -99,22 +100,26 @@ class RunOptions:
             raise GraphUsageError("--max-items must be at least 1")
         if args.timeout is not None:
             check_timeout(args.timeout, "--timeout", GraphUsageError)
-        if args.csv is not None:
-            _check_csv_target(args.csv)
+        for flag, path, example in (
+            ("--csv", args.csv, "users.csv"),
+            ("--parquet", args.parquet, "users.parquet"),
+        ):
+            if path is not None:
+                _check_export_target(flag, path, example)
         values["paginate"] = True if follow_all else (False if no_paginate else None)
         values["expect"] = _parse_expect(args.expect)
         return cls(**values)
 
 
-def _check_csv_target(path: str) -> None:
-    """Refuse a --csv path that cannot become a file before the scan, not after all its pages."""
+def _check_export_target(flag: str, path: str, example: str) -> None:
+    """Refuse an export path that cannot become a file before the scan, not after its pages."""
     target = Path(path)
     if target.is_dir():
         raise GraphUsageError(
-            f"--csv {path!r} is a folder; name a file in it, such as {str(target / 'users.csv')!r}"
+            f"{flag} {path!r} is a folder; name a file in it, such as {str(target / example)!r}"
         )
     if not target.parent.is_dir():
-        raise GraphUsageError(f"--csv {path!r}: the folder {str(target.parent)!r} does not exist")
+        raise GraphUsageError(f"{flag} {path!r}: the folder {str(target.parent)!r} does not exist")
 
 
 def graph_version(beta: bool, written: str | None, system_version: str) -> str:

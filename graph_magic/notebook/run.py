@@ -171,7 +171,8 @@ class _CellRunner:
             raise
         result.elapsed = time.monotonic() - started
         self._record(spec, result, "ok")
-        if result.more and job.options.csv is None and not job.options.raw:
+        exporting = job.options.csv is not None or job.options.parquet is not None
+        if result.more and not exporting and not job.options.raw:
             loader = make_loader(self.session, connector, spec, job.timeout, leftover)
             result.attach_loader(loader, lambda r: job.rebind(_value_of(r, job.options.raw)))
         value = _value_of(result, job.options.raw)
@@ -179,7 +180,7 @@ class _CellRunner:
             pass
         elif not job.line_form or value is None:
             self.session.show(result)
-        elif result.more or result.csv_path is not None:
+        elif result.more or result.csv_path is not None or result.parquet_path is not None:
             self.session.show(Note("\n".join([result.summary(), *result.notes()])))
         return Outcome(results=[result], value=value)
 

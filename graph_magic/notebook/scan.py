@@ -30,12 +30,15 @@ from graph_magic.notebook.display import (
 )
 from graph_magic.notebook.frames import items_to_frame
 from graph_magic.notebook.options import RunOptions, Settings
+from graph_magic.notebook.parquet_export import ParquetExporter
 from graph_magic.notebook.session import GraphSession
 
 __all__ = [
     "Job",
     "Loader",
     "csv_exporter",
+    "exporters_for",
+    "finish_exports",
     "make_loader",
     "pull_pages",
     "run_get",
@@ -81,25 +84,22 @@ def run_get(
     """
     options, s = job.options, job.settings
     select = select_of(spec)
-    exporter = csv_exporter(options.csv, select, s) if options.csv else None
-    keep = None if exporter is None or job.keeps_value else _CSV_PREVIEW_ROWS
+    exporters = exporters_for(options, select, s, kinds)
+    keep = None if not exporters or job.keeps_value else _CSV_PREVIEW_ROWS
     found = PageSet(options.max_items, keep=keep)
     pages = spec_pages(connector, spec, job)
     try:
-        _consume(session, pages, found, exporter, job)
+        _consume(session, pages, found, exporters, job)
     except BaseException as exc:
-        if exporter is not None:
+        for exporter in exporters:
             exporter.abort()
         if isinstance(exc, GraphAPIError) and exc.status_code in options.expect:
             return _expected(spec, url, exc, s), []
         if isinstance(exc, GraphMagicError):
             _keep_received(exc, found, select, s.flatten_depth)
         raise
-    rows_written = exporter.close() if exporter is not None else None
     result = _result(found, spec, url, select, job, kinds)
-    if exporter is not None:
-        result.csv_path = str(exporter.path)
-        result.rows_written = rows_written
+    finish_exports(exporters, result)
     return result, found.leftover
 
 
@@ -111,6 +111,44 @@ def spec_pages(connector: GraphConnector, spec: RequestSpec, job: Job) -> AsyncI
         timeout=job.timeout,
         params=dict(spec.params) or None,
     )
+
+
+Exporter = CsvExporter | ParquetExporter
+"""Where a scan's pages stream besides the result: ``write_items``, ``close``, ``abort``."""
+
+
+def exporters_for(
+    options: RunOptions, select: list[str] | None, settings: Settings, kinds: KindLookup | None
+) -> list[Exporter]:
+    """The files ``--csv`` and ``--parquet`` ask for (either, both or none)."""
+    exporters: list[Exporter] = []
+    if options.csv:
+        exporters.append(csv_exporter(options.csv, select, settings))
+    if options.parquet:
+        exporters.append(
+            ParquetExporter(
+                options.parquet, select=select, flatten_depth=settings.flatten_depth, kinds=kinds
+            )
+        )
+    return exporters
+
+
+def finish_exports(exporters: list[Exporter], result: GraphResult) -> None:
+    """Close every export (each file complete, or not there at all) and say where rows went."""
+    pending = list(exporters)
+    try:
+        while pending:
+            exporter = pending[0]
+            result.rows_written = exporter.close()  # a failed close removes its own parts
+            pending.pop(0)
+            if isinstance(exporter, ParquetExporter):
+                result.parquet_path = str(exporter.path)
+            else:
+                result.csv_path = str(exporter.path)
+    except BaseException:
+        for exporter in pending[1:]:
+            exporter.abort()
+        raise
 
 
 def csv_exporter(path: str, select: list[str] | None, settings: Settings) -> CsvExporter:
@@ -127,7 +165,7 @@ def _consume(
     session: GraphSession,
     pages: AsyncIterator[Page],
     found: PageSet,
-    exporter: CsvExporter | None,
+    exporters: list[Exporter],
     job: Job,
 ) -> None:
     """Add pages up (writing and reporting each) until the scan ends, is full, or not paging."""
@@ -136,7 +174,7 @@ def _consume(
     try:
         for page in pull_pages(session, pages):
             fresh = found.add(page)
-            if exporter is not None:
+            for exporter in exporters:
                 exporter.write_items(fresh)
             if reporter is None and s.progress and not options.quiet:
                 reporter = ProgressReporter(page.count, delay=s.progress_delay)

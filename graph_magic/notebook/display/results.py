@@ -117,6 +117,7 @@ class GraphResult:
     last_request_id: str | None = None
     label: str | None = None
     csv_path: str | None = None
+    parquet_path: str | None = None
     rows_written: int | None = None
     content_type: str | None = None
     select: Sequence[str] | str | None = None
@@ -211,9 +212,10 @@ class GraphResult:
                 lines.append("more available: paging off (--no-paginate), nextLink kept")
             else:
                 lines.append("more available: nextLink kept")
-        if self.csv_path is not None:
+        exported = [p for p in (self.csv_path, self.parquet_path) if p is not None]
+        if exported:
             rows = self.rows_written if self.rows_written is not None else self.rows
-            line = f"exported {plural(rows, 'row')} to {self.csv_path}"
+            line = f"exported {plural(rows, 'row')} to {' and '.join(exported)}"
             if self.rows < rows:
                 line += f"; the first {self.rows:,} are kept here (add -o NAME to keep them all)"
             lines.append(line)

@@ -134,3 +134,16 @@ def test_the_report_names_entras_reason_without_its_trace_ids(run: Any) -> None:
     line = next(x for x in ran.text.splitlines() if x.startswith("  customer-c: failed"))
     assert line.endswith("for a secret added to app 'sandbox-app'.")
     assert "Trace ID" not in line and "Correlation ID" not in line
+
+
+def test_parquet_holds_the_combined_rows_with_their_system(run: Any, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    target = tmp_path / "users.parquet"
+    cell = f"%%graph --system customer-a,customer-b --parquet {target}\nGET /users?$select=id"
+    ran = run(cell)
+    assert not ran.failed, ran.everything
+    table = pq.read_table(target)
+    assert table.column_names == ["system", "id"]
+    assert sorted(set(table.column("system").to_pylist())) == ["customer-a", "customer-b"]
+    assert table.num_rows == 50
