@@ -32,6 +32,7 @@ from traitlets.config import Configurable
 from graph_magic.errors import GraphMagicError
 from graph_magic.notebook.errors import GraphUsageError, SettingRejected
 from graph_magic.notebook.options import (
+    DEFAULT_DELTA_FOLDER,
     RunOptions,
     Settings,
     check_timeout,
@@ -93,6 +94,10 @@ class GraphMagic(Magics, Configurable):
         help="Exported CSV (--csv, the pager's download) puts a ' before text starting with "
         "= + - @ tab or CR, so a spreadsheet shows it instead of running it as a formula "
         "(OWASP's advice; numbers are untouched). False writes --csv text raw.",
+    ).tag(config=True)
+    delta_folder = Unicode(
+        DEFAULT_DELTA_FOLDER,
+        help="Where --delta keeps each name's state (a Parquet file): relative to the notebook.",
     ).tag(config=True)
 
     strict = Bool(
@@ -180,6 +185,7 @@ class GraphMagic(Magics, Configurable):
     @argument("--beta", action="store_true", help="send to the beta version of the system")
     @argument("--csv", metavar="PATH", help="stream the items to a CSV file as pages arrive")
     @argument("--parquet", metavar="PATH", help="stream the items, typed, to a Parquet file")
+    @argument("--delta", metavar="NAME", help="a delta query: keep its state, then fetch changes")
     @argument("--dry-run", action="store_true", help="show the requests, send nothing")
     @argument("--quiet", action="store_true", help="display nothing (still assigns -o)")
     @argument("--timeout", type=float, metavar="S", help="seconds each HTTP request may take")

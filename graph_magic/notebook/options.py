@@ -18,6 +18,10 @@ from traitlets import HasTraits
 
 from graph_magic.notebook.errors import GraphUsageError
 
+#: Where ``--delta`` keeps its state: beside the notebook, as the project's own data.
+DEFAULT_DELTA_FOLDER = ".graph-magic/delta"
+_DELTA_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
 __all__ = [
     "RunOptions",
     "Settings",
@@ -44,6 +48,7 @@ class Settings:
     timeout: float = 60.0
     strict: bool = False
     csv_formula_guard: bool = True
+    delta_folder: str = DEFAULT_DELTA_FOLDER
     bind: Callable[[str, Any], None] | None = None
 
     @classmethod
@@ -77,6 +82,7 @@ class RunOptions:
     beta: bool = False
     csv: str | None = None
     parquet: str | None = None
+    delta: str | None = None
     dry_run: bool = False
     quiet: bool = False
     timeout: float | None = None
@@ -106,6 +112,11 @@ class RunOptions:
         ):
             if path is not None:
                 _check_export_target(flag, path, example)
+        if args.delta is not None and not _DELTA_NAME.fullmatch(args.delta):
+            raise GraphUsageError(
+                f"--delta needs a name of letters, digits, '-' and '_' (a file is named after "
+                f"it), not {args.delta!r}"
+            )
         values["paginate"] = True if follow_all else (False if no_paginate else None)
         values["expect"] = _parse_expect(args.expect)
         return cls(**values)

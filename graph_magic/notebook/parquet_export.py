@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 from graph_magic.notebook.column_types import KindLookup
 from graph_magic.notebook.frames import items_to_frame, order_columns, select_entries
 
-__all__ = ["ParquetExporter"]
+__all__ = ["ParquetExporter", "arrow_table"]
 
 #: Rows gathered into one row group: large enough to compress and scan well, small enough that
 #: the pages held for it stay a bounded, flat amount of memory.
@@ -68,7 +68,7 @@ class ParquetExporter:
         frame = items_to_frame(
             items, select=self.select, flatten_depth=self.flatten_depth, kinds=self.kinds
         )
-        table = _arrow_table(frame)
+        table = arrow_table(frame)
         self._seen += [name for name in table.column_names if name not in set(self._seen)]
         if self._writer is None or self._writer.schema != table.schema:
             self._next_segment(table.schema)
@@ -157,7 +157,7 @@ class ParquetExporter:
         self._segments = []
 
 
-def _arrow_table(frame: pd.DataFrame) -> pa.Table:
+def arrow_table(frame: pd.DataFrame) -> pa.Table:
     """A typed page as Arrow: categories as text (the writer encodes repeats itself), lists and
     objects as JSON text."""
     columns = {}

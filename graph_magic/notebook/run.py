@@ -30,6 +30,7 @@ from graph_magic.notebook.dry_run import (
     describe_requests,
     request_url,
 )
+from graph_magic.notebook.errors import GraphUsageError
 from graph_magic.notebook.fanout import fans_out, run_fanout, system_names
 from graph_magic.notebook.options import RunOptions, Settings, graph_version
 from graph_magic.notebook.preflight import knowledge_for, preflight
@@ -67,6 +68,8 @@ def run_cell(
     """
     session.last = []
     if fans_out(options.system):
+        if options.delta:
+            raise GraphUsageError("--delta keeps one system's round; name one system")
         return _fan_out(session, text, namespace, options, settings, line_form)
     name = session.system_name(options.system, settings.default_system)
     system = session.system(name)
@@ -80,6 +83,12 @@ def run_cell(
     if paginate is None:
         paginate = settings.auto_paginate and system.auto_paginate
     job = Job(options, settings, line_form or options.out is not None, paginate, line_form)
+    if options.delta:
+        from graph_magic.notebook.delta_sync import run_delta
+
+        result, value = run_delta(session, options.delta, name, specs, job)
+        session.last = [result]
+        return Outcome(results=[result], value=value)
     single = len(specs) == 1
     outcome = runner.run_single(specs[0], job) if single else runner.run_batch(specs, job)
     session.last = outcome.results
