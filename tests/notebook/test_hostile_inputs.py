@@ -23,6 +23,7 @@ from graph_magic.notebook.cell import parse_cell
 from graph_magic.notebook.csv_export import CsvExporter, formula_safe_frame, guard_formula
 from graph_magic.notebook.display import ResultKind, make_result
 from graph_magic.notebook.frames import SCALAR_COLUMN, items_to_frame
+from tests.support.systems import systems_folder
 
 # ---- YAML bodies are bounded like system files ---------------------------------------------
 
@@ -86,10 +87,7 @@ GRAPH = "https://graph.microsoft.com/v1.0"
 @pytest.fixture
 def graph_magic_systems(tmp_path: Path) -> Path:
     """A bearer system on Graph's own host, for the shell's cells to reach respx."""
-    folder = tmp_path / "systems"
-    folder.mkdir()
-    (folder / "mocked.yaml").write_text(f"base_url: {GRAPH}\ntoken: mocked-token\n")
-    return folder
+    return systems_folder(tmp_path, {"mocked": f"base_url: {GRAPH}\ntoken: mocked-token\n"})
 
 
 def test_a_collection_of_strings_is_a_one_column_frame() -> None:

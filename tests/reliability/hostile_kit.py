@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import pytest
 
 from graph_magic.connector.client import GraphConnector
 from graph_magic.connector.config import SystemConfig, load_system
@@ -234,3 +235,12 @@ def family_table(rows: Sequence[FamilyFigures]) -> str:
 def by_name(cases: Sequence[Case]) -> dict[str, Case]:
     """Cases keyed by name, for ``pytest.mark.parametrize``."""
     return {case.name: case for case in cases}
+
+
+def family_params(families: Mapping[str, Sequence[Case]]) -> list[Any]:
+    """Every case of ``families`` as a ``pytest.param`` named ``family: case``."""
+    return [
+        pytest.param(case, id=f"{family}: {name}")
+        for family, cases in families.items()
+        for name, case in by_name(cases).items()
+    ]

@@ -11,7 +11,7 @@ from IPython.core.interactiveshell import InteractiveShell
 
 from graph_magic.connector.masking import mask_text
 from tests.reliability import hostile_inputs, hostile_outputs
-from tests.reliability.hostile_kit import Case, by_name, run_case
+from tests.reliability.hostile_kit import Case, by_name, family_params, run_case
 from tests.reliability.reliability_security import run_cell
 
 FAMILIES = {
@@ -21,11 +21,7 @@ FAMILIES = {
     "cell header": hostile_outputs.HEADER_CASES,
     "csv": hostile_outputs.CSV_CASES,
 }
-CASES = [
-    pytest.param(case, id=f"{family}: {name}")
-    for family, cases in FAMILIES.items()
-    for name, case in by_name(cases).items()
-]
+CASES = family_params(FAMILIES)
 
 
 @pytest.mark.parametrize("case", CASES)

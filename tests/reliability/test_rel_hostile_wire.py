@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from tests.reliability import hostile_deadline_batch, hostile_pages, hostile_transfer
-from tests.reliability.hostile_kit import TOKEN, Case, CaseResult, by_name, run_case
+from tests.reliability.hostile_kit import TOKEN, Case, CaseResult, by_name, family_params, run_case
 
 FAMILIES = {
     "page": hostile_pages.PAGE_CASES,
@@ -21,11 +21,7 @@ FAMILIES = {
     "deadline": hostile_deadline_batch.DEADLINE_CASES,
     "batch": hostile_deadline_batch.BATCH_CASES,
 }
-CASES = [
-    pytest.param(case, id=f"{family}: {name}")
-    for family, cases in FAMILIES.items()
-    for name, case in by_name(cases).items()
-]
+CASES = family_params(FAMILIES)
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -9,6 +9,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from tests.support.systems import systems_folder
+
 SYSTEMS = {
     "browser": (
         "auth_type: interactive\ntransport: sandbox\ntoken_cache: false\n"
@@ -21,11 +23,7 @@ SYSTEMS = {
 
 @pytest.fixture
 def graph_magic_systems(tmp_path: Path) -> Path:
-    folder = tmp_path / "systems"
-    folder.mkdir()
-    for name, text in SYSTEMS.items():
-        (folder / f"{name}.yaml").write_text(text)
-    return folder
+    return systems_folder(tmp_path, SYSTEMS)
 
 
 def test_a_browser_sign_in_as_a_user_then_me(run: Any, shell: Any) -> None:

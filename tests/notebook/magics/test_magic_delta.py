@@ -12,6 +12,7 @@ import pytest
 
 from graph_magic.notebook import runtime
 from graph_magic.notebook.delta_state import load_state
+from tests.support.systems import systems_folder
 
 CELL = (
     "%%graph --system deltabox --delta people -o people\n"
@@ -22,14 +23,12 @@ CELL = (
 @pytest.fixture
 def graph_magic_systems(tmp_path: Path) -> Path:
     """A sandbox of its own, so the writes here change no other test's tenant."""
-    folder = tmp_path / "systems"
-    folder.mkdir()
-    (folder / "deltabox.yaml").write_text(
+    deltabox = (
         "auth_type: azure\ntransport: sandbox\ntoken_cache: false\n"
         "credentials:\n  tenant_id: contoso.onmicrosoft.com\n  client_id: sandbox-app\n"
         "  client_secret: sandbox-secret\nsandbox:\n  seed: 77\n  users: 60\n"
     )
-    return folder
+    return systems_folder(tmp_path, {"deltabox": deltabox})
 
 
 def _write(magic: Any, method: str, path: str, body: dict | None = None) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from graph_magic.errors import GraphFanoutError
 from graph_magic.notebook.errors import GraphUsageError
+from tests.support.systems import systems_folder
 
 _APP = (
     "auth_type: azure\ntransport: sandbox\ntoken_cache: false\n"
@@ -35,11 +36,7 @@ SYSTEMS = {
 
 @pytest.fixture
 def graph_magic_systems(tmp_path: Path) -> Path:
-    folder = tmp_path / "systems"
-    folder.mkdir()
-    for name, text in SYSTEMS.items():
-        (folder / f"{name}.yaml").write_text(text)
-    return folder
+    return systems_folder(tmp_path, SYSTEMS)
 
 
 def test_a_list_of_systems_gives_one_frame_with_a_system_column(run: Any, shell: Any) -> None:
