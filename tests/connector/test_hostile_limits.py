@@ -7,10 +7,9 @@ one byte per 50 ms, so without the deadline a request would take five seconds.
 
 from __future__ import annotations
 
-import asyncio
 import time
 import zlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -20,24 +19,9 @@ from graph_magic.connector.config import load_system
 from graph_magic.errors import GraphConfigError, GraphResponseError, GraphTransportError
 from tests.connector.connector_kit import make_system
 from tests.support.graph import GRAPH
+from tests.support.streams import Stream
 
 MIB = 1024 * 1024
-
-
-class _Stream(httpx.AsyncByteStream):
-    """Serves ``chunks`` one at a time, counting how many were asked for."""
-
-    def __init__(self, chunks: list[bytes], pause: float = 0.0) -> None:
-        self.chunks = chunks
-        self.pause = pause
-        self.served = 0
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        for chunk in self.chunks:
-            self.served += 1
-            yield chunk
-            if self.pause:
-                await asyncio.sleep(self.pause)
 
 
 def _gzip_bomb(inflated: int, raw_chunk: int = 1024) -> list[bytes]:
@@ -59,7 +43,7 @@ def _connector(handler: Callable, tokens, sleeper, **overrides) -> GraphConnecto
 
 async def test_a_gzip_bomb_is_refused_without_inflating_it(tokens, sleeper):
     chunks = _gzip_bomb(32 * MIB)  # about 32 KB on the wire, 1000:1 as a real bomb
-    stream = _Stream(chunks)
+    stream = Stream(chunks)
     headers = {"content-type": "application/json", "content-encoding": "gzip"}
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -112,17 +96,17 @@ async def test_an_error_answer_over_the_cap_is_refused_too(tokens, sleeper):
             await connector.perform_action("u", "get", None, {"endpoint": "/me"})
 
 
-def _trickle(stream_of: Callable[[], _Stream]) -> Callable[[httpx.Request], httpx.Response]:
+def _trickle(stream_of: Callable[[], Stream]) -> Callable[[httpx.Request], httpx.Response]:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, headers={"content-type": "application/json"}, stream=stream_of())
 
     return handler
 
 
-def _drip() -> _Stream:
+def _drip() -> Stream:
     """A 100-byte JSON body, one byte per 50 ms: every read well inside any read timeout."""
     body = b'{"value": [' + b" " * 86 + b"]}"
-    return _Stream([bytes([b]) for b in body], pause=0.05)
+    return Stream([bytes([b]) for b in body], pause=0.05)
 
 
 async def test_a_trickling_server_is_cut_at_the_deadline(tokens, sleeper):
@@ -146,7 +130,7 @@ async def test_iter_pages_is_cut_at_the_deadline_too(tokens, sleeper):
 
 async def test_a_deadline_is_per_attempt_and_retried_like_a_read_timeout(tokens, sleeper):
     """A GET cut at its deadline is retried (the retry's wait is the recorder's, not real)."""
-    streams = [_drip(), _Stream([b'{"value": [{"id": "1"}]}'])]
+    streams = [_drip(), Stream([b'{"value": [{"id": "1"}]}'])]
     async with _connector(_trickle(lambda: streams.pop(0)), tokens, sleeper) as connector:
         result = await connector.perform_action(
             "u", "list", None, {"endpoint": "/users"}, timeout=0.2

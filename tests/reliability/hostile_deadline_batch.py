@@ -19,8 +19,9 @@ import httpx
 from graph_magic.errors import GraphResponseError, GraphTransportError
 from tests.reliability.hostile_kit import Case, CaseResult, Expect, Wire, check, drive
 from tests.reliability.hostile_pages import FIRST, first_page
-from tests.reliability.hostile_transfer import DEADLINE, DRIP, Stream
+from tests.reliability.hostile_transfer import DEADLINE, DRIP
 from tests.support.graph import GRAPH
+from tests.support.streams import Stream
 
 PAGE = b'{"value": [' + b", ".join(b'{"id": "%d"}' % i for i in range(20)) + b"]}"
 CUT = Expect(GraphTransportError, "within the 0.2 s timeout")

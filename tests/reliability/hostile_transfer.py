@@ -11,9 +11,8 @@ page, a write and a $batch, against a 0.2 s ``timeout`` (the only real waiting i
 
 from __future__ import annotations
 
-import asyncio
 import zlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -22,6 +21,7 @@ from graph_magic.errors import GraphResponseError, GraphSecurityError
 from tests.reliability.hostile_kit import TOKEN, Case, CaseResult, Expect, Wire, check, drive
 from tests.reliability.hostile_pages import FIRST, first_page, list_users
 from tests.support.graph import GRAPH
+from tests.support.streams import Stream
 
 EVIL = "https://evil.example/x"
 CAP = 64 * 1024
@@ -199,22 +199,6 @@ REDIRECT_CASES = [
 
 
 # --------------------------------------------------------------------------- size caps
-
-
-class Stream(httpx.AsyncByteStream):
-    """Serves chunks one at a time (with ``pause`` seconds between them), counting them."""
-
-    def __init__(self, chunks: list[bytes], pause: float = 0.0) -> None:
-        self.chunks = chunks
-        self.pause = pause
-        self.served = 0
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        for chunk in self.chunks:
-            self.served += 1
-            yield chunk
-            if self.pause:
-                await asyncio.sleep(self.pause)
 
 
 def _packed(wbits: int, inflated: int) -> bytes:
