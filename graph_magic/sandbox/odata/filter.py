@@ -66,11 +66,25 @@ def parse_filter(text: str) -> ast._Node:
         raise bad_request(f"Invalid filter clause: {exc}") from exc
 
 
+_FRACTION = re.compile(r"\.(\d+)")
+
+
 def _literal_dt(node: ast._Node) -> str:
+    """A date or instant literal as the sortable key stored values get (:func:`dt_key`).
+
+    A DateTimeOffset holds 100 ns ticks, seven digits of fraction, where Python's datetime
+    keeps six: the seventh is carried over from the text, so ``ge ...46.5610001Z`` leaves
+    out an item stamped ``...46.561Z``.
+    """
     if isinstance(node, ast.Date):
         return node.val + "T00:00:00.0000000"
-    moment = datetime.fromisoformat(node.val.replace("Z", "+00:00").replace("z", "+00:00"))
-    return odata_datetime(moment)
+    text = node.val.replace("Z", "+00:00").replace("z", "+00:00")
+    fraction = _FRACTION.search(text)
+    digits = fraction.group(1) if fraction else ""
+    if fraction:
+        text = text[: fraction.start()] + text[fraction.end() :]
+    whole = odata_datetime(datetime.fromisoformat(text))
+    return whole[:20] + digits.ljust(7, "0")[:7]
 
 
 def _fold(value: Any) -> Any:
@@ -166,12 +180,11 @@ class FilterCompiler:
             wanted = {self._literal(v) for v in right_node.val}
             return lambda o, e: _fold(left(o, e)) in wanted
         if isinstance(right_node, ast.DateTime | ast.Date):
-            literal = _literal_dt(right_node)
-            raw_left = left
-
-            def left(o: dict[str, Any], e: dict[str, Any]) -> Any:
-                return dt_key(raw_left(o, e))
-        elif _is_literal(right_node):
+            # Instants compare as their sortable keys, never case-folded: folding would turn
+            # the key's 'T' into 't' and put every item of the literal's own day after it.
+            literal, op = _literal_dt(right_node), _OPS[name]
+            return lambda o, e: _safe(op, dt_key(left(o, e)), literal)
+        if _is_literal(right_node):
             literal = self._literal(right_node)
         else:
             right = self._value(right_node)
