@@ -18,9 +18,18 @@ from graph_magic.connector.batch_body import decoded_size
 from graph_magic.connector.client import GraphConnector
 from graph_magic.connector.masking import mask_headers, mask_text, mask_url
 from graph_magic.connector.prepare import framing_dropped
+from graph_magic.connector.window_plan import Window, plan_windows
+from graph_magic.knowledge.time_ordered import TimeOrdered
 from graph_magic.notebook.cell import RequestSpec
+from graph_magic.notebook.errors import GraphUsageError
 
-__all__ = ["batch_request", "command_config", "describe_requests", "request_url"]
+__all__ = [
+    "batch_request",
+    "command_config",
+    "describe_requests",
+    "request_url",
+    "windows_of",
+]
 
 # What the token line shows; mask_headers turns the value into ***.
 _AUTHORIZATION = {"Authorization": "Bearer <token>"}
@@ -59,11 +68,37 @@ def request_url(connector: GraphConnector, spec: RequestSpec) -> str:
     return mask_url(connector.build_request(command_config(spec)).target)
 
 
+def windows_of(
+    connector: GraphConnector, specs: list[RequestSpec], parallel: int
+) -> tuple[TimeOrdered, list[Window]]:
+    """The time windows ``--parallel`` cuts a cell's one log scan into; a usage error if none.
+
+    The connector's own plan (:func:`~graph_magic.connector.window_plan.plan_windows`), so a
+    dry run shows the requests the scan sends; checked before anything is sent.
+    """
+    if len(specs) != 1:
+        raise GraphUsageError(
+            f"--parallel cuts one log scan into time windows; this cell has {len(specs)} requests"
+        )
+    try:
+        return plan_windows(connector.build_request(command_config(specs[0])), parallel)
+    except ValueError as exc:
+        raise GraphUsageError(str(exc)) from None
+
+
 def describe_requests(
-    specs: list[RequestSpec], connector: GraphConnector, masked_headers: tuple[str, ...]
+    specs: list[RequestSpec],
+    connector: GraphConnector,
+    masked_headers: tuple[str, ...],
+    parallel: int | None = None,
 ) -> str:
-    """The requests as HTTP text; several go out as one $batch through ``connector``."""
+    """The requests as HTTP text; several go out as one $batch through ``connector``.
+
+    With ``parallel``, the first request of each time window, in the order they are merged.
+    """
     masked = {name.lower() for name in masked_headers}
+    if parallel is not None:
+        return _describe_windows(specs, connector, parallel, masked)
     if len(specs) == 1:
         request = connector.build_request(command_config(specs[0]))
         shown = {k: v for k, v in request.headers.items() if k.lower() not in request.implicit}
@@ -91,6 +126,24 @@ def describe_requests(
     if dropped:
         names = ", ".join(dict.fromkeys(dropped))
         footer = f"(not sent: {names}; the HTTP client sets framing headers itself)\n{footer}"
+    return "\n\n".join([*blocks, footer])
+
+
+def _describe_windows(
+    specs: list[RequestSpec], connector: GraphConnector, parallel: int, masked: set[str]
+) -> str:
+    entry, windows = windows_of(connector, specs, parallel)
+    blocks = []
+    for number, window in enumerate(windows, 1):
+        request = window.request
+        shown = {k: v for k, v in request.headers.items() if k.lower() not in request.implicit}
+        heading = f"# window {number} of {len(windows)}: {window.describe(entry.time_property)}"
+        blocks.append(heading + "\n" + _block(request.method, request.url, shown, None, masked))
+    order = "oldest" if windows[0].start is None and len(windows) > 1 else "newest"
+    footer = (
+        f"(dry run: 1 scan as {len(windows)} time windows of {entry.time_property}, scanned at "
+        f"once and merged {order} first, to system '{connector.system.name}'; nothing was sent)"
+    )
     return "\n\n".join([*blocks, footer])
 
 

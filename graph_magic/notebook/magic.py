@@ -191,6 +191,9 @@ class GraphMagic(Magics, Configurable):
     @argument("--timeout", type=float, metavar="S", help="seconds each HTTP request may take")
     @argument("--expect", metavar="CODES", help="statuses that are results, e.g. 200,404")
     @argument("--strict", action="store_true", help="pre-flight warnings are errors: send nothing")
+    @argument(
+        "--parallel", type=int, metavar="N", help="scan a log in N time windows at once, in order"
+    )
     @line_cell_magic
     def graph(self, line: str, cell: str | None = None, local_ns: Any = None) -> Any:
         """Run Microsoft Graph requests, or a command (``%graph help``).

@@ -88,6 +88,7 @@ class RunOptions:
     timeout: float | None = None
     expect: tuple[int, ...] = ()
     strict: bool = False
+    parallel: int | None = None
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> RunOptions:
@@ -117,9 +118,31 @@ class RunOptions:
                 f"--delta needs a name of letters, digits, '-' and '_' (a file is named after "
                 f"it), not {args.delta!r}"
             )
+        _check_parallel(args, no_paginate)
         values["paginate"] = True if follow_all else (False if no_paginate else None)
         values["expect"] = _parse_expect(args.expect)
         return cls(**values)
+
+
+def _check_parallel(args: argparse.Namespace, no_paginate: bool) -> None:
+    """``--parallel N`` scans a whole range: the options that stop a scan early do not fit."""
+    if args.parallel is None:
+        return
+    if args.parallel < 1:
+        raise GraphUsageError("--parallel needs a number of windows, at least 1")
+    for given, flag in (
+        (args.max_items is not None, "--max-items"),
+        (no_paginate, "--no-paginate"),
+    ):
+        if given:
+            raise GraphUsageError(
+                f"--parallel scans every window to its end, so {flag} does not fit it; for the "
+                f"newest items only, drop --parallel (a sequential scan stops early)"
+            )
+    if args.delta is not None:
+        raise GraphUsageError(
+            "--parallel cuts a log scan into time windows; --delta is a delta query"
+        )
 
 
 def _check_export_target(flag: str, path: str, example: str) -> None:

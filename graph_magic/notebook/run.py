@@ -29,6 +29,7 @@ from graph_magic.notebook.dry_run import (
     command_config,
     describe_requests,
     request_url,
+    windows_of,
 )
 from graph_magic.notebook.errors import GraphUsageError
 from graph_magic.notebook.fanout import fans_out, run_fanout, system_names
@@ -68,20 +69,23 @@ def run_cell(
     """
     session.last = []
     if fans_out(options.system):
-        if options.delta:
-            raise GraphUsageError("--delta keeps one system's round; name one system")
+        for given, flag in ((options.delta, "--delta"), (options.parallel, "--parallel")):
+            if given:
+                raise GraphUsageError(f"{flag} works on one system's scan; name one system")
         return _fan_out(session, text, namespace, options, settings, line_form)
     name = session.system_name(options.system, settings.default_system)
     system = session.system(name)
     specs = parse_cell(text, namespace, graph_origin=system.graph_origin)
     runner = _CellRunner(session, name, system)
+    if options.parallel is not None:  # refused before anything is sent, dry run included
+        windows_of(runner.connector_for(specs, options.beta), specs, options.parallel)
     if options.dry_run:
         runner.dry_run(specs, options, settings)
         return Outcome()
     preflight(session, name, specs, options.beta, options.strict or settings.strict)
     paginate = options.paginate
-    if paginate is None:
-        paginate = settings.auto_paginate and system.auto_paginate
+    if paginate is None:  # --parallel scans every window to its end
+        paginate = options.parallel is not None or (settings.auto_paginate and system.auto_paginate)
     job = Job(options, settings, line_form or options.out is not None, paginate, line_form)
     if options.delta:
         from graph_magic.notebook.delta_sync import run_delta
@@ -124,7 +128,7 @@ class _CellRunner:
         self.name = name
         self.system = system
 
-    def _connector(self, specs: list[RequestSpec], beta: bool) -> GraphConnector:
+    def connector_for(self, specs: list[RequestSpec], beta: bool) -> GraphConnector:
         """The connector of the Graph version the requests go to: --beta, else their URL's."""
         versions = [graph_version(beta, spec.version, self.system.version) for spec in specs]
         for spec, version in zip(specs, versions, strict=True):
@@ -156,13 +160,14 @@ class _CellRunner:
 
     def dry_run(self, specs: list[RequestSpec], options: RunOptions, settings: Settings) -> None:
         """Show what the connector would send; history says it was a dry run."""
-        connector = self._connector(specs, options.beta)
-        self.session.show(DryRun(describe_requests(specs, connector, settings.masked_headers)))
+        connector = self.connector_for(specs, options.beta)
+        text = describe_requests(specs, connector, settings.masked_headers, options.parallel)
+        self.session.show(DryRun(text))
         for spec in specs:
             self._remember(spec, request_url(connector, spec), None, "dry-run")
 
     def run_single(self, spec: RequestSpec, job: Job) -> Outcome:
-        connector = self._connector([spec], job.options.beta)
+        connector = self.connector_for([spec], job.options.beta)
         url = request_url(connector, spec)
         started = time.monotonic()
         try:
@@ -234,7 +239,7 @@ class _CellRunner:
 
     def run_batch(self, specs: list[RequestSpec], job: Job) -> Outcome:
         options = job.options
-        connector = self._connector(specs, options.beta)
+        connector = self.connector_for(specs, options.beta)
         urls = [request_url(connector, spec) for spec in specs]
         started = time.monotonic()
         try:

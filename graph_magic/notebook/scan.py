@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from graph_magic.connector.client import GraphConnector
 from graph_magic.connector.paging import Page, PageSet
+from graph_magic.connector.windows import scan_windows
 from graph_magic.errors import GraphAPIError, GraphMagicError
 from graph_magic.notebook.cell import RequestSpec
 from graph_magic.notebook.column_types import KindLookup
@@ -28,6 +29,8 @@ from graph_magic.notebook.display import (
     ProgressReporter,
     make_result,
 )
+from graph_magic.notebook.dry_run import command_config
+from graph_magic.notebook.errors import GraphUsageError
 from graph_magic.notebook.frames import items_to_frame
 from graph_magic.notebook.options import RunOptions, Settings
 from graph_magic.notebook.parquet_export import ParquetExporter
@@ -104,7 +107,16 @@ def run_get(
 
 
 def spec_pages(connector: GraphConnector, spec: RequestSpec, job: Job) -> AsyncIterator[Page]:
-    """The connector's pages for a GET written in a cell: its path, headers and query."""
+    """The connector's pages for a GET written in a cell: its path, headers and query.
+
+    With ``--parallel N``, the pages of the connector's window scan, merged in order.
+    """
+    if job.options.parallel is not None:
+        request = connector.build_request(command_config(spec))
+        try:
+            return scan_windows(connector, request, job.options.parallel, timeout=job.timeout)
+        except ValueError as exc:  # checked before the run too: here only as a safety net
+            raise GraphUsageError(str(exc)) from None
     return connector.iter_pages(
         spec.path,
         headers=dict(spec.headers) or None,

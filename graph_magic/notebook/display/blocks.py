@@ -39,14 +39,16 @@ __all__ = ["DryRun", "Note", "Panel", "PromptView", "render_error"]
 def render_error(exc: BaseException) -> str:
     """A short block for a failed cell: what failed, Graph's words, and what to try.
 
-    Used by the magic's ``_render_traceback_``; a GraphAPIError's URL is already masked. When
-    pages arrived before the failure, a last line says where their items are.
+    Used by the magic's ``_render_traceback_``; a GraphAPIError's URL is already masked. The
+    exception's notes (``add_note``: which window of a ``--parallel`` scan failed) follow, and
+    when pages arrived before the failure, a last line says where their items are.
     """
+    notes = "".join(f"\n  {note}" for note in getattr(exc, "__notes__", ()))
     for cls in type(exc).__mro__:
         build = _BLOCKS.get(cls)
         if build is not None:
-            return build(exc) + _received(exc)
-    return f"{type(exc).__name__}: {exc}" + _received(exc)
+            return build(exc) + notes + _received(exc)
+    return f"{type(exc).__name__}: {exc}" + notes + _received(exc)
 
 
 def _received(exc: BaseException) -> str:

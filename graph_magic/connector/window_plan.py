@@ -1,0 +1,222 @@
+"""Cutting a log scan into time windows: where the cuts go and the exact request of each window.
+
+Pure, no I/O, so ``--dry-run`` shows the very requests a windowed scan sends. A GET on a
+time-ordered log collection (:mod:`graph_magic.knowledge.time_ordered`) is cut into ``parallel``
+disjoint windows of its timestamp, ``[start, end)``: each window's ``$filter`` is the caller's
+own, parenthesised, ``and`` the window's bounds (``createdDateTime ge X and createdDateTime lt
+Y``). The oldest window has no lower bound and the newest no upper one, so together they cover
+the whole time line: a wrong guess about the range can make windows uneven, never lose an item.
+``ge`` on one side and ``lt`` on the other give an item stamped exactly on a cut to one window.
+
+The cuts divide the range evenly, on whole seconds. The range is the caller's own bounds on the
+timestamp when the ``$filter`` gives them as ``and``-ed comparisons (read with odata-query, the
+parser the sandbox uses), else Graph's retention for the collection up to ``now``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+from typing import Any
+
+from graph_magic.connector.prepare import PreparedRequest
+from graph_magic.connector.urls import join_url, parse_query
+from graph_magic.knowledge.time_ordered import TIME_ORDERED, TimeOrdered, time_ordered
+
+__all__ = ["Window", "plan_windows", "window_filter"]
+
+
+@dataclass(frozen=True)
+class Window:
+    """One window of a scan: its bounds (None: open on that side) and its first request."""
+
+    start: datetime | None
+    end: datetime | None
+    request: PreparedRequest
+
+    def describe(self, time_property: str) -> str:
+        """``createdDateTime ge X and lt Y`` (what the window covers, for errors and notes)."""
+        parts = []
+        if self.start is not None:
+            parts.append(f"ge {odata_instant(self.start)}")
+        if self.end is not None:
+            parts.append(f"lt {odata_instant(self.end)}")
+        return f"{time_property} {' and '.join(parts)}" if parts else "the whole collection"
+
+
+def plan_windows(
+    request: PreparedRequest, parallel: int, *, now: datetime | None = None
+) -> tuple[TimeOrdered, list[Window]]:
+    """The collection's entry and its windows, in the order the scan yields them.
+
+    Newest first, as Graph lists these logs; oldest first when the request asks ``$orderby
+    <timestamp> asc``. Raises ValueError, naming the problem, for a request that cannot be
+    cut: not a GET, not a time-ordered collection, ordered by another property, or asking
+    ``$count`` (each window would count only itself).
+    """
+    entry = _entry(request)
+    if parallel < 1:
+        raise ValueError(f"--parallel needs at least 1 window, not {parallel}")
+    full, _, raw_query = request.url.partition("?")
+    query = parse_query(raw_query)
+    ascending = _ascending(query, entry)
+    if _get(query, "$count")[1].lower() == "true":
+        raise ValueError(
+            "$count=true cannot go with --parallel: each window would count only its own items"
+        )
+    filter_key, user_filter = _get(query, "$filter")
+    low, high = time_bounds(user_filter, entry.time_property)
+    if low is None or high is None:
+        clock = now or datetime.now(UTC)
+        low = low or clock - timedelta(days=entry.retention_days)
+        high = high or clock
+    cuts = _cuts(low, high, parallel)
+    edges: list[datetime | None] = [None, *cuts, None]
+    windows = []
+    for start, end in pairwise(edges):
+        text = window_filter(user_filter, entry.time_property, start, end)
+        url = join_url(full, _with(query, filter_key or "$filter", text))
+        windows.append(Window(start, end, dataclasses.replace(request, url=url, target=url)))
+    return entry, windows if ascending else windows[::-1]
+
+
+def window_filter(
+    user_filter: str, time_property: str, start: datetime | None, end: datetime | None
+) -> str:
+    """The ``$filter`` of one window: ``(user filter) and P ge start and P lt end``."""
+    parts = [f"({user_filter})"] if user_filter.strip() else []
+    if start is not None:
+        parts.append(f"{time_property} ge {odata_instant(start)}")
+    if end is not None:
+        parts.append(f"{time_property} lt {odata_instant(end)}")
+    return " and ".join(parts)
+
+
+def odata_instant(moment: datetime) -> str:
+    """A DateTimeOffset literal in UTC: ``2025-05-31T12:00:00Z``, a fraction only when set."""
+    moment = moment.astimezone(UTC)
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if moment.microsecond:
+        text += f".{moment.microsecond:06d}".rstrip("0")
+    return text + "Z"
+
+
+def time_bounds(user_filter: str, time_property: str) -> tuple[datetime | None, datetime | None]:
+    """The range the caller's ``$filter`` puts ``time_property`` in: (lowest, highest) or None.
+
+    Only comparisons ``and``-ed at the top level bound the range (under an ``or`` or a ``not``
+    they do not); a filter odata-query cannot read gives no bounds, which only costs balance.
+    """
+    if time_property.lower() not in user_filter.lower():
+        return None, None
+    from odata_query import ast  # its grammar's tables are built on import: only when needed
+    from odata_query.exceptions import ODataException
+    from odata_query.grammar import ODataLexer, ODataParser
+
+    try:
+        tree = ODataParser().parse(ODataLexer().tokenize(user_filter))
+    except (ODataException, TypeError, ValueError, IndexError):
+        return None, None
+    lows: list[datetime] = []
+    highs: list[datetime] = []
+    for node in _conjuncts(tree, ast):
+        found = _comparison(node, time_property, ast)
+        if found is None:
+            continue
+        comparator, moment = found
+        if comparator in ("ge", "gt", "eq"):
+            lows.append(moment)
+        if comparator in ("lt", "le", "eq"):
+            highs.append(moment + timedelta(microseconds=1) if comparator != "lt" else moment)
+    return (max(lows) if lows else None), (min(highs) if highs else None)
+
+
+def _entry(request: PreparedRequest) -> TimeOrdered:
+    entry = time_ordered(request.path) if request.method == "GET" else None
+    if entry is None:
+        names = ", ".join(f"{e.path} ({e.time_property})" for e in TIME_ORDERED)
+        raise ValueError(
+            f"--parallel cuts a log scan into time windows, so it works only on a GET of a "
+            f"time-ordered log collection: {names}; not {request.method} {request.path}"
+        )
+    return entry
+
+
+def _ascending(query: dict[str, str], entry: TimeOrdered) -> bool:
+    """True for ``$orderby <timestamp> asc``; any other property cannot be merged by time."""
+    order = _get(query, "$orderby")[1].split()
+    if not order:
+        return False
+    prop = entry.time_property
+    if order[0].lower() != prop.lower() or len(order) > 2:
+        raise ValueError(
+            f"--parallel merges windows of {prop}, so $orderby may only be {prop} (asc or "
+            f"desc), not {' '.join(order)!r}"
+        )
+    return len(order) == 2 and order[1].lower() == "asc"
+
+
+def _cuts(low: datetime, high: datetime, parallel: int) -> list[datetime]:
+    """Up to ``parallel - 1`` whole-second instants strictly inside (low, high), ascending."""
+    span = (high - low).total_seconds()
+    cuts: list[datetime] = []
+    for index in range(1, parallel):
+        at = low + timedelta(seconds=span * index / parallel)
+        at = at.replace(microsecond=0)
+        if low < at < high and (not cuts or at > cuts[-1]):
+            cuts.append(at)
+    return cuts
+
+
+def _get(query: dict[str, str], name: str) -> tuple[str | None, str]:
+    """(the key as spelled, its value) of a query option in any case; (None, "") if absent."""
+    for key, value in query.items():
+        if key.lower() == name:
+            return key, value
+    return None, ""
+
+
+def _with(query: dict[str, str], key: str, value: str) -> dict[str, str]:
+    """The query with ``key`` set to ``value``, in its place (or last when new)."""
+    out = dict(query)
+    out[key] = value
+    return out
+
+
+def _conjuncts(node: Any, ast: Any) -> list[Any]:
+    """The operands of a top-level chain of ``and``: ``a and (b and c)`` gives [a, b, c]."""
+    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And):
+        return _conjuncts(node.left, ast) + _conjuncts(node.right, ast)
+    return [node]
+
+
+_COMPARATORS = {"Eq": "eq", "GtE": "ge", "Gt": "gt", "LtE": "le", "Lt": "lt"}
+_FLIPPED = {"ge": "le", "gt": "lt", "le": "ge", "lt": "gt", "eq": "eq"}
+
+
+def _comparison(node: Any, time_property: str, ast: Any) -> tuple[str, datetime] | None:
+    """(comparator, instant) when ``node`` compares ``time_property`` with a date literal."""
+    if not isinstance(node, ast.Compare):
+        return None
+    comparator = _COMPARATORS.get(type(node.comparator).__name__)
+    left, right = node.left, node.right
+    dates = (ast.DateTime, ast.Date)
+    if isinstance(left, dates) and not isinstance(right, dates):
+        left, right = right, left
+        comparator = _FLIPPED.get(comparator or "")
+    named = isinstance(left, ast.Identifier) and left.name.lower() == time_property.lower()
+    if comparator is None or not named or not isinstance(right, dates):
+        return None
+    return comparator, _instant(right.val)
+
+
+def _instant(text: str) -> datetime:
+    """A date or DateTimeOffset literal as an aware datetime (a fraction past 6 digits cut)."""
+    head, dot, rest = text.partition(".")
+    if dot:
+        digits = len(rest) - len(rest.lstrip("0123456789"))
+        head = f"{head}.{rest[: min(digits, 6)]}{rest[digits:]}"
+    moment = datetime.fromisoformat(head.replace("Z", "+00:00").replace("z", "+00:00"))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
