@@ -31,7 +31,7 @@ def _parse_value(key: str, text: str) -> Any:
         if lowered not in {"true", "false", "1", "0", "yes", "no", "on", "off"}:
             raise ValueError(f"fault '{key}' takes true or false, not '{text}'")
         return lowered in {"true", "1", "yes", "on"}
-    if isinstance(default, int):
+    if isinstance(default, int) or default is None:  # None: throttle_units_per_10s, a count
         return int(text)
     if isinstance(default, float):
         return float(text)

@@ -2,10 +2,11 @@
 
 ``FaultMiddleware`` wraps the whole sandbox app. For each Graph request (``/v1.0/...``,
 ``/beta/...``; never the token endpoints) it may wait (latency plus jitter), drop the connection,
-answer 429 (``every_nth_429``, ``rate_429``, or the token-bucket throttle with Graph's documented
-resource-unit costs) or answer 503/504 for a burst of requests. Every decision comes from one
-``random.Random(seed)``, so the same options and the same request sequence give the same faults.
-``batch_item_fault`` gives $batch a per-item 429. Counters say what was injected.
+answer 429 (``every_nth_429``, ``rate_429``, or the throttle: Graph's documented limits per
+service family, as token buckets) or answer 503/504 for a burst of requests. Every decision
+comes from one ``random.Random(seed)``, so the same options and the same request sequence give
+the same faults. ``batch_item_fault`` gives $batch a per-item 429. Counters say what was
+injected.
 
 Retry-After comes in the form ``retry_after_form`` asks for: ``seconds`` (``Retry-After: 2``),
 ``fractional`` (``Retry-After: 2.128``, as in Graph's own sample), ``http-date``
@@ -29,19 +30,12 @@ from starlette.datastructures import State
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import graph_magic.sandbox.graph_errors as ge
+from graph_magic.knowledge.costs import RequestCost, classify
 from graph_magic.sandbox._clock import http_date_at, iso_seconds_at
 from graph_magic.sandbox.entra.tokens import unverified_claims
 from graph_magic.sandbox.http import compact_json
 from graph_magic.sandbox.options import SandboxOptions
-from graph_magic.sandbox.throttle import (
-    RU_WINDOW_SECONDS,
-    WRITE_UNITS_PER_WINDOW,
-    WRITE_WINDOW_SECONDS,
-    Bucket,
-    full_bucket,
-    resource_units,
-    retry_after_headers,
-)
+from graph_magic.sandbox.throttle import Throttle, retry_after_headers, sandbox_limits
 
 BATCH_ITEM_SCOPE_KEY = "graph_magic.batch_item"
 """Set this key (truthy) in the scope of a $batch sub-request run through the whole app: the
@@ -112,8 +106,7 @@ class FaultInjector:
         self._lock = threading.Lock()
         self._burst_status = 0
         self._burst_left = 0
-        self._ru_buckets: dict[str, Bucket] = {}
-        self._write_buckets: dict[str, Bucket] = {}
+        self._buckets = Throttle(sandbox_limits(options))
 
     # -- per request -----------------------------------------------------------------------
 
@@ -145,8 +138,8 @@ class FaultInjector:
                 self.counters.faults[str(burst)] += 1
                 self._server_error(decision, burst, headers)
                 return decision
-            cost = resource_units(method, path, query)
-            self.counters.resource_units += cost
+            cost = classify(method, path, query)
+            self.counters.resource_units += cost.units
             if faults.throttle:
                 self._throttle(decision, method, cost, headers)
             return decision
@@ -191,33 +184,20 @@ class FaultInjector:
         return 0
 
     def _throttle(
-        self, decision: FaultDecision, method: str, cost: int, headers: MutableMapping[str, str]
+        self,
+        decision: FaultDecision,
+        method: str,
+        cost: RequestCost,
+        headers: MutableMapping[str, str],
     ) -> None:
-        now = self.clock()
-        app_id = _app_id(headers.get("authorization"))
-        ru = self._ru_buckets.setdefault(
-            app_id, full_bucket(self.faults.throttle_units_per_10s, RU_WINDOW_SECONDS, now)
-        )
-        wait = ru.take(cost, now)
-        information, kind = "ResourceUnitLimitExceeded", "Read"
-        if wait is None and method.upper() != "GET":
-            writes = self._write_buckets.setdefault(
-                app_id, full_bucket(WRITE_UNITS_PER_WINDOW, WRITE_WINDOW_SECONDS, now)
-            )
-            wait = writes.take(1, now)
-            information, kind = "WriteLimitExceeded", "ReadWrite"
-        decision.extra_headers["x-ms-resource-unit"] = str(cost)
+        app_id, tenant = _app_id(headers.get("authorization")), _tenant_of(headers)
+        wait, shown = self._buckets.charge(method, cost, app_id, tenant, self.clock())
         if wait is None:
-            used = ru.used_fraction()
-            if used > 0.8:
-                decision.extra_headers["x-ms-throttle-limit-percentage"] = f"{used:.1f}"
+            decision.extra_headers.update(shown)
             return
         self.counters.faults["throttle"] += 1
         self._throttled(decision, headers, wait)
-        decision.headers["x-ms-throttle-scope"] = (
-            f"Tenant_Application/{kind}/{app_id}/{_tenant_of(headers)}"
-        )
-        decision.headers["x-ms-throttle-information"] = information
+        decision.headers.update(shown)
 
     def _throttled(
         self, decision: FaultDecision, headers: MutableMapping[str, str], retry_after: float

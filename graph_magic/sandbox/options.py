@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Literal
 
 from graph_magic.knowledge.clouds import CLOUDS
+from graph_magic.knowledge.limits import DEFAULT_REPORTS_TABLE, REPORTS_TABLES
 
 if TYPE_CHECKING:
     from graph_magic.sandbox.tenant.constants import TenantIdentity
@@ -28,9 +29,11 @@ class FaultOptions:
     ``retry_after_form`` worth ``retry_after`` seconds. ``rate_503`` / ``rate_504`` answer with
     those statuses, ``burst`` consecutive requests at a time. ``drop_rate`` closes the connection
     without an answer (served: the socket closes; in-process: httpx's RemoteProtocolError).
-    ``batch_item_429_rate`` answers single $batch sub-requests with 429. ``throttle`` enables the
-    token-bucket throttle with Graph's documented resource-unit costs. Token endpoints are never
-    faulted.
+    ``batch_item_429_rate`` answers single $batch sub-requests with 429. ``throttle`` enables
+    Graph's per-service limits as token buckets (:mod:`graph_magic.knowledge.limits`): identity
+    in resource units (``throttle_units_per_10s``, else the tenant's size class), the reports in
+    requests under ``throttle_reports_table``, every budget times ``throttle_scale``. Token
+    endpoints are never faulted.
     """
 
     rate_429: float = 0.0
@@ -43,7 +46,22 @@ class FaultOptions:
     drop_rate: float = 0.0
     batch_item_429_rate: float = 0.0
     throttle: bool = False
-    throttle_units_per_10s: int = 3500
+    throttle_units_per_10s: int | None = None
+    throttle_reports_table: str = DEFAULT_REPORTS_TABLE
+    throttle_scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.throttle_reports_table not in REPORTS_TABLES:
+            raise ValueError(
+                "sandbox fault option 'throttle_reports_table' must be one of "
+                f"{', '.join(REPORTS_TABLES)}, not {self.throttle_reports_table!r}"
+            )
+        scale = self.throttle_scale
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:
+            raise ValueError(
+                "sandbox fault option 'throttle_scale' must be a positive number, "
+                f"not {self.throttle_scale!r}"
+            )
 
 
 @dataclass(frozen=True)

@@ -1,68 +1,58 @@
-"""Graph's throttling arithmetic: the resource-unit cost of a request and the token buckets.
+"""The sandbox's throttle: Graph's per-service budgets as token buckets, and Retry-After forms.
 
-Graph's identity service charges each request resource units (documented per path, adjusted by
-$select, $expand and $top) against a per-app budget per 10 seconds, and writes against a
-second budget per 150 seconds; the fault injector keeps one bucket of each per app.
+The budgets and what each request costs are Graph knowledge (:mod:`graph_magic.knowledge.limits`
+and :mod:`graph_magic.knowledge.costs`); here they become buckets, one per budget and scope
+(app and tenant, tenant, or app), that refill continuously and say how long a throttled client
+must wait.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from urllib.parse import parse_qsl
+from typing import TYPE_CHECKING
 
+from graph_magic.knowledge.costs import RequestCost, resource_units
+from graph_magic.knowledge.limits import Budget, Limits, graph_limits, tenant_size_of
 from graph_magic.sandbox._clock import http_date_at
 
-WRITE_UNITS_PER_WINDOW = 3000
-WRITE_WINDOW_SECONDS = 150.0
-RU_WINDOW_SECONDS = 10.0
+if TYPE_CHECKING:
+    from graph_magic.sandbox.options import SandboxOptions
 
-_BASE_COSTS: tuple[tuple[tuple[str, ...], int], ...] = (
-    (("groups", "*", "transitivemembers"), 5),
-    (("groups", "*", "members"), 3),
-    (("me", "memberof"), 2),
-    (("users",), 2),
-    (("users", "*"), 2),
-    (("applications",), 2),
-    (("applications", "*"), 2),
-    (("subscribedskus",), 3),
-    (("contracts",), 3),
-    (("directoryobjects", "getbyids"), 5),
-    (("getobjectsbyid",), 5),
-)
+__all__ = [
+    "Bucket",
+    "Throttle",
+    "full_bucket",
+    "resource_units",
+    "retry_after_headers",
+    "sandbox_limits",
+    "throttle_headers",
+]
+
+# x-ms-throttle-scope's first part for each budget scope, and x-ms-throttle-information's
+# reason for what the budget counts (Graph documents the first two; the third is inferred).
+_SCOPE_NAMES = {"app+tenant": "Tenant_Application", "tenant": "Tenant", "app": "Application"}
+_REASONS = {
+    "resource-units": "ResourceUnitLimitExceeded",
+    "writes": "WriteLimitExceeded",
+    "requests": "RequestLimitExceeded",
+}
 
 
-def resource_units(method: str, path: str, query: str = "") -> int:
-    """Graph's documented identity cost of a request, in resource units (minimum 1).
+def sandbox_limits(options: SandboxOptions) -> Limits:
+    """The limits a sandbox with ``options`` enforces when its ``throttle`` is on.
 
-    Base costs: GET users/applications 2, groups/{id}/members 3, transitiveMembers 5,
-    subscribedSkus 3, me/memberOf 2, getByIds 5, anything else 1; ``$select`` -1,
-    ``$expand`` +1, ``$top`` under 20 -1.
+    Graph's table with the sandbox's reports table, its tenant's size class (from its user
+    count) or ``throttle_units_per_10s`` for identity, every budget times ``throttle_scale``.
+    A client pacing against this sandbox asks the same function, so both hold one limit.
     """
-    segments = [s.lower() for s in path.strip("/").split("/") if s]
-    if segments and segments[0] in {"v1.0", "beta"}:
-        segments = segments[1:]
-    cost = 1
-    for pattern, base in _BASE_COSTS:
-        if len(pattern) == len(segments) and all(
-            p in {"*", s} for p, s in zip(pattern, segments, strict=True)
-        ):
-            if (
-                method.upper() == "GET"
-                or pattern[-1] == "getbyids"
-                or pattern == ("getobjectsbyid",)
-            ):
-                cost = base
-            break
-    params = {k.lower(): v for k, v in parse_qsl(query, keep_blank_values=True)}
-    if "$select" in params:
-        cost -= 1
-    if "$expand" in params:
-        cost += 1
-    top = params.get("$top", "")
-    if top.isdigit() and int(top) < 20:
-        cost -= 1
-    return max(1, cost)
+    faults = options.faults
+    return graph_limits(
+        reports_table=faults.throttle_reports_table,
+        tenant_size=tenant_size_of(options.users),
+        identity_units=faults.throttle_units_per_10s,
+        scale=faults.throttle_scale,
+    )
 
 
 @dataclass
@@ -97,6 +87,58 @@ class Bucket:
 def full_bucket(capacity: float, window: float, now: float) -> Bucket:
     """A bucket holding its whole capacity at ``now``."""
     return Bucket(capacity=float(capacity), window=window, level=float(capacity), updated=now)
+
+
+class Throttle:
+    """The buckets of one sandbox: one per family, budget and owner (app and tenant, tenant,
+    or app), made full on first use."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self._buckets: dict[tuple[str, int, str], Bucket] = {}
+
+    def charge(
+        self, method: str, cost: RequestCost, app_id: str, tenant: str, now: float
+    ) -> tuple[float | None, dict[str, str]]:
+        """Charge a request to each budget of its family: (None, headers) when allowed, else
+        (seconds to wait, the 429's scope headers) from the first budget that is spent.
+
+        An identity answer carries ``x-ms-resource-unit``, and ``x-ms-throttle-limit-percentage``
+        once more than 80% of the app's resource units are used, as Graph's does. A $batch
+        envelope comes here as one request (its items skip the middleware): one ``global``.
+        """
+        owners = {"app+tenant": f"{app_id}/{tenant}", "tenant": tenant, "app": app_id}
+        shown: dict[str, str] = {}
+        if cost.family == "identity":
+            shown["x-ms-resource-unit"] = str(cost.units)
+        for index, budget in enumerate(self.limits.budgets(cost.family)):
+            charge = cost.charge(budget.counts)
+            if not charge:
+                continue
+            key = (cost.family, index, owners[budget.scope])
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                bucket = self._buckets[key] = full_bucket(budget.amount, budget.window, now)
+            wait = bucket.take(charge, now)
+            if wait is not None:
+                return wait, throttle_headers(budget, method, app_id, tenant)
+            used = bucket.used_fraction()
+            if index == 0 and cost.family == "identity" and used > 0.8:
+                shown["x-ms-throttle-limit-percentage"] = f"{used:.1f}"
+        return None, shown
+
+
+def throttle_headers(budget: Budget, method: str, app_id: str, tenant: str) -> dict[str, str]:
+    """Graph's ``x-ms-throttle-scope`` and ``x-ms-throttle-information`` for a 429 from
+    ``budget``: ``Tenant_Application/Read/{app}/{tenant}`` for a read over the resource units,
+    ``.../ReadWrite/...`` for writes and for budgets that count every request."""
+    read = budget.counts == "resource-units" and method.upper() == "GET"
+    return {
+        "x-ms-throttle-scope": (
+            f"{_SCOPE_NAMES[budget.scope]}/{'Read' if read else 'ReadWrite'}/{app_id}/{tenant}"
+        ),
+        "x-ms-throttle-information": _REASONS[budget.counts],
+    }
 
 
 def retry_after_headers(form: str, seconds: float, now: float) -> dict[str, str]:
