@@ -27,9 +27,9 @@ from graph_magic.sandbox.odata.options import (
     parse_orderby,
     parse_select,
     parse_top,
-    sort_items,
 )
 from graph_magic.sandbox.odata.search import compile_search
+from graph_magic.sandbox.odata.selections import Selections, select_items
 from graph_magic.sandbox.tenant.properties import GROUP_MORE, GROUP_SINGLE_ONLY
 from graph_magic.sandbox.tenant.schema import USER_SPEC, EntitySpec, spec_from
 from graph_magic.sandbox.tenant.store import Tenant
@@ -194,6 +194,7 @@ class Engine:
         self.specs = Specs(tenant)
         self.tokens = PageTokens(tenant.seed)
         self.projector = Projector()
+        self.selections = Selections()
 
     def settle(self) -> None:
         """Make every collection and spec not made yet: the app calls this before the first
@@ -248,12 +249,9 @@ class Engine:
         offset = 0
         if "$skiptoken" in params:
             offset = self.tokens.read(page_scope(req), params["$skiptoken"])
-        if predicate is not None:
-            items = [obj for obj in items if predicate(obj)]
-        if search is not None:
-            items = [obj for obj in items if search(obj)]
-        if order:
-            items = sort_items(items, order)
+        items = self.selections.of(
+            spec.name, page_scope(req), items, lambda i: select_items(i, predicate, search, order)
+        )
         count = len(items) if (req.advanced or not spec.directory) and req.count_requested else None
         if offset:
             count = None
