@@ -67,6 +67,11 @@ def plan_windows(
             "$count=true cannot go with --parallel: each window would count only its own items"
         )
     filter_key, user_filter = _get(query, "$filter")
+    if not _balanced(user_filter):
+        raise ValueError(
+            "the $filter's parentheses do not balance, so it cannot be parenthesised and and-ed "
+            f"with a window's bounds: {user_filter!r}"
+        )
     low, high = time_bounds(user_filter, entry.time_property)
     if low is None or high is None:
         clock = now or datetime.now(UTC)
@@ -156,6 +161,23 @@ def _ascending(query: dict[str, str], entry: TimeOrdered) -> bool:
             f"desc), not {' '.join(order)!r}"
         )
     return len(order) == 2 and order[1].lower() == "asc"
+
+
+def _balanced(text: str) -> bool:
+    """True when ``text``'s parentheses outside string literals open and close in pairs.
+
+    ``a eq 'x') or (b eq 'y'`` would turn ``(filter) and window`` into ``a or (b and window)``,
+    a window that no longer bounds every item it returns.
+    """
+    depth, quoted = 0, False
+    for char in text:
+        if char == "'":
+            quoted = not quoted  # a doubled '' toggles twice: still inside the literal
+        elif not quoted and char in "()":
+            depth += 1 if char == "(" else -1
+            if depth < 0:
+                return False
+    return depth == 0 and not quoted
 
 
 def _cuts(low: datetime, high: datetime, parallel: int) -> list[datetime]:

@@ -71,6 +71,16 @@ async def test_windows_give_every_item_once_in_the_sequential_order(
     assert len(set(_ids(windowed))) == len(windowed)
 
 
+async def test_parentheses_inside_a_literal_do_not_count() -> None:
+    connector, _ = log_connector(log_tenant())
+    text = "appDisplayName eq 'Office (365'"
+    request = connector.build_request(
+        {"method": "GET", "endpoint": SIGN_INS, "params": {"$filter": text}}
+    )
+    _, windows = plan_windows(request, 2, now=DATA_END)
+    assert f"({text}) and createdDateTime" in str(windows[0].request.url).replace("%20", " ")
+
+
 async def test_each_window_sends_the_users_filter_and_its_own_bounds() -> None:
     app = log_tenant()
     connector, sent = log_connector(app)
@@ -207,6 +217,14 @@ async def test_closing_the_scan_early_cancels_the_windows_still_running() -> Non
         (
             {"method": "GET", "endpoint": AUDITS, "params": {"$count": "true"}},
             "$count=true cannot go with --parallel",
+        ),
+        (
+            {"method": "GET", "endpoint": SIGN_INS, "params": {"$filter": "appId eq 'a') or (x"}},
+            "the $filter's parentheses do not balance",
+        ),
+        (
+            {"method": "GET", "endpoint": SIGN_INS, "params": {"$filter": "appId eq 'it''s"}},
+            "the $filter's parentheses do not balance",
         ),
     ],
 )
