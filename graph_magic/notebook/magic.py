@@ -189,6 +189,12 @@ class GraphMagic(Magics, Configurable):
     @argument("--dry-run", action="store_true", help="show the requests, send nothing")
     @argument("--quiet", action="store_true", help="display nothing (still assigns -o)")
     @argument("--timeout", type=float, metavar="S", help="seconds each HTTP request may take")
+    @argument(
+        "--priority",
+        type=str.lower,
+        choices=("low", "normal", "high"),
+        help="x-ms-throttle-priority: which requests Graph throttles first (low) or last (high)",
+    )
     @argument("--expect", metavar="CODES", help="statuses that are results, e.g. 200,404")
     @argument("--strict", action="store_true", help="pre-flight warnings are errors: send nothing")
     @line_cell_magic

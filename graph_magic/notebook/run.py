@@ -32,7 +32,7 @@ from graph_magic.notebook.dry_run import (
 )
 from graph_magic.notebook.errors import GraphUsageError
 from graph_magic.notebook.fanout import fans_out, run_fanout, system_names
-from graph_magic.notebook.options import RunOptions, Settings, graph_version
+from graph_magic.notebook.options import RunOptions, Settings, graph_version, prioritized
 from graph_magic.notebook.preflight import knowledge_for, preflight
 from graph_magic.notebook.scan import Job, make_loader, run_get, select_of
 from graph_magic.notebook.session import GraphSession
@@ -73,7 +73,9 @@ def run_cell(
         return _fan_out(session, text, namespace, options, settings, line_form)
     name = session.system_name(options.system, settings.default_system)
     system = session.system(name)
-    specs = parse_cell(text, namespace, graph_origin=system.graph_origin)
+    specs = prioritized(
+        parse_cell(text, namespace, graph_origin=system.graph_origin), options.priority
+    )
     runner = _CellRunner(session, name, system)
     if options.dry_run:
         runner.dry_run(specs, options, settings)
