@@ -93,7 +93,9 @@ def run_fanout(
     connectors = {name: _connector(session, name, specs[name], options) for name in names}
     if options.dry_run:
         for name in names:
-            described = describe_requests([specs[name]], connectors[name], settings.masked_headers)
+            described = describe_requests(
+                [specs[name]], connectors[name], settings.masked_headers, options.max_items
+            )
             session.show(DryRun(f"system {name}:\n{described}"))
             url = request_url(connectors[name], specs[name])
             session.remember(name, "GET", url, None, "dry-run")

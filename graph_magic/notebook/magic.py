@@ -193,7 +193,8 @@ class GraphMagic(Magics, Configurable):
         "--priority",
         type=str.lower,
         choices=("low", "normal", "high"),
-        help="x-ms-throttle-priority: which requests Graph throttles first (low) or last (high)",
+        metavar="P",
+        help="x-ms-throttle-priority: low, normal or high",
     )
     @argument("--expect", metavar="CODES", help="statuses that are results, e.g. 200,404")
     @argument("--strict", action="store_true", help="pre-flight warnings are errors: send nothing")

@@ -159,7 +159,8 @@ class _CellRunner:
     def dry_run(self, specs: list[RequestSpec], options: RunOptions, settings: Settings) -> None:
         """Show what the connector would send; history says it was a dry run."""
         connector = self._connector(specs, options.beta)
-        self.session.show(DryRun(describe_requests(specs, connector, settings.masked_headers)))
+        described = describe_requests(specs, connector, settings.masked_headers, options.max_items)
+        self.session.show(DryRun(described))
         for spec in specs:
             self._remember(spec, request_url(connector, spec), None, "dry-run")
 
