@@ -15,7 +15,15 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from traitlets.config import Config
 
-from graph_magic.connector import telemetry
+from graph_magic.connector import pacing, telemetry
+
+
+@pytest.fixture(autouse=True)
+def fresh_pacer(monkeypatch: pytest.MonkeyPatch) -> pacing.Pacer:
+    """A process-wide pacer of the test's own: budgets spent by one test never slow another."""
+    pacer = pacing.Pacer()
+    monkeypatch.setattr(pacing, "PACER", pacer)
+    return pacer
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ from graph_magic.connector.batch import (
 )
 from graph_magic.connector.batch_envelope import read_envelope
 from graph_magic.connector.config import SystemConfig, load_system
+from graph_magic.connector.pacing import Pacer, RequestPacing, owner_of, system_limits
 from graph_magic.connector.paging import Page, PageSet, scan
 from graph_magic.connector.prepare import PreparedRequest, prepare
 from graph_magic.connector.responses import api_error, standard_response
@@ -55,7 +56,7 @@ class GraphConnector:
     ``system`` is a SystemConfig, a system name or a dict. ``sleep`` is what retries wait with
     (tests inject a recorder); ``token_provider`` defaults to the system's own;
     ``transport`` replaces httpx's network transport (the in-process sandbox by default when
-    ``transport: sandbox``).
+    ``transport: sandbox``); ``pacer`` the process-wide pacer (a test's has a fake clock).
     """
 
     def __init__(
@@ -65,6 +66,7 @@ class GraphConnector:
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         token_provider: TokenProvider | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self.system: SystemConfig = load_system(system)
         self.token_provider: TokenProvider = (
@@ -77,7 +79,16 @@ class GraphConnector:
         self._base = self.system.base_url.rstrip("/")
         self._client: httpx.AsyncClient | None = None
         self._client_loop: asyncio.AbstractEventLoop | None = None
-        self._sender = Sender(self.system, lambda: self.token_provider, self._get_client, sleep)
+        pacing = RequestPacing(
+            system_limits(self.system),
+            owner_of(self.system),
+            sleep,
+            retry_after_names=self.system.retry.retry_after_header_names,
+            pacer=pacer,
+        )
+        self._sender = Sender(
+            self.system, lambda: self.token_provider, self._get_client, sleep, pacing
+        )
 
     @property
     def base_url(self) -> str:

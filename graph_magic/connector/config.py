@@ -24,6 +24,7 @@ from graph_magic.connector.graph_endpoint import (
     read_base_url,
     system_cloud,
 )
+from graph_magic.connector.limits_config import LimitSettings, read_limits, read_priority
 from graph_magic.connector.system_files import (
     ConfigReader,
     find_system_file,
@@ -153,6 +154,8 @@ class SystemConfig:
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     auto_paginate: bool = True
     advanced_query: str = "auto"
+    limits: LimitSettings = field(default_factory=LimitSettings)
+    throttle_priority: str | None = None  # x-ms-throttle-priority on every request: Low...
     transport: str = "http"
     sandbox: SandboxOptions | None = field(default=None, compare=False)
     credential: object | None = field(default=None, repr=False, compare=False)
@@ -364,6 +367,8 @@ _FIELD_READERS: dict[str, Callable[[ConfigReader, Any, str], Any]] = {
     "logging": _logging,
     "auto_paginate": ConfigReader.boolean,
     "advanced_query": partial(ConfigReader.choice, choices=ADVANCED_QUERY_MODES),
+    "limits": read_limits,
+    "throttle_priority": read_priority,
     "transport": partial(ConfigReader.choice, choices=TRANSPORTS),
     "sandbox": _sandbox,
 }

@@ -29,12 +29,15 @@ from graph_magic.errors import GraphSecurityError
 
 __all__ = [
     "FRAMING_HEADERS",
+    "PRIORITY_HEADER",
     "PreparedRequest",
     "framing_dropped",
     "prepare",
     "with_advanced_query",
 ]
 
+PRIORITY_HEADER = "x-ms-throttle-priority"
+"""Graph's request header for which requests it throttles first (Low) and last (High)."""
 _BODY_METHODS = frozenset({"POST", "PATCH", "PUT"})
 _NO_BODY = frozenset({"GET", "DELETE"})
 # Headers the HTTP client writes itself, lower-cased; a caller's are dropped. Besides the
@@ -165,6 +168,8 @@ def _headers(
     if "client-request-id" not in present:
         headers["client-request-id"] = correlation_id
         implicit.add("client-request-id")
+    if system.throttle_priority and PRIORITY_HEADER.lower() not in present:
+        headers[PRIORITY_HEADER] = system.throttle_priority  # a cell's own --priority wins
     return headers, implicit
 
 

@@ -18,6 +18,7 @@ from graph_magic.errors import GraphAuthError
 if TYPE_CHECKING:
     import httpx
 
+    from graph_magic.knowledge.limits import Limits
     from graph_magic.sandbox.inprocess import SandboxMsalHttpClient
     from graph_magic.sandbox.options import SandboxOptions as SandboxOptions
 
@@ -29,6 +30,8 @@ __all__ = [
     "for_cloud",
     "msal_kwargs",
     "parse_options",
+    "sandbox_limits",
+    "throttles",
 ]
 
 
@@ -80,6 +83,18 @@ def _resolved(options: SandboxOptions | None) -> SandboxOptions:
     from graph_magic.sandbox.options import SandboxOptions
 
     return options if options is not None else SandboxOptions()
+
+
+def throttles(options: SandboxOptions | None) -> bool:
+    """Whether the sandbox enforces Graph's limits (its ``throttle`` fault option)."""
+    return _resolved(options).faults.throttle
+
+
+def sandbox_limits(options: SandboxOptions | None) -> Limits:
+    """The limits the sandbox enforces, for the client to pace by the same ones."""
+    from graph_magic.sandbox.throttle import sandbox_limits as limits_of
+
+    return limits_of(_resolved(options))
 
 
 def asgi_transport(options: SandboxOptions | None) -> httpx.AsyncBaseTransport:

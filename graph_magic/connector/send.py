@@ -1,8 +1,9 @@
-"""Sending one request: the rate-limit semaphore, Authorization, refresh-once, retries, redirects.
+"""Sending one request: pacing, the rate-limit semaphore, Authorization, retries, redirects.
 
 Everything between a :class:`~graph_magic.connector.prepare.PreparedRequest` and its answer:
-the wait for the process-wide semaphore of the system's ``rate_limit_key``, the token (asked
-per attempt, so a refresh is picked up), one refresh and resend on Graph's "token expired" 401,
+the wait for the request's service budget (:mod:`.pacing`), the wait for the process-wide
+semaphore of the system's ``rate_limit_key``, the token (asked per attempt, so a refresh is
+picked up), one refresh and resend on Graph's "token expired" 401,
 the retry policy (Retry-After, budgets, no double submits), and redirects, where the token and
 a request body never follow to another host and https is never given up for http. Each attempt
 is bounded twice: its answer may not grow past ``max_response_bytes`` (decompressed, counted as
@@ -26,6 +27,7 @@ import graph_magic.connector.telemetry as telemetry
 from graph_magic.connector.auth import TokenProvider
 from graph_magic.connector.config import SystemConfig
 from graph_magic.connector.masking import mask_text, mask_url
+from graph_magic.connector.pacing import RequestPacing
 from graph_magic.connector.prepare import PreparedRequest
 from graph_magic.connector.responses import token_expired
 from graph_magic.connector.retry import RETRY_ATTEMPT_HEADER, RetryPolicy
@@ -101,11 +103,13 @@ class Sender:
         token_provider: Callable[[], TokenProvider],
         client: Callable[[], httpx.AsyncClient],
         sleep: Callable[[float], Awaitable[Any]],
+        pacing: RequestPacing,
     ) -> None:
         self.system = system
         self._provider = token_provider
         self._client = client
         self._sleep = sleep
+        self.pacing = pacing
         self._base = system.base_url.rstrip("/")
 
     def bounds(self, timeout: float | None) -> Bounds:
@@ -123,12 +127,16 @@ class Sender:
         """
         method, url = request.method, request.url
         refreshed = False
+        turn_kept = False  # a 429 reserved the retry's turn in the pacer
 
         async def attempt(number: int) -> httpx.Response:
-            nonlocal refreshed
+            nonlocal refreshed, turn_kept
             sent = request.headers
             if number > 1:
                 sent = {**sent, RETRY_ATTEMPT_HEADER: str(number - 1)}
+            if not turn_kept:
+                await self.pacing.wait_turn(request)
+            turn_kept = False
             response = await self._exchange(request, await self._authorize(sent, False), bounds)
             if response.status_code == 401 and not refreshed and token_expired(response):
                 refreshed = True
@@ -137,6 +145,7 @@ class Sender:
                 response = await self._exchange(request, headers, bounds)
             if response.status_code == 429:
                 telemetry.record_http_429(method=method)
+                turn_kept = self.pacing.throttled(request, response)
             return response
 
         policy = RetryPolicy(

@@ -34,6 +34,7 @@ __all__ = [
     "perform_action_span",
     "record_action_duration",
     "record_http_429",
+    "record_pacing_wait",
     "record_retry",
     "record_semaphore_wait",
     "tracer",
@@ -188,6 +189,7 @@ class Instruments:
 
     perform_action_duration: metrics.Histogram
     semaphore_wait_duration: metrics.Histogram
+    pacing_wait_duration: metrics.Histogram
     retry_delay: metrics.Histogram
     retry_attempts: metrics.Counter
     http_429: metrics.Counter
@@ -206,6 +208,12 @@ _INSTRUMENT_SPECS: dict[str, tuple[str, str, str, str]] = {
         "azure.semaphore.wait.duration",
         "s",
         "Time a request waited for a slot under max_concurrent_requests",
+    ),
+    "pacing_wait_duration": (
+        "histogram",
+        "azure.pacing.wait.duration",
+        "s",
+        "Time a request waited for its service family's budget (client-side pacing)",
     ),
     "retry_delay": (
         "histogram",
@@ -317,6 +325,11 @@ def record_semaphore_wait(seconds: float, *, rate_limit_key: str | None = None) 
     """Record ``azure.semaphore.wait.duration``."""
     attrs = {"graph.rate_limit_key": rate_limit_key} if rate_limit_key else {}
     instruments().semaphore_wait_duration.record(seconds, attrs)
+
+
+def record_pacing_wait(seconds: float, *, family: str) -> None:
+    """Record ``azure.pacing.wait.duration`` for a request of service ``family``."""
+    instruments().pacing_wait_duration.record(seconds, {"graph.service_family": family})
 
 
 def record_retry(delay: float, attempt: int, status: int | str | None) -> None:

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from .limits import Counts
 
-__all__ = ["RequestCost", "classify", "request_costs", "resource_units"]
+__all__ = ["RequestCost", "classify", "path_segments", "request_costs", "resource_units"]
 
 _VERSIONS = frozenset({"v1.0", "beta"})
 _READS = frozenset({"GET", "HEAD"})
@@ -154,7 +154,7 @@ class RequestCost:
         return 1.0
 
 
-def _segments(path: str) -> list[str]:
+def path_segments(path: str) -> list[str]:
     """The path's segments below the version, lower-cased, key predicates and calls cut off
     (``users('x')`` -> ``users``, ``getX(period='D7')`` -> ``getx``)."""
     segments = [s.lower() for s in path.split("?", 1)[0].strip("/").split("/") if s]
@@ -208,7 +208,7 @@ def resource_units(method: str, path: str, query: str = "") -> int:
     POST directoryObjects/getByIds 5, ...; anything else 1), then ``$select`` -1,
     ``$expand`` +1, ``$top`` under 20 -1.
     """
-    cost = _base_cost(method.upper(), _segments(path))
+    cost = _base_cost(method.upper(), path_segments(path))
     params = {k.lower(): v for k, v in parse_qsl(query, keep_blank_values=True)}
     if "$select" in params:
         cost -= 1
@@ -224,7 +224,7 @@ def classify(method: str, path: str, query: str = "") -> RequestCost:
     """The service family of ``method path?query`` and what it costs there."""
     method = method.upper()
     return RequestCost(
-        family=_family(_segments(path)),
+        family=_family(path_segments(path)),
         units=resource_units(method, path, query),
         write=method not in _READS,
     )
@@ -235,7 +235,7 @@ def request_costs(
 ) -> tuple[RequestCost, ...]:
     """What a request costs, one entry per request Graph evaluates: a ``$batch`` (POST to
     ``/$batch`` with its JSON ``body``) gives one entry per sub-request, anything else one."""
-    if method.upper() == "POST" and _segments(path) == ["$batch"]:
+    if method.upper() == "POST" and path_segments(path) == ["$batch"]:
         items = _batch_items(body)
         if items:
             return tuple(_item_cost(item) for item in items)

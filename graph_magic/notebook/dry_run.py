@@ -5,7 +5,9 @@ request, ``build_batch`` for the sub-requests of a ``$batch``), so it shows what
 the wire, advanced-query additions included, and cannot drift from it. Left out: the
 ``client-request-id`` every request carries (a fresh one per send) and a bodiless request's
 default Content-Type; the token is shown as ``Authorization: ***``. Framing headers the cell
-wrote (``Content-Length``, say) are not sent, and a line above the footer says so.
+wrote (``Content-Length``, say) are not sent, and a line above the footer says so. A scan
+(a GET) to a system that paces by Graph's limits gets an estimate line: its service family's
+limit, and with ``--max-items`` the requests and the least time that limit allows.
 """
 
 from __future__ import annotations
@@ -17,8 +19,12 @@ from typing import Any
 from graph_magic.connector.batch_body import decoded_size
 from graph_magic.connector.client import GraphConnector
 from graph_magic.connector.masking import mask_headers, mask_text, mask_url
-from graph_magic.connector.prepare import framing_dropped
+from graph_magic.connector.pacing import system_limits
+from graph_magic.connector.prepare import PreparedRequest, framing_dropped
+from graph_magic.connector.urls import parse_query
 from graph_magic.connector.window_plan import Window, plan_windows
+from graph_magic.knowledge.costs import classify
+from graph_magic.knowledge.estimate import default_page_size, estimate_scan, pages_for
 from graph_magic.knowledge.time_ordered import TimeOrdered
 from graph_magic.notebook.cell import RequestSpec
 from graph_magic.notebook.errors import GraphUsageError
@@ -28,6 +34,7 @@ __all__ = [
     "command_config",
     "describe_requests",
     "request_url",
+    "scan_estimate",
     "windows_of",
 ]
 
@@ -90,11 +97,14 @@ def describe_requests(
     specs: list[RequestSpec],
     connector: GraphConnector,
     masked_headers: tuple[str, ...],
+    max_items: int | None = None,
+    *,
     parallel: int | None = None,
 ) -> str:
     """The requests as HTTP text; several go out as one $batch through ``connector``.
 
-    With ``parallel``, the first request of each time window, in the order they are merged.
+    ``max_items`` (``--max-items``) bounds a scan's pages in its estimate line. With
+    ``parallel``, the first request of each time window, in the order they are merged.
     """
     masked = {name.lower() for name in masked_headers}
     if parallel is not None:
@@ -105,6 +115,7 @@ def describe_requests(
         body = None if request.content is None else _body_text(request.content)
         blocks = [_block(request.method, request.url, shown, body, masked)]
         dropped = request.dropped
+        estimate = scan_estimate(connector, request, max_items)
     else:
         items = connector.build_batch([batch_request(spec) for spec in specs])
         blocks = [
@@ -119,6 +130,7 @@ def describe_requests(
             for item in items
         ]
         dropped = tuple(name for spec in specs for name in framing_dropped(spec.headers)[1])
+        estimate = None
     count = f"{len(specs)} request{'s' if len(specs) != 1 else ''}"
     batch = " as one $batch" if len(specs) > 1 else ""
     system = connector.system.name
@@ -126,6 +138,8 @@ def describe_requests(
     if dropped:
         names = ", ".join(dict.fromkeys(dropped))
         footer = f"(not sent: {names}; the HTTP client sets framing headers itself)\n{footer}"
+    if estimate:
+        footer = f"(estimate: {estimate})\n{footer}"
     return "\n\n".join([*blocks, footer])
 
 
@@ -144,7 +158,31 @@ def _describe_windows(
         f"(dry run: 1 scan as {len(windows)} time windows of {entry.time_property}, scanned at "
         f"once and merged {order} first, to system '{connector.system.name}'; nothing was sent)"
     )
+    estimate = scan_estimate(connector, windows[0].request, None)
+    if estimate and len(windows) > 1:  # each window ends on a short page: one request more
+        estimate += f"; {len(windows)} windows add up to {len(windows) - 1} requests to it"
+    if estimate:
+        footer = f"(estimate: {estimate})\n{footer}"
     return "\n\n".join([*blocks, footer])
+
+
+def scan_estimate(
+    connector: GraphConnector, request: PreparedRequest, max_items: int | None
+) -> str | None:
+    """A GET's estimate at the limits its system paces by (None: not a scan, or not paced).
+
+    Its pages are known only from ``max_items`` and a page size (``$top``, else Graph's
+    documented default for the collection); otherwise the line says what each page costs.
+    """
+    limits = system_limits(connector.system)
+    if request.method != "GET" or limits is None:
+        return None
+    query = parse_query(request.url.partition("?")[2])
+    cost = classify("GET", request.path, request.url.partition("?")[2])
+    top = query.get("$top", "")
+    size = int(top) if top.isdigit() and int(top) > 0 else default_page_size(request.path)
+    pages = pages_for(max_items, size) if max_items and size else None
+    return estimate_scan(cost.family, pages, limits, units=cost.units).describe()
 
 
 def _block(

@@ -25,7 +25,7 @@ from graph_magic.notebook.cell import RequestSpec, parse_cell
 from graph_magic.notebook.display import DryRun, GraphResult, Note, make_result
 from graph_magic.notebook.dry_run import describe_requests, request_url
 from graph_magic.notebook.errors import GraphUsageError
-from graph_magic.notebook.options import RunOptions, Settings, graph_version
+from graph_magic.notebook.options import RunOptions, Settings, graph_version, prioritized
 from graph_magic.notebook.scan import Job, exporters_for, finish_exports, select_of, spec_pages
 from graph_magic.notebook.session import GraphSession
 
@@ -83,13 +83,19 @@ def run_fanout(
     options, settings = job.options, job.settings
     systems = {name: session.system(name) for name in names}  # a bad name fails before sending
     specs = {
-        name: _one_read(parse_cell(text, namespace, graph_origin=system.graph_origin))
+        name: _one_read(
+            prioritized(
+                parse_cell(text, namespace, graph_origin=system.graph_origin), options.priority
+            )
+        )
         for name, system in systems.items()
     }
     connectors = {name: _connector(session, name, specs[name], options) for name in names}
     if options.dry_run:
         for name in names:
-            described = describe_requests([specs[name]], connectors[name], settings.masked_headers)
+            described = describe_requests(
+                [specs[name]], connectors[name], settings.masked_headers, options.max_items
+            )
             session.show(DryRun(f"system {name}:\n{described}"))
             url = request_url(connectors[name], specs[name])
             session.remember(name, "GET", url, None, "dry-run")

@@ -189,6 +189,13 @@ class GraphMagic(Magics, Configurable):
     @argument("--dry-run", action="store_true", help="show the requests, send nothing")
     @argument("--quiet", action="store_true", help="display nothing (still assigns -o)")
     @argument("--timeout", type=float, metavar="S", help="seconds each HTTP request may take")
+    @argument(
+        "--priority",
+        type=str.lower,
+        choices=("low", "normal", "high"),
+        metavar="P",
+        help="x-ms-throttle-priority: low, normal or high",
+    )
     @argument("--expect", metavar="CODES", help="statuses that are results, e.g. 200,404")
     @argument("--strict", action="store_true", help="pre-flight warnings are errors: send nothing")
     @argument(

@@ -10,13 +10,16 @@ import argparse
 import re
 import shlex
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from traitlets import HasTraits
 
 from graph_magic.notebook.errors import GraphUsageError
+
+if TYPE_CHECKING:
+    from graph_magic.notebook.cell import RequestSpec
 
 #: Where ``--delta`` keeps its state: beside the notebook, as the project's own data.
 DEFAULT_DELTA_FOLDER = ".graph-magic/delta"
@@ -28,6 +31,7 @@ __all__ = [
     "check_timeout",
     "graph_version",
     "is_request",
+    "prioritized",
     "split_line",
 ]
 
@@ -86,6 +90,7 @@ class RunOptions:
     dry_run: bool = False
     quiet: bool = False
     timeout: float | None = None
+    priority: str | None = None
     expect: tuple[int, ...] = ()
     strict: bool = False
     parallel: int | None = None
@@ -143,6 +148,23 @@ def _check_parallel(args: argparse.Namespace, no_paginate: bool) -> None:
         raise GraphUsageError(
             "--parallel cuts a log scan into time windows; --delta is a delta query"
         )
+
+
+def prioritized(specs: list[RequestSpec], priority: str | None) -> list[RequestSpec]:
+    """The requests with ``--priority`` as their ``x-ms-throttle-priority`` header (Graph's
+    spelling), over the system's; a request that writes the header itself keeps its own."""
+    if priority is None:
+        return specs
+    from graph_magic.connector.limits_config import PRIORITIES
+    from graph_magic.connector.prepare import PRIORITY_HEADER
+
+    value = PRIORITIES[priority]
+    return [
+        spec
+        if any(name.lower() == PRIORITY_HEADER for name in spec.headers)
+        else replace(spec, headers={**spec.headers, PRIORITY_HEADER: value})
+        for spec in specs
+    ]
 
 
 def _check_export_target(flag: str, path: str, example: str) -> None:

@@ -33,7 +33,7 @@ from graph_magic.notebook.dry_run import (
 )
 from graph_magic.notebook.errors import GraphUsageError
 from graph_magic.notebook.fanout import fans_out, run_fanout, system_names
-from graph_magic.notebook.options import RunOptions, Settings, graph_version
+from graph_magic.notebook.options import RunOptions, Settings, graph_version, prioritized
 from graph_magic.notebook.preflight import knowledge_for, preflight
 from graph_magic.notebook.scan import Job, make_loader, run_get, select_of
 from graph_magic.notebook.session import GraphSession
@@ -75,7 +75,9 @@ def run_cell(
         return _fan_out(session, text, namespace, options, settings, line_form)
     name = session.system_name(options.system, settings.default_system)
     system = session.system(name)
-    specs = parse_cell(text, namespace, graph_origin=system.graph_origin)
+    specs = prioritized(
+        parse_cell(text, namespace, graph_origin=system.graph_origin), options.priority
+    )
     runner = _CellRunner(session, name, system)
     if options.parallel is not None:  # refused before anything is sent, dry run included
         windows_of(runner.connector_for(specs, options.beta), specs, options.parallel)
@@ -161,8 +163,10 @@ class _CellRunner:
     def dry_run(self, specs: list[RequestSpec], options: RunOptions, settings: Settings) -> None:
         """Show what the connector would send; history says it was a dry run."""
         connector = self.connector_for(specs, options.beta)
-        text = describe_requests(specs, connector, settings.masked_headers, options.parallel)
-        self.session.show(DryRun(text))
+        described = describe_requests(
+            specs, connector, settings.masked_headers, options.max_items, parallel=options.parallel
+        )
+        self.session.show(DryRun(described))
         for spec in specs:
             self._remember(spec, request_url(connector, spec), None, "dry-run")
 

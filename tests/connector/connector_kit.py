@@ -8,6 +8,7 @@ from typing import Any
 
 from graph_magic.connector.client import GraphConnector
 from graph_magic.connector.config import SystemConfig, load_system
+from graph_magic.connector.pacing import Pacer
 from tests.support.fakes import FakeTokenProvider, RecordingSleep
 from tests.support.graph import GRAPH
 
@@ -29,4 +30,7 @@ def make_system(**overrides: Any) -> SystemConfig:
 def make_connector(
     tokens: FakeTokenProvider, sleeper: RecordingSleep, **overrides: Any
 ) -> GraphConnector:
-    return GraphConnector(make_system(**overrides), sleep=sleeper, token_provider=tokens)
+    pacer = Pacer(clock=lambda: sum(sleeper.waits))  # time passes only by the fake sleep
+    return GraphConnector(
+        make_system(**overrides), sleep=sleeper, token_provider=tokens, pacer=pacer
+    )

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from graph_magic.knowledge.costs import RequestCost, classify, request_costs, resource_units
+from graph_magic.knowledge.estimate import default_page_size, estimate_scan, pages_for
 from graph_magic.knowledge.limits import (
     REPORTS_TABLES,
     Budget,
@@ -137,3 +138,32 @@ def test_bad_choices_are_named(kwargs: dict, message: str) -> None:
 )
 def test_tenant_size_classes(users: int, size: str) -> None:
     assert tenant_size_of(users) == size
+
+
+def test_a_scan_estimate_is_the_budgets_bound() -> None:
+    limits = graph_limits()
+    estimate = estimate_scan("reports", 25, limits)
+    assert (estimate.requests, estimate.seconds, estimate.per_request) == (25, 40.0, 2.0)
+    legacy = estimate_scan("reports", 2000, graph_limits(reports_table="legacy"))
+    assert legacy.seconds == pytest.approx((2000 - 1000) / 50)
+    identity = estimate_scan("identity", 3000, limits, units=2)
+    assert identity.seconds == pytest.approx((6000 - 3500) / 350)
+    unknown = estimate_scan("reports", None, limits)
+    assert unknown.seconds is None and unknown.budget == Budget(5, 10.0)
+
+
+def test_the_strictest_budget_bounds_a_scan() -> None:
+    limits = graph_limits(overrides={"reports": Budget(10_000, 10.0)})  # per app: 122 per 10 s
+    estimate = estimate_scan("reports", 1_122, limits)
+    assert estimate.budget.scope == "app" and estimate.seconds == pytest.approx(1000 / 12.2)
+
+
+@pytest.mark.parametrize(
+    ("path", "size"), [("/users", 100), ("/v1.0/auditLogs/signIns", 1000), ("/devices", None)]
+)
+def test_documented_page_sizes(path: str, size: int | None) -> None:
+    assert default_page_size(path) == size
+
+
+def test_pages_for_items() -> None:
+    assert [pages_for(n, 100) for n in (0, 1, 100, 101)] == [1, 1, 1, 2]

@@ -27,6 +27,7 @@ from graph_magic.connector import telemetry
 from graph_magic.connector.auth import make_token_provider
 from graph_magic.connector.client import GraphConnector
 from graph_magic.connector.config import SystemConfig, load_system
+from graph_magic.connector.pacing import Pacer
 from graph_magic.sandbox import (
     FaultMiddleware,
     FaultOptions,
@@ -181,13 +182,18 @@ def app_token(app: Any, client_id: str = "sandbox-app") -> str:
 
 
 def bearer_system(token: str, base_url: str = GRAPH, **overrides: Any) -> SystemConfig:
-    """A bearer system with its own rate-limit key (so no test shares a semaphore)."""
+    """A bearer system with its own rate-limit key (so no test shares a semaphore).
+
+    It names Graph's host but talks to a sandbox that injects its own faults rather than
+    Graph's limits, so it does not pace by Graph's table (unless a test asks, ``limits=``).
+    """
     data: dict[str, Any] = {
         "base_url": base_url,
         "auth_type": "bearer",
         "token": token,
         "rate_limit_key": f"reliability-{next(_KEYS)}",
         "retry": {"max_attempts": 10},
+        "limits": {"pacing": False},
     }
     data.update(overrides)
     return load_system(data, environ={})
@@ -222,10 +228,12 @@ def in_process(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     token_provider: Any = None,
+    pacer: Pacer | None = None,
 ) -> GraphConnector:
     """A connector whose Graph calls (and msal's, for azure systems) go to ``app``.
 
-    ``transport`` replaces the plain in-process transport (probes wrap it).
+    ``transport`` replaces the plain in-process transport (probes wrap it); ``pacer`` the
+    process's (one on the test's clock).
     """
     if token_provider is None and system.auth_type == "azure":
         token_provider = make_token_provider(system, http_client=msal_http_client(None, app=app))
@@ -234,6 +242,7 @@ def in_process(
         sleep=sleep,
         token_provider=token_provider,
         transport=transport or asgi_transport(None, app=app),
+        pacer=pacer,
     )
 
 

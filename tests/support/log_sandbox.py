@@ -84,6 +84,7 @@ def log_connector(
             "token": "unused",
             "rate_limit_key": f"windows-{next(_KEYS)}",
             "max_concurrent_requests": 8,
+            "limits": {"pacing": False},  # the tenant does not throttle; its host is Graph's
             **system,
         },
         environ={},

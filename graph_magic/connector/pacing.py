@@ -1,0 +1,230 @@
+"""Client-side pacing: each request waits for its service family's budget before it is sent.
+
+Graph throttles per service family and per app and tenant (:mod:`graph_magic.knowledge.limits`);
+reacting to 429s after they come wastes a round trip each and, for the strict budgets (the
+identity and access reports' 5 requests per 10 s), most of a scan's time. The pacer keeps one
+token bucket per (budget, owner) for the whole process, the owner being the app and tenant, the
+tenant or the app as the budget's scope says, so every connector of the same app and tenant
+shares it, as on Graph. A request *reserves* its cost at once and sleeps for as long as the
+bucket is in debt: reservations never block each other, never loop, and a fake sleep in a test
+sees exactly the waits a real one would.
+
+A 429 is still the server's word: its Retry-After is honoured by the retry policy, and the
+pacer *drains* the family's buckets so that they agree with the server: nothing else of that
+family goes before Retry-After, and the retry's own turn is reserved then, so it goes exactly
+when the server said.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+import graph_magic.connector.telemetry as telemetry
+from graph_magic.connector.config import SystemConfig
+from graph_magic.connector.prepare import PreparedRequest
+from graph_magic.connector.retry import parse_retry_after
+from graph_magic.knowledge.clouds import CLOUD_HOSTS
+from graph_magic.knowledge.costs import RequestCost, request_costs
+from graph_magic.knowledge.limits import Budget, Limits
+
+__all__ = [
+    "PACER",
+    "Owner",
+    "Pacer",
+    "RequestPacing",
+    "TokenBucket",
+    "owner_of",
+    "system_limits",
+]
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Whose requests a budget counts: one app (client id) in one tenant."""
+
+    tenant: str
+    app: str
+
+    def key(self, budget: Budget) -> str:
+        """The part of the bucket's key the budget's scope keeps."""
+        if budget.scope == "tenant":
+            return f"tenant:{self.tenant}"
+        if budget.scope == "app":
+            return f"app:{self.app}"
+        return f"{self.tenant}/{self.app}"
+
+
+class TokenBucket:
+    """A budget's bucket: ``amount`` units, refilled at ``amount / window`` per second, which a
+    reservation may take below zero (the debt is the wait)."""
+
+    def __init__(self, budget: Budget, now: float) -> None:
+        self.budget = budget
+        self.level = float(budget.amount)
+        self.updated = now
+
+    def _refill(self, now: float) -> None:
+        if now > self.updated:
+            gained = (now - self.updated) * self.budget.rate
+            self.level = min(float(self.budget.amount), self.level + gained)
+            self.updated = now
+
+    def reserve(self, units: float, now: float) -> float:
+        """Take ``units`` now; the seconds to wait before sending (0 when the bucket had them)."""
+        self._refill(now)
+        self.level -= units
+        return max(0.0, -self.level / self.budget.rate)
+
+    def drain(self, units: float, retry_after: float | None, now: float) -> None:
+        """The server said 429: the bucket is empty until ``retry_after`` seconds from now,
+        and the retry's ``units`` are reserved for it then.
+
+        So the retry (which waits Retry-After in the retry policy) goes exactly when the
+        server said, without asking again, and the next request of the family after it.
+        """
+        self._refill(now)
+        floor = 0.0 if retry_after is None else units - retry_after * self.budget.rate
+        self.level = min(self.level, floor) - units
+
+
+class Pacer:
+    """The process's buckets, one per (family, budget, owner), made full on first use.
+
+    ``clock`` (monotonic seconds) is injectable; so is the sleep each caller waits with.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._buckets: dict[tuple[str, Budget, str], TokenBucket] = {}
+
+    def _charges(
+        self, limits: Limits, owner: Owner, costs: Sequence[RequestCost], now: float
+    ) -> list[tuple[TokenBucket, float]]:
+        charges = []
+        for cost in costs:
+            for budget in limits.budgets(cost.family):
+                units = cost.charge(budget.counts)
+                if not units:
+                    continue
+                key = (cost.family, budget, owner.key(budget))
+                bucket = self._buckets.get(key)
+                if bucket is None:
+                    bucket = self._buckets[key] = TokenBucket(budget, now)
+                charges.append((bucket, units))
+        return charges
+
+    def reserve(self, limits: Limits, owner: Owner, costs: Sequence[RequestCost]) -> float:
+        """Reserve the costs in every budget they are charged to; the longest wait."""
+        with self._lock:
+            now = self.clock()
+            charges = self._charges(limits, owner, costs, now)
+            return max((bucket.reserve(units, now) for bucket, units in charges), default=0.0)
+
+    def drain(
+        self,
+        limits: Limits,
+        owner: Owner,
+        costs: Sequence[RequestCost],
+        retry_after: float | None,
+    ) -> None:
+        """A 429 for a request of these costs: drain each of its buckets and reserve the
+        retry's turn (see TokenBucket.drain)."""
+        with self._lock:
+            now = self.clock()
+            for bucket, units in self._charges(limits, owner, costs, now):
+                bucket.drain(units, retry_after, now)
+
+
+PACER = Pacer()
+"""The process-wide pacer every connector shares (a test passes its own, with a fake clock)."""
+
+
+class RequestPacing:
+    """Pacing as one connector's sender uses it: wait before each attempt, drain on a 429.
+
+    ``limits`` None switches pacing off (an unknown Graph host, a sandbox that does not
+    throttle); ``retry_after_names`` are the headers a 429's wait is read from.
+    """
+
+    def __init__(
+        self,
+        limits: Limits | None,
+        owner: Owner,
+        sleep: Callable[[float], Awaitable[Any]],
+        *,
+        retry_after_names: tuple[str, ...],
+        pacer: Pacer | None = None,
+    ) -> None:
+        self.limits = limits
+        self.owner = owner
+        self._sleep = sleep
+        self._names = retry_after_names
+        self._pacer = pacer or PACER
+
+    async def wait_turn(self, request: PreparedRequest) -> None:
+        """Wait until the request's budgets allow it (at once while they have room)."""
+        if self.limits is None:
+            return
+        costs = _costs(request)
+        wait = self._pacer.reserve(self.limits, self.owner, costs)
+        telemetry.record_pacing_wait(wait, family=costs[0].family)
+        if wait > 0:
+            await self._sleep(wait)
+
+    def throttled(self, request: PreparedRequest, answer: httpx.Response) -> bool:
+        """A 429 answered the request: its family's buckets agree with the server's wait.
+
+        True when the retry's turn is reserved with it (pacing is on): the retry, sent after
+        Retry-After, then skips :meth:`wait_turn`.
+        """
+        if self.limits is None:
+            return False
+        retry_after = parse_retry_after(answer.headers, self._names, now=time.time)
+        self._pacer.drain(self.limits, self.owner, _costs(request), retry_after)
+        return True
+
+
+def _costs(request: PreparedRequest) -> tuple[RequestCost, ...]:
+    """What Graph charges for the request: its path below the version root (the same on
+    every page of a scan) with the query it is sent with (a page's own)."""
+    query = urlsplit(request.url).query
+    return request_costs(request.method, request.path, query, request.content)
+
+
+def system_limits(system: SystemConfig) -> Limits | None:
+    """The limits a system's requests are paced by; None when pacing is off.
+
+    An in-process sandbox paces by exactly what it enforces (its own options), so the client
+    and the server hold one limit; any other system by Graph's table as ``limits:`` picks it,
+    by default only on Graph's own hosts.
+    """
+    settings = system.limits
+    if system.transport == "sandbox":
+        from graph_magic.connector.sandbox_transport import sandbox_limits, throttles
+
+        if settings.pacing is False or (settings.pacing is None and not throttles(system.sandbox)):
+            return None
+        return sandbox_limits(system.sandbox)
+    if settings.pacing is None:
+        host = (urlsplit(system.base_url).hostname or "").lower()
+        return settings.table() if host in CLOUD_HOSTS else None
+    return settings.table() if settings.pacing else None
+
+
+def owner_of(system: SystemConfig) -> Owner:
+    """Whose budgets a system's requests use: its app registration in its tenant (the
+    ``rate_limit_key`` when it names neither, as with a bare bearer token)."""
+    credentials = system.credentials
+    tenant = (credentials.tenant_id or "").lower()
+    app = (credentials.client_id or "").lower()
+    if not tenant and not app:
+        return Owner(tenant=system.rate_limit_key, app=system.rate_limit_key)
+    return Owner(tenant=tenant, app=app)
