@@ -160,7 +160,8 @@ def _describe_windows(
     )
     estimate = scan_estimate(connector, windows[0].request, None)
     if estimate and len(windows) > 1:  # each window ends on a short page: one request more
-        estimate += f"; {len(windows)} windows add up to {len(windows) - 1} requests to it"
+        extra = len(windows) - 1
+        estimate += f"; {len(windows)} windows add up to {extra} request{'s' * (extra > 1)}"
     if estimate:
         footer = f"(estimate: {estimate})\n{footer}"
     return "\n\n".join([*blocks, footer])

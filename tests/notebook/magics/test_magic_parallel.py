@@ -56,6 +56,34 @@ def test_a_dry_run_shows_each_windows_first_request(sandbox: Any) -> None:
     )
 
 
+@pytest.fixture
+def graph_magic_systems(tmp_path: Path) -> Path:
+    """A sandbox that holds the reports to Graph's strict table (so cells are paced by it)."""
+    folder = tmp_path / "systems"
+    folder.mkdir()
+    (folder / "strict-reports.yaml").write_text(
+        "base_url: https://graph.microsoft.com/v1.0\nauth_type: azure\ntransport: sandbox\n"
+        "token_cache: false\ncredentials:\n  tenant_id: contoso.onmicrosoft.com\n"
+        "  client_id: sandbox-app\n  client_secret: sandbox-secret\n"
+        "sandbox:\n  faults:\n    throttle: true\n    throttle_reports_table: current\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def test_a_dry_run_at_a_paced_system_adds_the_limit_and_the_windows_requests(
+    sandbox: Any,
+) -> None:
+    ran = sandbox(f"%%graph --dry-run --parallel 4 --system strict-reports\n{CELL}")
+    assert not ran.failed, ran.everything
+    assert ran.text.count("# window ") == 4
+    assert (
+        "(estimate: reports limit 5 requests per 10 s per app and tenant: the number of pages is "
+        "not known before Graph answers; each request past the first 5 takes at least 2 s; "
+        "4 windows add up to 3 requests)\n(dry run: 1 scan as 4 time windows"
+    ) in ran.text
+
+
 @pytest.mark.parametrize(
     ("cell", "message"),
     [
