@@ -72,11 +72,7 @@ def plan_windows(
             "the $filter's parentheses do not balance, so it cannot be parenthesised and and-ed "
             f"with a window's bounds: {user_filter!r}"
         )
-    low, high = time_bounds(user_filter, entry.time_property)
-    if low is None or high is None:
-        clock = now or datetime.now(UTC)
-        low = low or clock - timedelta(days=entry.retention_days)
-        high = high or clock
+    low, high = _range(time_bounds(user_filter, entry.time_property), entry, now)
     cuts = _cuts(low, high, parallel)
     edges: list[datetime | None] = [None, *cuts, None]
     windows = []
@@ -178,6 +174,25 @@ def _balanced(text: str) -> bool:
             if depth < 0:
                 return False
     return depth == 0 and not quoted
+
+
+def _range(
+    bounds: tuple[datetime | None, datetime | None], entry: TimeOrdered, now: datetime | None
+) -> tuple[datetime, datetime]:
+    """The range to cut: the caller's bounds, a missing one from the retention up to ``now``.
+
+    A bound on the far side of ``now`` (a clock that disagrees with the data, as a replayed
+    tenant's does) anchors the retention on the bound instead, so the range is never empty.
+    """
+    low, high = bounds
+    if low is not None and high is not None:
+        return low, high
+    clock = now or datetime.now(UTC)
+    retention = timedelta(days=entry.retention_days)
+    if low is None:
+        end = high if high is not None else clock
+        return min(clock, end) - retention, end
+    return low, clock if clock > low else low + retention
 
 
 def _cuts(low: datetime, high: datetime, parallel: int) -> list[datetime]:

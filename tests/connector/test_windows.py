@@ -113,6 +113,37 @@ async def test_without_bounds_the_windows_cut_the_retention_up_to_the_clock() ->
     assert len(items) == 2000
 
 
+@pytest.mark.parametrize(
+    ("user", "cut"),
+    [
+        # Only an upper bound: the retention before it (the clock is far past the data).
+        ("createdDateTime lt 2025-05-31T00:00:00Z", "2025-05-16T00:00:00Z"),
+        # Only a lower bound: up to the clock when the clock is past it...
+        ("createdDateTime ge 2025-05-29T00:00:00Z", "2025-05-30T12:00:00Z"),
+    ],
+)
+def test_a_missing_bound_comes_from_the_retention_and_the_clock(user: str, cut: str) -> None:
+    connector, _ = log_connector(log_tenant())
+    request = connector.build_request(
+        {"method": "GET", "endpoint": SIGN_INS, "params": {"$filter": user}}
+    )
+    _, windows = plan_windows(request, 2, now=DATA_END + timedelta(days=400 if "lt" in user else 0))
+    assert windows[0].start == datetime.fromisoformat(cut.replace("Z", "+00:00"))
+
+
+def test_a_lower_bound_past_the_clock_still_gets_a_range_to_cut() -> None:
+    connector, _ = log_connector(log_tenant())
+    request = connector.build_request(
+        {
+            "method": "GET",
+            "endpoint": SIGN_INS,
+            "params": {"$filter": "createdDateTime ge 2025-05-01"},
+        }
+    )
+    _, windows = plan_windows(request, 2, now=datetime(2024, 1, 1, tzinfo=UTC))
+    assert windows[0].start == datetime(2025, 5, 16, tzinfo=UTC)
+
+
 async def test_an_item_stamped_exactly_on_a_cut_comes_once_from_the_newer_window() -> None:
     app = log_tenant()
     stored = app.state.tenant.sign_ins
