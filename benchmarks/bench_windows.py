@@ -108,12 +108,14 @@ def run_table(
     scale: float,
     repeats: int,
     paced: bool = True,
+    margin: float = 0.0,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Serve the tenant under ``table`` and time both sides; their figures and bounds.
 
     ``paced``: the client paces by the same table (graph-magic's default on Graph's hosts);
-    without it, it only honours each 429's Retry-After.
+    without it, it only honours each 429's Retry-After. ``margin``: the client paces at that
+    fraction below the table (``limits: scale``), room for the jitter of its sends.
     """
     from graph_magic.connector.client import GraphConnector
 
@@ -129,7 +131,7 @@ def run_table(
     amount, window = TABLES[table]
     log(
         f"[windows] {table} table x{scale:g}: {amount * scale:g} requests per {window:g} s, "
-        f"client {'paced' if paced else 'not paced'}"
+        f"client {'paced' if paced else 'not paced'}{f' {margin:.0%} below it' if margin else ''}"
     )
     with h.ServedSandbox(options) as sandbox:
         token = sandbox.token()
@@ -139,7 +141,7 @@ def run_table(
             token,
             max_concurrent_requests=parallel,
             retry={"max_attempts": 10, "max_total_seconds": 900},
-            limits={"pacing": paced, "reports_table": table, "scale": scale},
+            limits={"pacing": paced, "reports_table": table, "scale": scale * (1 - margin)},
         )
         connector = GraphConnector(system)
         sides = {
@@ -153,7 +155,8 @@ def run_table(
         timings = h.alternate(sides, repeats, warmup=False, between=_refill(window + 1.0), log=log)
         loop.run(connector.close())
         loop.close()
-    return _summary(table, timings, sign_ins, parallel, latency_ms, scale, paced)
+    label = "" if paced and not margin else (", unpaced" if not paced else f", paced -{margin:.0%}")
+    return _summary(table, timings, sign_ins, parallel, latency_ms, scale, label)
 
 
 def _summary(
@@ -163,10 +166,10 @@ def _summary(
     parallel: int,
     latency_ms: float,
     scale: float,
-    paced: bool,
+    pacing: str,
 ) -> dict[str, Any]:
     sequential_pages = math.ceil(sign_ins / PAGE)
-    label = f"{sign_ins:,} sign-ins, {table} x{scale:g}" + ("" if paced else ", unpaced")
+    label = f"{sign_ins:,} sign-ins, {table} x{scale:g}{pacing}"
     rows = []
     names = list(timings)
     for name, timing in timings.items():
@@ -193,7 +196,7 @@ def _summary(
     return {
         "table": table,
         "scale": scale,
-        "paced": paced,
+        "pacing": pacing or "paced",
         "timings": {name: t.as_dict() for name, t in timings.items()},
         "rows": rows,
     }
@@ -236,6 +239,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int)
     parser.add_argument("--tables", default="legacy,current")
     parser.add_argument("--unpaced", action="store_true", help="only honour Retry-After")
+    parser.add_argument("--pace-margin", type=float, default=0.0, help="pace this far below")
     args = parser.parse_args(argv)
     sizes = dict(SIZES["quick" if args.quick else "full"])
     for key in ("sign_ins", "repeats"):
@@ -246,7 +250,13 @@ def main(argv: list[str] | None = None) -> None:
         scale = args.strict_scale if table == "current" else 1.0
         results["tables"].append(
             run_table(
-                table, parallel=args.parallel, latency_ms=args.latency_ms, scale=scale, **sizes
+                table,
+                parallel=args.parallel,
+                latency_ms=args.latency_ms,
+                scale=scale,
+                paced=not args.unpaced,
+                margin=args.pace_margin,
+                **sizes,
             )
         )
     results["load_after"] = h.load_average()
