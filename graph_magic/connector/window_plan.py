@@ -9,8 +9,9 @@ the whole time line: a wrong guess about the range can make windows uneven, neve
 ``ge`` on one side and ``lt`` on the other give an item stamped exactly on a cut to one window.
 
 The cuts divide the range evenly, on whole seconds. The range is the caller's own bounds on the
-timestamp when the ``$filter`` gives them as ``and``-ed comparisons (read with odata-query, the
-parser the sandbox uses), else Graph's retention for the collection up to ``now``.
+timestamp when the ``$filter`` gives them as ``and``-ed comparisons
+(:mod:`graph_magic.connector.time_bounds`), else Graph's retention for the collection next to
+the bound it gives, or up to ``now``.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
-from typing import Any
 
 from graph_magic.connector.prepare import PreparedRequest
+from graph_magic.connector.time_bounds import balanced, time_bounds
 from graph_magic.connector.urls import join_url, parse_query
 from graph_magic.knowledge.time_ordered import TIME_ORDERED, TimeOrdered, time_ordered
 
@@ -67,7 +68,7 @@ def plan_windows(
             "$count=true cannot go with --parallel: each window would count only its own items"
         )
     filter_key, user_filter = _get(query, "$filter")
-    if not _balanced(user_filter):
+    if not balanced(user_filter):
         raise ValueError(
             "the $filter's parentheses do not balance, so it cannot be parenthesised and and-ed "
             f"with a window's bounds: {user_filter!r}"
@@ -104,36 +105,6 @@ def odata_instant(moment: datetime) -> str:
     return text + "Z"
 
 
-def time_bounds(user_filter: str, time_property: str) -> tuple[datetime | None, datetime | None]:
-    """The range the caller's ``$filter`` puts ``time_property`` in: (lowest, highest) or None.
-
-    Only comparisons ``and``-ed at the top level bound the range (under an ``or`` or a ``not``
-    they do not); a filter odata-query cannot read gives no bounds, which only costs balance.
-    """
-    if time_property.lower() not in user_filter.lower():
-        return None, None
-    from odata_query import ast  # its grammar's tables are built on import: only when needed
-    from odata_query.exceptions import ODataException
-    from odata_query.grammar import ODataLexer, ODataParser
-
-    try:
-        tree = ODataParser().parse(ODataLexer().tokenize(user_filter))
-    except (ODataException, TypeError, ValueError, IndexError):
-        return None, None
-    lows: list[datetime] = []
-    highs: list[datetime] = []
-    for node in _conjuncts(tree, ast):
-        found = _comparison(node, time_property, ast)
-        if found is None:
-            continue
-        comparator, moment = found
-        if comparator in ("ge", "gt", "eq"):
-            lows.append(moment)
-        if comparator in ("lt", "le", "eq"):
-            highs.append(moment + timedelta(microseconds=1) if comparator != "lt" else moment)
-    return (max(lows) if lows else None), (min(highs) if highs else None)
-
-
 def _entry(request: PreparedRequest) -> TimeOrdered:
     entry = time_ordered(request.path) if request.method == "GET" else None
     if entry is None:
@@ -157,23 +128,6 @@ def _ascending(query: dict[str, str], entry: TimeOrdered) -> bool:
             f"desc), not {' '.join(order)!r}"
         )
     return len(order) == 2 and order[1].lower() == "asc"
-
-
-def _balanced(text: str) -> bool:
-    """True when ``text``'s parentheses outside string literals open and close in pairs.
-
-    ``a eq 'x') or (b eq 'y'`` would turn ``(filter) and window`` into ``a or (b and window)``,
-    a window that no longer bounds every item it returns.
-    """
-    depth, quoted = 0, False
-    for char in text:
-        if char == "'":
-            quoted = not quoted  # a doubled '' toggles twice: still inside the literal
-        elif not quoted and char in "()":
-            depth += 1 if char == "(" else -1
-            if depth < 0:
-                return False
-    return depth == 0 and not quoted
 
 
 def _range(
@@ -220,40 +174,3 @@ def _with(query: dict[str, str], key: str, value: str) -> dict[str, str]:
     out = dict(query)
     out[key] = value
     return out
-
-
-def _conjuncts(node: Any, ast: Any) -> list[Any]:
-    """The operands of a top-level chain of ``and``: ``a and (b and c)`` gives [a, b, c]."""
-    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And):
-        return _conjuncts(node.left, ast) + _conjuncts(node.right, ast)
-    return [node]
-
-
-_COMPARATORS = {"Eq": "eq", "GtE": "ge", "Gt": "gt", "LtE": "le", "Lt": "lt"}
-_FLIPPED = {"ge": "le", "gt": "lt", "le": "ge", "lt": "gt", "eq": "eq"}
-
-
-def _comparison(node: Any, time_property: str, ast: Any) -> tuple[str, datetime] | None:
-    """(comparator, instant) when ``node`` compares ``time_property`` with a date literal."""
-    if not isinstance(node, ast.Compare):
-        return None
-    comparator = _COMPARATORS.get(type(node.comparator).__name__)
-    left, right = node.left, node.right
-    dates = (ast.DateTime, ast.Date)
-    if isinstance(left, dates) and not isinstance(right, dates):
-        left, right = right, left
-        comparator = _FLIPPED.get(comparator or "")
-    named = isinstance(left, ast.Identifier) and left.name.lower() == time_property.lower()
-    if comparator is None or not named or not isinstance(right, dates):
-        return None
-    return comparator, _instant(right.val)
-
-
-def _instant(text: str) -> datetime:
-    """A date or DateTimeOffset literal as an aware datetime (a fraction past 6 digits cut)."""
-    head, dot, rest = text.partition(".")
-    if dot:
-        digits = len(rest) - len(rest.lstrip("0123456789"))
-        head = f"{head}.{rest[: min(digits, 6)]}{rest[digits:]}"
-    moment = datetime.fromisoformat(head.replace("Z", "+00:00").replace("z", "+00:00"))
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

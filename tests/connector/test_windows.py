@@ -15,7 +15,8 @@ import pytest
 
 from graph_magic.connector.client import GraphConnector
 from graph_magic.connector.paging import Page
-from graph_magic.connector.window_plan import plan_windows, time_bounds
+from graph_magic.connector.time_bounds import time_bounds
+from graph_magic.connector.window_plan import plan_windows
 from graph_magic.connector.windows import scan_windows
 from graph_magic.errors import GraphAPIError
 from tests.support.log_sandbox import log_connector, log_tenant
@@ -284,7 +285,14 @@ async def test_a_scan_that_cannot_be_windowed_is_refused_before_sending(
         ),
         ("createdDateTime ge 2025-05-01 or appId eq 'x'", (None, None)),  # not a bound
         ("not (createdDateTime lt 2025-05-01)", (None, None)),
-        ("startsWith(userPrincipalName,'a') and createdDateTime ge ???", (None, None)),
+        ("createdDateTime ge ??? and appId eq 'x'", (None, None)),  # unreadable: no bound
+        # Graph's own spellings elsewhere do not hide a bound, nor literals that look like one.
+        (
+            "startsWith(appDisplayName,'Office') and userPrincipalName in ('a@contoso.com') and "
+            "(createdDateTime ge 2025-05-01 and appId eq 'it''s (and or)')",
+            ("2025-05-01T00:00:00", None),
+        ),
+        ("(createdDateTime ge 2025-05-01 or appId eq 'x') and appId ne 'y'", (None, None)),
         ("appDisplayName eq 'createdDateTime'", (None, None)),
     ],
 )
