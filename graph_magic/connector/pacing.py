@@ -36,6 +36,7 @@ from graph_magic.knowledge.limits import Budget, Limits
 
 __all__ = [
     "PACER",
+    "SLACK_SECONDS",
     "Owner",
     "Pacer",
     "RequestPacing",
@@ -76,11 +77,18 @@ class TokenBucket:
             self.level = min(float(self.budget.amount), self.level + gained)
             self.updated = now
 
-    def reserve(self, units: float, now: float) -> float:
-        """Take ``units`` now; the seconds to wait before sending (0 when the bucket had them)."""
+    def reserve(self, units: float, now: float, slack: float = 0.0) -> float:
+        """Take ``units`` now; the seconds to wait before sending: 0 while the bucket keeps
+        ``slack`` seconds of refill in hand after them, else until it does again.
+
+        The margin is kept, not spent: each request waits until the level is back at it, so
+        the pace is the budget's own rate, shifted by ``slack`` once.
+        """
         self._refill(now)
         self.level -= units
-        return max(0.0, -self.level / self.budget.rate)
+        rate = self.budget.rate
+        margin = min(slack * rate, max(0.0, self.budget.amount - units))
+        return (margin - self.level) / rate if self.level < margin else 0.0
 
     def drain(self, units: float, retry_after: float | None, now: float) -> None:
         """The server said 429: the bucket is empty until ``retry_after`` seconds from now,
@@ -94,14 +102,26 @@ class TokenBucket:
         self.level = min(self.level, floor) - units
 
 
+SLACK_SECONDS = 0.5
+"""The refill the pacer keeps in hand: a request goes only while the bucket would still hold
+this many seconds of refill after it. The server counts when a request arrives, the pacer when
+it is reserved; a request that arrives sooner after the one before than it was reserved (the
+first one paid for a connection and a TLS handshake; the network jitters) would otherwise be a
+hair early, and answered 429. It costs the time of the margin once per busy stretch, not per
+request: the pace stays the budget's rate."""
+
+
 class Pacer:
     """The process's buckets, one per (family, budget, owner), made full on first use.
 
     ``clock`` (monotonic seconds) is injectable; so is the sleep each caller waits with.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, slack: float = SLACK_SECONDS
+    ) -> None:
         self.clock = clock
+        self.slack = slack
         self._lock = threading.Lock()
         self._buckets: dict[tuple[str, Budget, str], TokenBucket] = {}
 
@@ -126,7 +146,8 @@ class Pacer:
         with self._lock:
             now = self.clock()
             charges = self._charges(limits, owner, costs, now)
-            return max((bucket.reserve(units, now) for bucket, units in charges), default=0.0)
+            waits = (bucket.reserve(units, now, self.slack) for bucket, units in charges)
+            return max(waits, default=0.0)
 
     def drain(
         self,

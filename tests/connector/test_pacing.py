@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from graph_magic.connector.client import GraphConnector
-from graph_magic.connector.pacing import Owner, Pacer, owner_of, system_limits
+from graph_magic.connector.pacing import SLACK_SECONDS, Owner, Pacer, owner_of, system_limits
 from graph_magic.knowledge.costs import classify
 from graph_magic.knowledge.limits import Budget, graph_limits
 from tests.connector.connector_kit import make_connector, make_system
@@ -19,6 +19,7 @@ from tests.support.graph import GRAPH
 SIGN_INS = "/auditLogs/signIns"
 PAGE = {"value": [{"id": "s"}]}
 ONE = Owner("contoso", "app-1")
+S = SLACK_SECONDS  # every wait carries it, once per busy stretch
 
 
 def _throttled(seconds: str) -> httpx.Response:
@@ -35,9 +36,10 @@ def test_a_burst_waits_exactly_as_long_as_the_budget_says() -> None:
     pacer.clock = clock
     report = [classify("GET", SIGN_INS)]
     waits = [pacer.reserve(limits, ONE, report) for _ in range(7)]
-    assert waits == [0.0] * 5 + [2.0, 4.0]  # 5 per 10 s: then one every 2 s, queued
+    # 5 per 10 s, keeping S seconds of refill in hand: the 5th waits S, then one every 2 s
+    assert waits == [0.0] * 4 + [S, 2.0 + S, 4.0 + S]
     clock.now = 4.0
-    assert pacer.reserve(limits, ONE, report) == pytest.approx(2.0)  # the queue moved on
+    assert pacer.reserve(limits, ONE, report) == pytest.approx(2.0 + S)  # the queue moved on
 
 
 def test_families_tenants_and_apps_do_not_share_a_budget() -> None:
@@ -48,7 +50,7 @@ def test_families_tenants_and_apps_do_not_share_a_budget() -> None:
     assert pacer.reserve(limits, ONE, [classify("GET", "/users")]) == 0.0
     assert pacer.reserve(limits, Owner("fabrikam", "app-1"), report) == 0.0
     assert pacer.reserve(limits, Owner("contoso", "app-2"), report) == 0.0
-    assert pacer.reserve(limits, ONE, report) == 2.0
+    assert pacer.reserve(limits, ONE, report) == 2.0 + S
 
 
 def test_a_tenant_budget_is_shared_by_every_app_of_the_tenant() -> None:
@@ -56,7 +58,7 @@ def test_a_tenant_budget_is_shared_by_every_app_of_the_tenant() -> None:
     limits = graph_limits(overrides={"invitations": Budget(2, 5.0, scope="tenant")})
     invite = [classify("POST", "/invitations")]
     waits = [pacer.reserve(limits, Owner("contoso", app), invite) for app in ("a", "b", "c")]
-    assert waits == [0.0, 0.0, 2.5]
+    assert waits == [0.0, pytest.approx(S), pytest.approx(2.5 + S)]
 
 
 def test_a_429_drains_the_bucket_until_its_retry_after() -> None:
@@ -65,16 +67,16 @@ def test_a_429_drains_the_bucket_until_its_retry_after() -> None:
     report = [classify("GET", SIGN_INS)]
     assert pacer.reserve(limits, ONE, report) == 0.0  # the bucket thinks there is room
     pacer.drain(limits, ONE, report, 7.0)  # the server says otherwise: the retry goes at 7
-    assert pacer.reserve(limits, ONE, report) == pytest.approx(9.0)  # then one per 2 s
+    assert pacer.reserve(limits, ONE, report) == pytest.approx(9.0 + S)  # then one per 2 s
     clock.now = 9.0
-    assert pacer.reserve(limits, ONE, report) == pytest.approx(2.0)
+    assert pacer.reserve(limits, ONE, report) == pytest.approx(2.0 + S)
 
 
 def test_a_429_without_retry_after_empties_the_bucket() -> None:
     pacer, limits = Pacer(clock=lambda: 0.0), graph_limits()
     report = [classify("GET", SIGN_INS)]
     pacer.drain(limits, ONE, report, None)  # empty, and the retry's turn taken
-    assert pacer.reserve(limits, ONE, report) == 4.0
+    assert pacer.reserve(limits, ONE, report) == 4.0 + S
 
 
 async def test_a_long_scan_is_paced_on_the_wire(graph, tokens) -> None:
@@ -86,7 +88,8 @@ async def test_a_long_scan_is_paced_on_the_wire(graph, tokens) -> None:
         await _get(conn, SIGN_INS)
     await _get(conn, "/users")
     assert route.call_count == 7 and users.call_count == 1
-    assert sleeper.waits == [2.0, 2.0]  # the 6th and 7th sign-in pages; /users never waits
+    # the 5th page waits for the slack, the 6th and 7th 2 s each; /users never waits
+    assert sleeper.waits == [S, 2.0, 2.0]
 
 
 async def test_retry_after_wins_and_the_retry_goes_when_it_says(graph, tokens) -> None:
@@ -110,7 +113,7 @@ async def test_requests_in_flight_wait_for_a_429s_retry_after(graph, tokens) -> 
         return_value=httpx.Response(200, json=PAGE)
     )
     await _get(conn, "/auditLogs/directoryAudits")  # the same family: the server said wait
-    assert sleeper.waits == [9.0]  # 7 s, then the turn kept for a retry that never came
+    assert sleeper.waits == [9.0 + S]  # 7 s, then the turn kept for a retry that never came
 
 
 async def test_a_batch_is_paced_by_its_sub_requests(graph, tokens) -> None:
@@ -122,7 +125,7 @@ async def test_a_batch_is_paced_by_its_sub_requests(graph, tokens) -> None:
     )
     requests = [{"id": str(i), "method": "GET", "url": SIGN_INS} for i in range(1, 7)]
     await conn.perform_batch(requests)
-    assert sleeper.waits == [2.0]  # six reports requests: the sixth one's turn
+    assert sleeper.waits == [2.0 + S]  # six reports requests: the sixth one's turn
 
 
 async def test_pacing_time_is_a_metric(graph, tokens, otel) -> None:
@@ -138,7 +141,7 @@ async def test_pacing_time_is_a_metric(graph, tokens, otel) -> None:
         for metric in scope.metrics
     }
     (point,) = points["azure.pacing.wait.duration"]
-    assert point.count == 6 and point.sum == pytest.approx(2.0)
+    assert point.count == 6 and point.sum == pytest.approx(2.0 + S)
     assert dict(point.attributes) == {"graph.service_family": "reports"}
 
 
@@ -215,4 +218,4 @@ async def test_concurrent_requests_queue_one_after_another(graph, tokens) -> Non
     )
     graph.get(f"{GRAPH}{SIGN_INS}").mock(return_value=httpx.Response(200, json=PAGE))
     await asyncio.gather(*(_get(conn, SIGN_INS) for _ in range(8)))
-    assert sorted(sleeper.waits) == [2.0, 4.0, 6.0]
+    assert sorted(sleeper.waits) == [S, 2.0 + S, 4.0 + S, 6.0 + S]
