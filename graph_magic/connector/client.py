@@ -381,4 +381,6 @@ class GraphConnector:
             raise api_error(
                 response, method="POST", url=request.url, path=request.path, retried=retried
             )
-        return read_envelope(response.content, [item["id"] for item in wire], url=request.url)
+        answers = read_envelope(response.content, [item["id"] for item in wire], url=request.url)
+        self._sender.pacing.items_throttled(wire, answers)
+        return answers

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,7 +31,7 @@ from graph_magic.connector.config import SystemConfig
 from graph_magic.connector.prepare import PreparedRequest
 from graph_magic.connector.retry import parse_retry_after
 from graph_magic.knowledge.clouds import CLOUD_HOSTS
-from graph_magic.knowledge.costs import RequestCost, request_costs
+from graph_magic.knowledge.costs import RequestCost, classify, request_costs
 from graph_magic.knowledge.limits import Budget, Limits
 
 __all__ = [
@@ -90,16 +90,19 @@ class TokenBucket:
         margin = min(slack * rate, max(0.0, self.budget.amount - units))
         return (margin - self.level) / rate if self.level < margin else 0.0
 
-    def drain(self, units: float, retry_after: float | None, now: float) -> None:
+    def drain(
+        self, units: float, retry_after: float | None, now: float, *, keep_turn: bool = True
+    ) -> None:
         """The server said 429: the bucket is empty until ``retry_after`` seconds from now,
-        and the retry's ``units`` are reserved for it then.
+        and with ``keep_turn`` the retry's ``units`` are reserved for it then.
 
         So the retry (which waits Retry-After in the retry policy) goes exactly when the
         server said, without asking again, and the next request of the family after it.
+        A $batch item's retry goes in a later batch that asks for its turn itself.
         """
         self._refill(now)
         floor = 0.0 if retry_after is None else units - retry_after * self.budget.rate
-        self.level = min(self.level, floor) - units
+        self.level = min(self.level, floor) - (units if keep_turn else 0.0)
 
 
 SLACK_SECONDS = 0.5
@@ -155,13 +158,15 @@ class Pacer:
         owner: Owner,
         costs: Sequence[RequestCost],
         retry_after: float | None,
+        *,
+        keep_turn: bool = True,
     ) -> None:
-        """A 429 for a request of these costs: drain each of its buckets and reserve the
-        retry's turn (see TokenBucket.drain)."""
+        """A 429 for a request of these costs: drain each of its buckets, and reserve the
+        retry's turn unless the retry asks for its own (see TokenBucket.drain)."""
         with self._lock:
             now = self.clock()
             for bucket, units in self._charges(limits, owner, costs, now):
-                bucket.drain(units, retry_after, now)
+                bucket.drain(units, retry_after, now, keep_turn=keep_turn)
 
 
 PACER = Pacer()
@@ -211,6 +216,23 @@ class RequestPacing:
         retry_after = parse_retry_after(answer.headers, self._names, now=time.time)
         self._pacer.drain(self.limits, self.owner, _costs(request), retry_after)
         return True
+
+    def items_throttled(
+        self, wire: Sequence[Mapping[str, Any]], answers: Mapping[str, Mapping[str, Any]]
+    ) -> None:
+        """$batch items answered 429 inside their envelope: each one's family agrees with its
+        own Retry-After, as for a request of its own."""
+        if self.limits is None:
+            return
+        for item in wire:
+            answer = answers.get(str(item["id"]).lower()) or {}
+            if answer.get("status") != 429:
+                continue
+            headers = answer.get("headers") or {}
+            retry_after = parse_retry_after(headers, self._names, now=time.time)
+            path, _, query = str(item["url"]).partition("?")
+            cost = classify(str(item["method"]), path, query)
+            self._pacer.drain(self.limits, self.owner, (cost,), retry_after, keep_turn=False)
 
 
 def _costs(request: PreparedRequest) -> tuple[RequestCost, ...]:

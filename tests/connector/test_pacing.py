@@ -219,3 +219,26 @@ async def test_concurrent_requests_queue_one_after_another(graph, tokens) -> Non
     graph.get(f"{GRAPH}{SIGN_INS}").mock(return_value=httpx.Response(200, json=PAGE))
     await asyncio.gather(*(_get(conn, SIGN_INS) for _ in range(8)))
     assert sorted(sleeper.waits) == [S, 2.0 + S, 4.0 + S, 6.0 + S]
+
+
+async def test_a_throttled_batch_item_drains_its_family(graph, tokens) -> None:
+    sleeper = RecordingSleep()
+    conn = make_connector(tokens, sleeper, retry={"jitter": 0.0})
+    throttled = {
+        "id": "1",
+        "status": 429,
+        "headers": {"Retry-After": "7"},
+        "body": {"error": {"code": "TooManyRequests", "message": "Please retry again later."}},
+    }
+    graph.post(f"{GRAPH}/$batch").mock(
+        side_effect=[
+            httpx.Response(200, json={"responses": [throttled, {"id": "2", "status": 200}]}),
+            httpx.Response(200, json={"responses": [{"id": "1", "status": 200, "body": PAGE}]}),
+        ]
+    )
+    requests = [{"id": str(i), "method": "GET", "url": SIGN_INS} for i in (1, 2)]
+    out = await conn.perform_batch(requests)
+    assert [entry["status"] for entry in out["response"]["data"]] == [200, 200]
+    # the item's own 7 s, then the batch that resends it waits for the bucket the server
+    # emptied: it holds the one request at 7 s, and the slack is kept in hand
+    assert sleeper.waits == [7.0, S]
