@@ -62,6 +62,9 @@ class Owner:
         return f"{self.tenant}/{self.app}"
 
 
+_ROUNDING = 1e-9  # units: a level short of the margin by float rounding alone is not short
+
+
 class TokenBucket:
     """A budget's bucket: ``amount`` units, refilled at ``amount / window`` per second, which a
     reservation may take below zero (the debt is the wait)."""
@@ -77,6 +80,9 @@ class TokenBucket:
             self.level = min(float(self.budget.amount), self.level + gained)
             self.updated = now
 
+    def _margin(self, units: float, slack: float) -> float:
+        return min(slack * self.budget.rate, max(0.0, self.budget.amount - units))
+
     def reserve(self, units: float, now: float, slack: float = 0.0) -> float:
         """Take ``units`` now; the seconds to wait before sending: 0 while the bucket keeps
         ``slack`` seconds of refill in hand after them, else until it does again.
@@ -86,22 +92,30 @@ class TokenBucket:
         """
         self._refill(now)
         self.level -= units
-        rate = self.budget.rate
-        margin = min(slack * rate, max(0.0, self.budget.amount - units))
-        return (margin - self.level) / rate if self.level < margin else 0.0
+        short = self._margin(units, slack) - self.level
+        return short / self.budget.rate if short > _ROUNDING else 0.0
 
     def drain(
-        self, units: float, retry_after: float | None, now: float, *, keep_turn: bool = True
+        self,
+        units: float,
+        retry_after: float | None,
+        now: float,
+        *,
+        slack: float = 0.0,
+        keep_turn: bool = True,
     ) -> None:
-        """The server said 429: the bucket is empty until ``retry_after`` seconds from now,
-        and with ``keep_turn`` the retry's ``units`` are reserved for it then.
+        """The server said 429: the bucket holds ``units`` (and the margin) only when
+        ``retry_after`` seconds have passed; with ``keep_turn`` they are the retry's already.
 
         So the retry (which waits Retry-After in the retry policy) goes exactly when the
-        server said, without asking again, and the next request of the family after it.
-        A $batch item's retry goes in a later batch that asks for its turn itself.
+        server said, without asking again, and the next request of the family after it; a
+        $batch item's retry goes in a later batch that asks for its turn itself. With no
+        Retry-After the bucket is simply empty.
         """
         self._refill(now)
-        floor = 0.0 if retry_after is None else units - retry_after * self.budget.rate
+        floor = 0.0
+        if retry_after is not None:
+            floor = units + self._margin(units, slack) - retry_after * self.budget.rate
         self.level = min(self.level, floor) - (units if keep_turn else 0.0)
 
 
@@ -166,7 +180,7 @@ class Pacer:
         with self._lock:
             now = self.clock()
             for bucket, units in self._charges(limits, owner, costs, now):
-                bucket.drain(units, retry_after, now, keep_turn=keep_turn)
+                bucket.drain(units, retry_after, now, slack=self.slack, keep_turn=keep_turn)
 
 
 PACER = Pacer()
