@@ -5,9 +5,9 @@ reacting to 429s after they come wastes a round trip each and, for the strict bu
 identity and access reports' 5 requests per 10 s), most of a scan's time. The pacer keeps one
 token bucket per (budget, owner) for the whole process, the owner being the app and tenant, the
 tenant or the app as the budget's scope says, so every connector of the same app and tenant
-shares it, as on Graph. A request *reserves* its cost at once and sleeps for as long as the
-bucket is in debt: reservations never block each other, never loop, and a fake sleep in a test
-sees exactly the waits a real one would.
+shares it, as on Graph. A request *reserves* its cost at once and sleeps until the bucket has
+refilled what it owes (and a small margin, :data:`SLACK_SECONDS`): reservations never block
+each other, never loop, and a fake sleep in a test sees exactly the waits a real one would.
 
 A 429 is still the server's word: its Retry-After is honoured by the retry policy, and the
 pacer *drains* the family's buckets so that they agree with the server: nothing else of that
