@@ -215,8 +215,10 @@ class RequestPacing:
             return
         costs = _costs(request)
         wait = self._pacer.reserve(self.limits, self.owner, costs)
-        telemetry.record_pacing_wait(wait, family=costs[0].family)
+        family = costs[0].family
+        telemetry.record_pacing_wait(wait, family=family)
         if wait > 0:
+            telemetry.logger.info("pacing: %.2fs for the %s budget", wait, family)
             await self._sleep(wait)
 
     def throttled(self, request: PreparedRequest, answer: httpx.Response) -> bool:

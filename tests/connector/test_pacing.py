@@ -245,3 +245,16 @@ async def test_a_throttled_batch_item_drains_its_family(graph, tokens) -> None:
     # server emptied: the next sign-in page waits for the refill (without the drain the
     # bucket would still hold 3 requests and nothing would wait)
     assert sleeper.waits == [7.0, 2.0]
+
+
+async def test_a_wait_for_the_budget_is_logged(graph, tokens, caplog) -> None:
+    conn = make_connector(tokens, RecordingSleep())
+    graph.get(f"{GRAPH}{SIGN_INS}").mock(return_value=httpx.Response(200, json=PAGE))
+    with caplog.at_level("INFO", logger="graph_magic"):
+        for _ in range(6):
+            await _get(conn, SIGN_INS)
+    paced = [r.getMessage() for r in caplog.records if r.getMessage().startswith("pacing")]
+    assert paced == [
+        f"pacing: {S:.2f}s for the reports budget",
+        "pacing: 2.00s for the reports budget",
+    ]
