@@ -1,4 +1,5 @@
-"""The notebooks in notebooks/ show no token or secret in any output, and paste none.
+"""The notebooks in notebooks/ show no token or secret in any output, and paste none; the
+cassettes the recorded ones replay hold none either.
 
 nbval (strict) checks that a fresh run reproduces each stored output, so scanning the stored
 outputs covers what a run shows; ``scripts/reliability_report.py --notebooks`` also executes
@@ -14,9 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from scripts.store_notebooks import NOTEBOOKS as FOLDER
+from scripts.store_notebooks import guides
 from tests.reliability.reliability_kit import SANDBOX_SECRETS
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = guides()
+CASSETTES = sorted(FOLDER.glob("**/cassettes/*.jsonl"))
 JWT = re.compile(r"eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*")
 BEARER = re.compile(r"(?i)bearer\s+(?!\*\*\*)[A-Za-z0-9\-._~+/]{8,}")
 
@@ -46,6 +50,15 @@ def test_no_secret_in_notebook_outputs_or_code(path: Path) -> None:
             hits += [(number, m.group(0)[:24]) for m in BEARER.finditer(text)]
             hits += [(number, s) for s in SANDBOX_SECRETS if s in text]
     assert hits == []
+
+
+@pytest.mark.parametrize("path", CASSETTES, ids=lambda p: p.name)
+def test_no_secret_in_a_stored_cassette(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert not JWT.search(text)
+    assert not BEARER.search(text)
+    assert [secret for secret in SANDBOX_SECRETS if secret in text] == []
+    assert "authorization" not in text.lower()
 
 
 def test_the_notebook_scan_finds_a_token_in_an_output() -> None:
