@@ -10,19 +10,16 @@ does); code and outputs may not hold a token or a secret.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
 
 from scripts.store_notebooks import NOTEBOOKS as FOLDER
 from scripts.store_notebooks import guides
-from tests.reliability.reliability_kit import SANDBOX_SECRETS
+from tests.support.cassettes import BEARER, JWT, SANDBOX_SECRETS, secrets_in
 
 NOTEBOOKS = guides()
 CASSETTES = sorted(FOLDER.glob("**/cassettes/*.jsonl"))
-JWT = re.compile(r"eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*")
-BEARER = re.compile(r"(?i)bearer\s+(?!\*\*\*)[A-Za-z0-9\-._~+/]{8,}")
 
 
 def _outputs(cell: dict) -> list[str]:
@@ -54,11 +51,7 @@ def test_no_secret_in_notebook_outputs_or_code(path: Path) -> None:
 
 @pytest.mark.parametrize("path", CASSETTES, ids=lambda p: p.name)
 def test_no_secret_in_a_stored_cassette(path: Path) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert not JWT.search(text)
-    assert not BEARER.search(text)
-    assert [secret for secret in SANDBOX_SECRETS if secret in text] == []
-    assert "authorization" not in text.lower()
+    assert secrets_in(path) == []
 
 
 def test_the_notebook_scan_finds_a_token_in_an_output() -> None:

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from graph_magic.notebook import runtime
+from tests.support.cassettes import secrets_in
 from tests.support.systems import systems_folder
 
 RECORDED = (
@@ -36,12 +38,16 @@ def graph_magic_systems(tmp_path: Path) -> Path:
     return folder
 
 
+def _token(magic: Any) -> str:
+    return runtime.run_sync(magic.session.provider("recorded").get_token())
+
+
 def _frames(shell: Any) -> dict[str, Any]:
     return {name: shell.user_ns[name] for name in ("people", "sizes", "answers")}
 
 
 def test_cells_replay_frame_for_frame_with_no_tenant(
-    run: Any, shell: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run: Any, shell: Any, magic: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cassette = tmp_path / "session.jsonl"
     assert not run("%graph connect recorded").failed
@@ -55,6 +61,7 @@ def test_cells_replay_frame_for_frame_with_no_tenant(
     exchanges = len(cassette.read_text().splitlines()) - 1
     assert f"Recorded {exchanges} exchanges into session.jsonl." in stopped.text
     assert exchanges >= 4  # two pages of users, groups, the batch
+    assert secrets_in(cassette, _token(magic)) == []
 
     monkeypatch.setenv("GRAPH_MAGIC_SYSTEMS", str(tmp_path / "later"))
     assert not run("%graph connect replayed").failed
@@ -63,7 +70,6 @@ def test_cells_replay_frame_for_frame_with_no_tenant(
         assert not ran.failed, ran.everything
     for name, frame in _frames(shell).items():
         assert frame.equals(live[name]), name
-    assert "sandbox-secret" not in cassette.read_text()
 
 
 def test_a_cell_the_cassette_cannot_answer_names_the_request_and_the_closest(
@@ -88,13 +94,16 @@ def test_a_cell_the_cassette_cannot_answer_names_the_request_and_the_closest(
     assert "Traceback" not in shown
 
 
-def test_pseudonymised_recording_hides_the_real_names(run: Any, shell: Any, tmp_path: Path) -> None:
+def test_pseudonymised_recording_hides_the_real_names(
+    run: Any, shell: Any, magic: Any, tmp_path: Path
+) -> None:
     cassette = tmp_path / "shared.jsonl"
     assert not run("%graph connect recorded").failed
     ran = run(f"%graph record {cassette} --pseudonymise mail,displayName")
     assert "with fake values for mail, displayName." in ran.text
     assert not run(CELLS[0]).failed
     run("%graph record stop")
+    assert secrets_in(cassette, _token(magic)) == []
     text = cassette.read_text()
     people = shell.user_ns["people"]
     assert people["displayName"].map(lambda name: name not in text).all()
