@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import httpx
@@ -126,9 +126,8 @@ def _differences(asked: CanonicalRequest, closest: CanonicalRequest) -> list[str
     return parts or ["nothing visible"]
 
 
-def _transport_error(error: dict[str, str] | object, request: httpx.Request) -> httpx.HTTPError:
+def _transport_error(error: Mapping[str, str], request: httpx.Request) -> httpx.HTTPError:
     """The recorded transport failure, raised again as the httpx error it was."""
-    assert isinstance(error, dict)
     kind = getattr(httpx, error.get("type", ""), None)
     if not (isinstance(kind, type) and issubclass(kind, httpx.RequestError)):
         kind = httpx.RemoteProtocolError
