@@ -263,9 +263,11 @@ def system_limits(system: SystemConfig) -> Limits | None:
 
     An in-process sandbox paces by exactly what it enforces (its own options), so the client
     and the server hold one limit; any other system by Graph's table as ``limits:`` picks it,
-    by default only on Graph's own hosts.
+    by default only on Graph's own hosts. A replay is never paced.
     """
     settings = system.limits
+    if system.replay:  # answered from a cassette: nothing reaches Graph
+        return None
     if system.transport == "sandbox":
         from graph_magic.connector.sandbox_transport import sandbox_limits, throttles
 

@@ -153,6 +153,13 @@ def test_pacing_is_on_for_graphs_hosts_and_off_elsewhere_unless_asked() -> None:
     assert system_limits(make_system(limits={"pacing": False})) is None
 
 
+def test_a_replay_is_never_paced(tmp_path) -> None:
+    cassette = tmp_path / "cassette.json"
+    cassette.write_text("{}")
+    replay = make_system(replay=str(cassette), limits={"pacing": True})
+    assert system_limits(replay) is None  # answered from a cassette, never by Graph
+
+
 def test_a_system_picks_scales_and_overrides_the_table() -> None:
     system = make_system(
         limits={
