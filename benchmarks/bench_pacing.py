@@ -160,7 +160,7 @@ def _summarize(
                 "side": name,
                 "median_s": timing.median,
                 "ratio": h.ratio(bound, timing.median),
-                "vs": "of the limit",
+                "vs": "bound/this",
                 "bound_s": bound,
                 "floor_s": None,
                 "note": f"429s per run: {counts} ({', '.join(share)} of requests)",
@@ -182,7 +182,7 @@ def _summarize(
 
 
 SIZES = {
-    "quick": {"pages": 30, "top": 10, "scale": 4.0, "repeats": 1},
+    "quick": {"pages": 40, "top": 10, "scale": 4.0, "repeats": 1},
     "full": {"pages": 80, "top": 10, "scale": 4.0, "repeats": 2},
 }
 

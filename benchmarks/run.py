@@ -55,6 +55,12 @@ def _throttled(quick: bool, latency_ms: float) -> dict[str, Any]:
     return bench_throttled.run(latency_ms=latency_ms, **bench_throttled.SIZES[_mode(quick)])
 
 
+def _pacing(quick: bool, latency_ms: float) -> dict[str, Any]:
+    import bench_pacing
+
+    return bench_pacing.run(latency_ms=latency_ms, **bench_pacing.SIZES[_mode(quick)])
+
+
 def _startup(quick: bool, latency_ms: float) -> dict[str, Any]:
     import bench_startup
 
@@ -220,6 +226,7 @@ RUNNERS: dict[str, Callable[[bool, float], dict[str, Any]]] = {
     "scan": _scan,
     "small": _small,
     "throttled": _throttled,
+    "pacing": _pacing,
     "startup": _startup,
     "frames": _frames,
     "memory": _memory,

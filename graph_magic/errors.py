@@ -15,6 +15,8 @@ The tree, so a caller can catch at the level it cares about::
     ├── GraphAPIError           Graph answered with an error status after every retry
     │   └── GraphBatchError     a $batch sub-request failed (continue_on_error=False)
     ├── GraphFanoutError        every system of a cell sent to several failed (each one's error)
+    ├── GraphReplayError        a replayed session asked what its cassette does not hold (names
+    │                           the closest recorded request), or the cassette is broken
     └── GraphUsageError         a %graph line or option that cannot be understood
                                 (graph_magic.notebook.errors: it is also IPython's UsageError)
     BaseException
@@ -102,6 +104,20 @@ class GraphSecurityError(GraphMagicError):
         self.url = url
         self.partial = partial
         super().__init__(message)
+
+
+class GraphReplayError(GraphMagicError):
+    """A replay cannot answer: no recorded exchange matches, or the cassette is unreadable.
+
+    ``request`` is the request asked for and ``closest`` the nearest recorded one (both as
+    ``METHOD /path?query``), when there is one.
+    """
+
+    def __init__(self, message: str, *, request: str | None = None, closest: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.request = request
+        self.closest = closest
 
 
 class GraphTransportError(GraphMagicError):

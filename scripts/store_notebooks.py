@@ -1,6 +1,6 @@
 """Execute the guide notebooks against the sandbox and store them exactly as JupyterLab saves them.
 
-    python scripts/store_notebooks.py                      # every notebooks/*.ipynb
+    python scripts/store_notebooks.py                      # every guide (see guides())
     python scripts/store_notebooks.py notebooks/01_quickstart.ipynb
     python scripts/store_notebooks.py --no-execute notebooks/01_quickstart.ipynb  # text edits
 
@@ -39,6 +39,11 @@ NOTEBOOKS = ROOT / "notebooks"
 sys.path[:0] = [str(ROOT)]
 
 from graph_magic.headless import execute_notebook  # noqa: E402
+
+
+def guides() -> list[Path]:
+    """Every stored notebook: the guides, and the recorded ones that replay a cassette."""
+    return sorted(NOTEBOOKS.glob("*.ipynb")) + sorted(NOTEBOOKS.glob("recorded/*.ipynb"))
 
 
 def kernelspec_metadata(name: str = "python3") -> dict[str, str]:
@@ -122,13 +127,13 @@ def store(path: Path, execute: bool = True) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     """Store each notebook named (default: every guide); 1 if any failed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: every guide")
     parser.add_argument(
         "--no-execute", action="store_true", help="keep the outputs, write the form only"
     )
     args = parser.parse_args(argv)
     failed = 0
-    for path in args.notebooks or sorted(NOTEBOOKS.glob("*.ipynb")):
+    for path in args.notebooks or guides():
         error = store(path, execute=not args.no_execute)
         print(f"{path}: {error or 'stored'}", file=sys.stderr if error else sys.stdout)
         failed += error is not None

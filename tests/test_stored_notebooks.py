@@ -18,11 +18,11 @@ import pytest
 from ipykernel.ipkernel import IPythonKernel
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from scripts.store_notebooks import jupyterlab_form, kernelspec_metadata
+from scripts.store_notebooks import guides, jupyterlab_form, kernelspec_metadata
 from tests.support.notebooks import on_this_python
 
 ROOT = Path(__file__).resolve().parents[1]
-GUIDES = sorted((ROOT / "notebooks").glob("*.ipynb"))
+GUIDES = guides()
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
@@ -45,7 +45,7 @@ def test_a_guide_is_byte_for_byte_what_jupyterlab_would_save(guide) -> None:
     expected = jupyterlab_form(nb, nb.metadata.language_info, kernelspec, id_prefix=prefix)
     assert text == expected, (
         f"{path.name} is not stored as JupyterLab saves it (nbconvert --execute adds per-cell"
-        f" timings, for one): python scripts/store_notebooks.py --no-execute notebooks/{path.name}"
+        f" timings, for one): python scripts/store_notebooks.py --no-execute {path}"
         " rewrites it without running it"
     )
     assert (nb.nbformat, nb.nbformat_minor) == (4, nbformat.current_nbformat_minor)

@@ -34,9 +34,11 @@ from graph_magic.connector.batch import (
 )
 from graph_magic.connector.batch_envelope import read_envelope
 from graph_magic.connector.config import SystemConfig, load_system
+from graph_magic.connector.http_client import base_transport, http_client
 from graph_magic.connector.pacing import Pacer, RequestPacing, owner_of, system_limits
 from graph_magic.connector.paging import Page, PageSet, scan
 from graph_magic.connector.prepare import PreparedRequest, prepare
+from graph_magic.connector.recording import Recording, open_recording
 from graph_magic.connector.responses import api_error, standard_response
 from graph_magic.connector.retry import NON_IDEMPOTENT
 from graph_magic.connector.send import RATE_LIMIT_SEMAPHORES, Bounds, Sender
@@ -79,6 +81,7 @@ class GraphConnector:
         self._base = self.system.base_url.rstrip("/")
         self._client: httpx.AsyncClient | None = None
         self._client_loop: asyncio.AbstractEventLoop | None = None
+        self._recording: Recording | None = None
         pacing = RequestPacing(
             system_limits(self.system),
             owner_of(self.system),
@@ -100,17 +103,26 @@ class GraphConnector:
     def _get_client(self) -> httpx.AsyncClient:
         loop = asyncio.get_running_loop()
         if self._client is None or self._client_loop is not loop:
-            if self._transport is None and self.system.transport == "sandbox":
-                from graph_magic.connector.sandbox_transport import asgi_transport
-
-                self._transport = asgi_transport(self.system.sandbox)
-            self._client = httpx.AsyncClient(
-                transport=self._transport,
-                timeout=self.system.timeouts.as_httpx(),
-                follow_redirects=False,
-            )
+            self._client = self._new_client()
             self._client_loop = loop
         return self._client
+
+    def _new_client(self) -> httpx.AsyncClient:
+        self._transport = base_transport(self.system, self._transport)
+        if self._recording is None and self.system.record is not None:
+            settings = self.system.record
+            self._recording = open_recording(
+                settings.path, self.system.graph_origin, settings.pseudonymise
+            )
+        return http_client(self.system, self._transport, self._recording)
+
+    async def record(self, recording: Recording | None) -> None:
+        """Record this connector's exchanges into ``recording`` from now on (None: stop).
+
+        The current HTTP client is closed, so the next request goes through the recorder.
+        """
+        self._recording = recording
+        await self.close()
 
     async def close(self) -> None:
         """Close the HTTP client; the connector makes a new one if used again."""
@@ -381,4 +393,6 @@ class GraphConnector:
             raise api_error(
                 response, method="POST", url=request.url, path=request.path, retried=retried
             )
-        return read_envelope(response.content, [item["id"] for item in wire], url=request.url)
+        answers = read_envelope(response.content, [item["id"] for item in wire], url=request.url)
+        self._sender.pacing.items_throttled(wire, answers)
+        return answers

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from graph_magic.connector.auth_types import AUTH_TYPES, check_auth, environment_credentials
+from graph_magic.connector.cassette_settings import RecordSettings, read_record, read_replay
 from graph_magic.connector.graph_endpoint import (
     cloud_sign_in,
     default_base_url,
@@ -158,6 +159,8 @@ class SystemConfig:
     throttle_priority: str | None = None  # x-ms-throttle-priority on every request: Low...
     transport: str = "http"
     sandbox: SandboxOptions | None = field(default=None, compare=False)
+    record: RecordSettings | None = None
+    replay: str | None = None
     credential: object | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -240,11 +243,14 @@ def _build(data: dict[str, Any], name: str, file: str, env: Mapping[str, str]) -
     if "token_cache" not in data:
         values["token_cache"] = _token_cache(r, DEFAULT_TOKEN_CACHE, "token_cache")
     auth_type = values.get("auth_type", _DEFAULTS.auth_type)
+    if values.get("record") and values.get("replay"):
+        raise r.error("a system either records or replays, not both", "replay")
     given = asdict(credentials)
     from_env = environment_credentials(auth_type, given, env)
     if from_env:
         credentials = values["credentials"] = replace(credentials, **from_env)
-    check_auth(r, auth_type, {**given, **from_env}, values.get("token"), credential_obj, env)
+    if not values.get("replay"):  # a replay needs no credential: it never asks for a token
+        check_auth(r, auth_type, {**given, **from_env}, values.get("token"), credential_obj, env)
     if auth_type == "bearer" and not values.get("token"):
         values["token"] = env.get("GRAPH_TOKEN")
     return SystemConfig(name=name, source=file, credential=credential_obj, **values)
@@ -371,4 +377,6 @@ _FIELD_READERS: dict[str, Callable[[ConfigReader, Any, str], Any]] = {
     "throttle_priority": read_priority,
     "transport": partial(ConfigReader.choice, choices=TRANSPORTS),
     "sandbox": _sandbox,
+    "record": read_record,
+    "replay": read_replay,
 }

@@ -5,9 +5,9 @@ reacting to 429s after they come wastes a round trip each and, for the strict bu
 identity and access reports' 5 requests per 10 s), most of a scan's time. The pacer keeps one
 token bucket per (budget, owner) for the whole process, the owner being the app and tenant, the
 tenant or the app as the budget's scope says, so every connector of the same app and tenant
-shares it, as on Graph. A request *reserves* its cost at once and sleeps for as long as the
-bucket is in debt: reservations never block each other, never loop, and a fake sleep in a test
-sees exactly the waits a real one would.
+shares it, as on Graph. A request *reserves* its cost at once and sleeps until the bucket has
+refilled what it owes (and a small margin, :data:`SLACK_SECONDS`): reservations never block
+each other, never loop, and a fake sleep in a test sees exactly the waits a real one would.
 
 A 429 is still the server's word: its Retry-After is honoured by the retry policy, and the
 pacer *drains* the family's buckets so that they agree with the server: nothing else of that
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,11 +31,12 @@ from graph_magic.connector.config import SystemConfig
 from graph_magic.connector.prepare import PreparedRequest
 from graph_magic.connector.retry import parse_retry_after
 from graph_magic.knowledge.clouds import CLOUD_HOSTS
-from graph_magic.knowledge.costs import RequestCost, request_costs
+from graph_magic.knowledge.costs import RequestCost, classify, request_costs
 from graph_magic.knowledge.limits import Budget, Limits
 
 __all__ = [
     "PACER",
+    "SLACK_SECONDS",
     "Owner",
     "Pacer",
     "RequestPacing",
@@ -61,6 +62,9 @@ class Owner:
         return f"{self.tenant}/{self.app}"
 
 
+_ROUNDING = 1e-9  # units: a level short of the margin by float rounding alone is not short
+
+
 class TokenBucket:
     """A budget's bucket: ``amount`` units, refilled at ``amount / window`` per second, which a
     reservation may take below zero (the debt is the wait)."""
@@ -76,22 +80,52 @@ class TokenBucket:
             self.level = min(float(self.budget.amount), self.level + gained)
             self.updated = now
 
-    def reserve(self, units: float, now: float) -> float:
-        """Take ``units`` now; the seconds to wait before sending (0 when the bucket had them)."""
-        self._refill(now)
-        self.level -= units
-        return max(0.0, -self.level / self.budget.rate)
+    def _margin(self, units: float, slack: float) -> float:
+        return min(slack * self.budget.rate, max(0.0, self.budget.amount - units))
 
-    def drain(self, units: float, retry_after: float | None, now: float) -> None:
-        """The server said 429: the bucket is empty until ``retry_after`` seconds from now,
-        and the retry's ``units`` are reserved for it then.
+    def reserve(self, units: float, now: float, slack: float = 0.0) -> float:
+        """Take ``units`` now; the seconds to wait before sending: 0 while the bucket keeps
+        ``slack`` seconds of refill in hand after them, else until it does again.
 
-        So the retry (which waits Retry-After in the retry policy) goes exactly when the
-        server said, without asking again, and the next request of the family after it.
+        The margin is kept, not spent: each request waits until the level is back at it, so
+        the pace is the budget's own rate, shifted by ``slack`` once.
         """
         self._refill(now)
-        floor = 0.0 if retry_after is None else units - retry_after * self.budget.rate
-        self.level = min(self.level, floor) - units
+        self.level -= units
+        short = self._margin(units, slack) - self.level
+        return short / self.budget.rate if short > _ROUNDING else 0.0
+
+    def drain(
+        self,
+        units: float,
+        retry_after: float | None,
+        now: float,
+        *,
+        slack: float = 0.0,
+        keep_turn: bool = True,
+    ) -> None:
+        """The server said 429: the bucket holds ``units`` (and the margin) only when
+        ``retry_after`` seconds have passed; with ``keep_turn`` they are the retry's already.
+
+        So the retry (which waits Retry-After in the retry policy) goes exactly when the
+        server said, without asking again, and the next request of the family after it; a
+        $batch item's retry goes in a later batch that asks for its turn itself. With no
+        Retry-After the bucket is simply empty.
+        """
+        self._refill(now)
+        floor = 0.0
+        if retry_after is not None:
+            floor = units + self._margin(units, slack) - retry_after * self.budget.rate
+        self.level = min(self.level, floor) - (units if keep_turn else 0.0)
+
+
+SLACK_SECONDS = 0.5
+"""The refill the pacer keeps in hand: a request goes only while the bucket would still hold
+this many seconds of refill after it. The server counts when a request arrives, the pacer when
+it is reserved; a request that arrives sooner after the one before than it was reserved (the
+first one paid for a connection and a TLS handshake; the network jitters) would otherwise be a
+hair early, and answered 429. It costs the time of the margin once per busy stretch, not per
+request: the pace stays the budget's rate."""
 
 
 class Pacer:
@@ -100,8 +134,11 @@ class Pacer:
     ``clock`` (monotonic seconds) is injectable; so is the sleep each caller waits with.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, slack: float = SLACK_SECONDS
+    ) -> None:
         self.clock = clock
+        self.slack = slack
         self._lock = threading.Lock()
         self._buckets: dict[tuple[str, Budget, str], TokenBucket] = {}
 
@@ -126,7 +163,8 @@ class Pacer:
         with self._lock:
             now = self.clock()
             charges = self._charges(limits, owner, costs, now)
-            return max((bucket.reserve(units, now) for bucket, units in charges), default=0.0)
+            waits = (bucket.reserve(units, now, self.slack) for bucket, units in charges)
+            return max(waits, default=0.0)
 
     def drain(
         self,
@@ -134,13 +172,15 @@ class Pacer:
         owner: Owner,
         costs: Sequence[RequestCost],
         retry_after: float | None,
+        *,
+        keep_turn: bool = True,
     ) -> None:
-        """A 429 for a request of these costs: drain each of its buckets and reserve the
-        retry's turn (see TokenBucket.drain)."""
+        """A 429 for a request of these costs: drain each of its buckets, and reserve the
+        retry's turn unless the retry asks for its own (see TokenBucket.drain)."""
         with self._lock:
             now = self.clock()
             for bucket, units in self._charges(limits, owner, costs, now):
-                bucket.drain(units, retry_after, now)
+                bucket.drain(units, retry_after, now, slack=self.slack, keep_turn=keep_turn)
 
 
 PACER = Pacer()
@@ -175,8 +215,10 @@ class RequestPacing:
             return
         costs = _costs(request)
         wait = self._pacer.reserve(self.limits, self.owner, costs)
-        telemetry.record_pacing_wait(wait, family=costs[0].family)
+        family = costs[0].family
+        telemetry.record_pacing_wait(wait, family=family)
         if wait > 0:
+            telemetry.logger.info("pacing: %.2fs for the %s budget", wait, family)
             await self._sleep(wait)
 
     def throttled(self, request: PreparedRequest, answer: httpx.Response) -> bool:
@@ -191,6 +233,23 @@ class RequestPacing:
         self._pacer.drain(self.limits, self.owner, _costs(request), retry_after)
         return True
 
+    def items_throttled(
+        self, wire: Sequence[Mapping[str, Any]], answers: Mapping[str, Mapping[str, Any]]
+    ) -> None:
+        """$batch items answered 429 inside their envelope: each one's family agrees with its
+        own Retry-After, as for a request of its own."""
+        if self.limits is None:
+            return
+        for item in wire:
+            answer = answers.get(str(item["id"]).lower()) or {}
+            if answer.get("status") != 429:
+                continue
+            headers = answer.get("headers") or {}
+            retry_after = parse_retry_after(headers, self._names, now=time.time)
+            path, _, query = str(item["url"]).partition("?")
+            cost = classify(str(item["method"]), path, query)
+            self._pacer.drain(self.limits, self.owner, (cost,), retry_after, keep_turn=False)
+
 
 def _costs(request: PreparedRequest) -> tuple[RequestCost, ...]:
     """What Graph charges for the request: its path below the version root (the same on
@@ -204,9 +263,11 @@ def system_limits(system: SystemConfig) -> Limits | None:
 
     An in-process sandbox paces by exactly what it enforces (its own options), so the client
     and the server hold one limit; any other system by Graph's table as ``limits:`` picks it,
-    by default only on Graph's own hosts.
+    by default only on Graph's own hosts. A replay is never paced.
     """
     settings = system.limits
+    if system.replay:  # answered from a cassette: nothing reaches Graph
+        return None
     if system.transport == "sandbox":
         from graph_magic.connector.sandbox_transport import sandbox_limits, throttles
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     )
     from graph_magic.connector.client import GraphConnector
     from graph_magic.connector.config import SystemConfig
+    from graph_magic.connector.recording import Recording
     from graph_magic.notebook.display import GraphResult
 
 __all__ = ["GraphSession", "HistoryEntry"]
@@ -75,6 +76,8 @@ class GraphSession:
         self._systems: dict[str, SystemConfig] = {}
         self._providers: dict[str, TokenProvider] = {}
         self._connectors: dict[tuple[str, str], GraphConnector] = {}
+        self.recording: tuple[str, Recording] | None = None
+        """The system being recorded (``%graph record``) and its open cassette."""
 
     # -- systems and connectors -------------------------------------------------------------
 
@@ -108,10 +111,41 @@ class GraphSession:
             variant = system
             if version != system.version:
                 variant = dataclasses.replace(system, base_url=f"{system.graph_origin}/{version}")
-            self._connectors[key] = self._connector_factory(
-                variant, token_provider=self.provider(name)
-            )
+            connector = self._connector_factory(variant, token_provider=self.provider(name))
+            if self.recording is not None and self.recording[0] == name:
+                self.run_sync(connector.record(self.recording[1]))
+            self._connectors[key] = connector
         return self._connectors[key]
+
+    def start_recording(self, name: str, path: str, pseudonymise: tuple[str, ...]) -> Recording:
+        """Record every exchange of system ``name`` into the cassette ``path`` from now on.
+
+        One recording at a time: one already running is stopped first. The file restarts.
+        """
+        from graph_magic.connector.recording import open_recording
+
+        system = self.system(name)
+        self.stop_recording()
+        recording = open_recording(path, system.graph_origin, pseudonymise)
+        self.recording = (name, recording)
+        for key, connector in self._connectors.items():
+            if key[0] == name:
+                self.run_sync(connector.record(recording))
+        return recording
+
+    def stop_recording(self) -> Recording | None:
+        """Stop the running recording, keeping its cassette; None when nothing was recording."""
+        from graph_magic.connector.recording import stop_recording
+
+        if self.recording is None:
+            return None
+        name, recording = self.recording
+        self.recording = None
+        for key, connector in self._connectors.items():
+            if key[0] == name:
+                self.run_sync(connector.record(None))
+        stop_recording(recording.path)
+        return recording
 
     def connect(
         self,
@@ -172,6 +206,12 @@ class GraphSession:
             "transport": system.transport,
             "signed_in": False,
         }
+        if system.replay:
+            info["replay"] = system.replay
+        if self.recording is not None and self.recording[0] == name:
+            info["recording"] = str(self.recording[1].path)
+        elif system.record is not None:
+            info["recording"] = system.record.path
         if name in self._providers:
             info.update(self._providers[name].describe())
         return info

@@ -219,8 +219,8 @@ class GraphService:
         exc = GraphError(424, "FailedDependency", ge.FAILED_DEPENDENCY)
         return self.error_response(exc, stamp, stamp.request_id)
 
-    def _item_fault(self) -> dict[str, Any] | None:
-        return batch_item_fault(self.state) if self.state is not None else None
+    def _item_fault(self, item: GraphRequest) -> dict[str, Any] | None:
+        return batch_item_fault(self.state, item) if self.state is not None else None
 
     # ----- HTTP ------------------------------------------------------------------------------
 

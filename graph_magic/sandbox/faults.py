@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.datastructures import State
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -33,7 +34,7 @@ import graph_magic.sandbox.graph_errors as ge
 from graph_magic.knowledge.costs import RequestCost, classify
 from graph_magic.sandbox._clock import http_date_at, iso_seconds_at
 from graph_magic.sandbox.entra.tokens import unverified_claims
-from graph_magic.sandbox.http import compact_json
+from graph_magic.sandbox.http import GraphRequest, compact_json
 from graph_magic.sandbox.options import SandboxOptions
 from graph_magic.sandbox.throttle import Throttle, retry_after_headers, sandbox_limits
 
@@ -140,29 +141,43 @@ class FaultInjector:
                 return decision
             cost = classify(method, path, query)
             self.counters.resource_units += cost.units
-            if faults.throttle:
+            if faults.throttle and not _is_batch(method, path):  # its items are charged
                 self._throttle(decision, method, cost, headers)
             return decision
 
-    def batch_item_fault(self) -> dict[str, Any] | None:
+    def batch_item_fault(self, item: GraphRequest | None = None) -> dict[str, Any] | None:
         """A 429 answer for one $batch sub-request (``status``, ``headers``, ``body``), or None.
 
-        The caller adds the item's ``id``; the envelope stays 200, as on Graph.
+        With ``throttle`` on, ``item`` is charged to its family's budgets as a request of its
+        own (Graph evaluates each sub-request), and throttled with the Retry-After and scope
+        its budget gives; else ``batch_item_429_rate`` decides. The caller adds the item's
+        ``id``; the envelope stays 200, as on Graph.
         """
         rate = self.faults.batch_item_429_rate
         with self._lock:
-            if not rate or self._rng.random() >= rate:
+            wait, shown = None, {}
+            if item is not None and self.faults.throttle:
+                wait, shown = self._charge_item(item)
+            if wait is not None:
+                self.counters.faults["throttle"] += 1
+            elif not rate or self._rng.random() >= rate:
                 return None
-            self.counters.faults["batch_item_429"] += 1
+            else:
+                self.counters.faults["batch_item_429"] += 1
+                wait, shown = self.faults.retry_after, {}
             request_id = self._request_id()
-            retry = retry_after_headers(
-                self.faults.retry_after_form, self.faults.retry_after, self.clock()
-            )
+            retry = retry_after_headers(self.faults.retry_after_form, wait, self.clock())
         return {
             "status": 429,
-            "headers": {**retry, "Content-Type": "application/json"},
+            "headers": {**retry, **shown, "Content-Type": "application/json"},
             "body": ge.throttled_body(date=iso_seconds_at(self.dates()), request_id=request_id),
         }
+
+    def _charge_item(self, item: GraphRequest) -> tuple[float | None, dict[str, str]]:
+        cost = classify(item.method, item.path, urlencode(item.query))
+        self.counters.resource_units += cost.units
+        app_id, tenant = item.principal.client_id, item.principal.tenant_id
+        return self._buckets.charge(item.method, cost, app_id, tenant, self.clock())
 
     # -- internals (called with the lock held) ---------------------------------------------
 
@@ -299,11 +314,13 @@ class FaultMiddleware:
         await self.app(scope, receive, _adding_headers(send, decision.extra_headers))
 
 
-def batch_item_fault(state: State | FaultInjector | None) -> dict[str, Any] | None:
-    """A per-item 429 for a $batch sub-request, or None; ``state`` is the app's ``state``
-    (where ``FaultMiddleware`` publishes its injector as ``faults``) or the injector itself."""
+def batch_item_fault(
+    state: State | FaultInjector | None, item: GraphRequest | None = None
+) -> dict[str, Any] | None:
+    """A per-item 429 for the $batch sub-request ``item``, or None; ``state`` is the app's
+    ``state`` (where ``FaultMiddleware`` publishes its injector as ``faults``) or the injector."""
     injector = state if isinstance(state, FaultInjector) else getattr(state, "faults", None)
-    return injector.batch_item_fault() if isinstance(injector, FaultInjector) else None
+    return injector.batch_item_fault(item) if isinstance(injector, FaultInjector) else None
 
 
 def _graph_headers(
@@ -328,6 +345,10 @@ def _app_id(authorization: str | None) -> str:
 
 def _tenant_of(headers: MutableMapping[str, str]) -> str:
     return str(unverified_claims(headers.get("authorization")).get("tid") or "unknown")
+
+
+def _is_batch(method: str, path: str) -> bool:
+    return method.upper() == "POST" and path.rstrip("/").lower().endswith("/$batch")
 
 
 def _is_graph(scope: Scope) -> bool:

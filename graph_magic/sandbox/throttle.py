@@ -104,8 +104,7 @@ class Throttle:
         (seconds to wait, the 429's scope headers) from the first budget that is spent.
 
         An identity answer carries ``x-ms-resource-unit``, and ``x-ms-throttle-limit-percentage``
-        once more than 80% of the app's resource units are used, as Graph's does. A $batch
-        envelope comes here as one request (its items skip the middleware): one ``global``.
+        once more than 80% of the app's resource units are used, as Graph's does.
         """
         owners = {"app+tenant": f"{app_id}/{tenant}", "tenant": tenant, "app": app_id}
         shown: dict[str, str] = {}

@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 import respx
 
-from graph_magic.connector.client import GraphConnector
 from tests.connector.auth.identity_platform import FakeIdentityPlatform
-from tests.connector.connector_kit import make_system
+from tests.connector.connector_kit import make_connector
 from tests.support.fakes import FakeTokenProvider, RecordingSleep
 
 
@@ -38,7 +37,7 @@ def graph():
 
 @pytest.fixture
 async def connector(tokens, sleeper):
-    conn = GraphConnector(make_system(), sleep=sleeper, token_provider=tokens)
+    conn = make_connector(tokens, sleeper)  # its pacer's time passes by the fake sleep
     yield conn
     await conn.close()
 

@@ -10,7 +10,17 @@ import pytest
 
 from graph_magic.connector.batch import chunk_requests, normalize_requests
 from graph_magic.errors import GraphBatchError
+from tests.connector.connector_kit import make_connector
 from tests.support.graph import GRAPH
+
+
+@pytest.fixture
+async def connector(tokens, sleeper):
+    """Batches exactly as the server answers them, unpaced: the waits a throttled item adds
+    to the pacer are tests/connector/test_pacing.py's."""
+    conn = make_connector(tokens, sleeper, limits={"pacing": False})
+    yield conn
+    await conn.close()
 
 
 class FakeBatchEndpoint:

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from graph_magic.connector.client import GraphConnector
-from graph_magic.connector.pacing import Owner, Pacer, owner_of, system_limits
+from graph_magic.connector.pacing import SLACK_SECONDS, Owner, Pacer, owner_of, system_limits
 from graph_magic.knowledge.costs import classify
 from graph_magic.knowledge.limits import Budget, graph_limits
 from tests.connector.connector_kit import make_connector, make_system
@@ -19,6 +19,7 @@ from tests.support.graph import GRAPH
 SIGN_INS = "/auditLogs/signIns"
 PAGE = {"value": [{"id": "s"}]}
 ONE = Owner("contoso", "app-1")
+S = SLACK_SECONDS  # every wait carries it, once per busy stretch
 
 
 def _throttled(seconds: str) -> httpx.Response:
@@ -35,9 +36,10 @@ def test_a_burst_waits_exactly_as_long_as_the_budget_says() -> None:
     pacer.clock = clock
     report = [classify("GET", SIGN_INS)]
     waits = [pacer.reserve(limits, ONE, report) for _ in range(7)]
-    assert waits == [0.0] * 5 + [2.0, 4.0]  # 5 per 10 s: then one every 2 s, queued
+    # 5 per 10 s, keeping S seconds of refill in hand: the 5th waits S, then one every 2 s
+    assert waits == [0.0] * 4 + [S, 2.0 + S, 4.0 + S]
     clock.now = 4.0
-    assert pacer.reserve(limits, ONE, report) == pytest.approx(2.0)  # the queue moved on
+    assert pacer.reserve(limits, ONE, report) == pytest.approx(2.0 + S)  # the queue moved on
 
 
 def test_families_tenants_and_apps_do_not_share_a_budget() -> None:
@@ -48,7 +50,7 @@ def test_families_tenants_and_apps_do_not_share_a_budget() -> None:
     assert pacer.reserve(limits, ONE, [classify("GET", "/users")]) == 0.0
     assert pacer.reserve(limits, Owner("fabrikam", "app-1"), report) == 0.0
     assert pacer.reserve(limits, Owner("contoso", "app-2"), report) == 0.0
-    assert pacer.reserve(limits, ONE, report) == 2.0
+    assert pacer.reserve(limits, ONE, report) == 2.0 + S
 
 
 def test_a_tenant_budget_is_shared_by_every_app_of_the_tenant() -> None:
@@ -56,7 +58,7 @@ def test_a_tenant_budget_is_shared_by_every_app_of_the_tenant() -> None:
     limits = graph_limits(overrides={"invitations": Budget(2, 5.0, scope="tenant")})
     invite = [classify("POST", "/invitations")]
     waits = [pacer.reserve(limits, Owner("contoso", app), invite) for app in ("a", "b", "c")]
-    assert waits == [0.0, 0.0, 2.5]
+    assert waits == [0.0, pytest.approx(S), pytest.approx(2.5 + S)]
 
 
 def test_a_429_drains_the_bucket_until_its_retry_after() -> None:
@@ -74,7 +76,7 @@ def test_a_429_without_retry_after_empties_the_bucket() -> None:
     pacer, limits = Pacer(clock=lambda: 0.0), graph_limits()
     report = [classify("GET", SIGN_INS)]
     pacer.drain(limits, ONE, report, None)  # empty, and the retry's turn taken
-    assert pacer.reserve(limits, ONE, report) == 4.0
+    assert pacer.reserve(limits, ONE, report) == 4.0 + S
 
 
 async def test_a_long_scan_is_paced_on_the_wire(graph, tokens) -> None:
@@ -86,7 +88,8 @@ async def test_a_long_scan_is_paced_on_the_wire(graph, tokens) -> None:
         await _get(conn, SIGN_INS)
     await _get(conn, "/users")
     assert route.call_count == 7 and users.call_count == 1
-    assert sleeper.waits == [2.0, 2.0]  # the 6th and 7th sign-in pages; /users never waits
+    # the 5th page waits for the slack, the 6th and 7th 2 s each; /users never waits
+    assert sleeper.waits == [S, 2.0, 2.0]
 
 
 async def test_retry_after_wins_and_the_retry_goes_when_it_says(graph, tokens) -> None:
@@ -122,7 +125,7 @@ async def test_a_batch_is_paced_by_its_sub_requests(graph, tokens) -> None:
     )
     requests = [{"id": str(i), "method": "GET", "url": SIGN_INS} for i in range(1, 7)]
     await conn.perform_batch(requests)
-    assert sleeper.waits == [2.0]  # six reports requests: the sixth one's turn
+    assert sleeper.waits == [2.0 + S]  # six reports requests: the sixth one's turn
 
 
 async def test_pacing_time_is_a_metric(graph, tokens, otel) -> None:
@@ -138,7 +141,7 @@ async def test_pacing_time_is_a_metric(graph, tokens, otel) -> None:
         for metric in scope.metrics
     }
     (point,) = points["azure.pacing.wait.duration"]
-    assert point.count == 6 and point.sum == pytest.approx(2.0)
+    assert point.count == 6 and point.sum == pytest.approx(2.0 + S)
     assert dict(point.attributes) == {"graph.service_family": "reports"}
 
 
@@ -148,6 +151,13 @@ def test_pacing_is_on_for_graphs_hosts_and_off_elsewhere_unless_asked() -> None:
     assert system_limits(make_system(**local)) is None
     assert system_limits(make_system(**local, limits={"pacing": True})) is not None
     assert system_limits(make_system(limits={"pacing": False})) is None
+
+
+def test_a_replay_is_never_paced(tmp_path) -> None:
+    cassette = tmp_path / "cassette.json"
+    cassette.write_text("{}")
+    replay = make_system(replay=str(cassette), limits={"pacing": True})
+    assert system_limits(replay) is None  # answered from a cassette, never by Graph
 
 
 def test_a_system_picks_scales_and_overrides_the_table() -> None:
@@ -215,4 +225,43 @@ async def test_concurrent_requests_queue_one_after_another(graph, tokens) -> Non
     )
     graph.get(f"{GRAPH}{SIGN_INS}").mock(return_value=httpx.Response(200, json=PAGE))
     await asyncio.gather(*(_get(conn, SIGN_INS) for _ in range(8)))
-    assert sorted(sleeper.waits) == [2.0, 4.0, 6.0]
+    assert sorted(sleeper.waits) == [S, 2.0 + S, 4.0 + S, 6.0 + S]
+
+
+async def test_a_throttled_batch_item_drains_its_family(graph, tokens) -> None:
+    sleeper = RecordingSleep()
+    conn = make_connector(tokens, sleeper, retry={"jitter": 0.0})
+    throttled = {
+        "id": "1",
+        "status": 429,
+        "headers": {"Retry-After": "7"},
+        "body": {"error": {"code": "TooManyRequests", "message": "Please retry again later."}},
+    }
+    graph.post(f"{GRAPH}/$batch").mock(
+        side_effect=[
+            httpx.Response(200, json={"responses": [throttled, {"id": "2", "status": 200}]}),
+            httpx.Response(200, json={"responses": [{"id": "1", "status": 200, "body": PAGE}]}),
+        ]
+    )
+    requests = [{"id": str(i), "method": "GET", "url": SIGN_INS} for i in (1, 2)]
+    out = await conn.perform_batch(requests)
+    assert [entry["status"] for entry in out["response"]["data"]] == [200, 200]
+    graph.get(f"{GRAPH}{SIGN_INS}").mock(return_value=httpx.Response(200, json=PAGE))
+    await _get(conn, SIGN_INS)
+    # the item's own 7 s; the batch resending it goes then, and empties the bucket the
+    # server emptied: the next sign-in page waits for the refill (without the drain the
+    # bucket would still hold 3 requests and nothing would wait)
+    assert sleeper.waits == [7.0, 2.0]
+
+
+async def test_a_wait_for_the_budget_is_logged(graph, tokens, caplog) -> None:
+    conn = make_connector(tokens, RecordingSleep())
+    graph.get(f"{GRAPH}{SIGN_INS}").mock(return_value=httpx.Response(200, json=PAGE))
+    with caplog.at_level("INFO", logger="graph_magic"):
+        for _ in range(6):
+            await _get(conn, SIGN_INS)
+    paced = [r.getMessage() for r in caplog.records if r.getMessage().startswith("pacing")]
+    assert paced == [
+        f"pacing: {S:.2f}s for the reports budget",
+        "pacing: 2.00s for the reports budget",
+    ]

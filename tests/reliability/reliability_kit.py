@@ -35,11 +35,11 @@ from graph_magic.sandbox import (
     asgi_transport,
     msal_http_client,
 )
+from tests.support.cassettes import SANDBOX_SECRETS  # noqa: F401 (the families' secrets too)
 from tests.support.fakes import RecordingSleep
 from tests.support.graph import GRAPH
 from tests.support.served import ServedSandbox
 
-SANDBOX_SECRETS = ("sandbox-secret", "sandbox-limited-secret")
 DELTA_PAGE = 100  # the sandbox's /users/delta page size, as Graph's
 RETRY_AFTER_FORMS = ("seconds", "fractional", "http-date", "ms")
 

@@ -1,4 +1,5 @@
-"""The notebooks in notebooks/ show no token or secret in any output, and paste none.
+"""The notebooks in notebooks/ show no token or secret in any output, and paste none; the
+cassettes the recorded ones replay hold none either.
 
 nbval (strict) checks that a fresh run reproduces each stored output, so scanning the stored
 outputs covers what a run shows; ``scripts/reliability_report.py --notebooks`` also executes
@@ -9,16 +10,16 @@ does); code and outputs may not hold a token or a secret.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
 
-from tests.reliability.reliability_kit import SANDBOX_SECRETS
+from scripts.store_notebooks import NOTEBOOKS as FOLDER
+from scripts.store_notebooks import guides
+from tests.support.cassettes import BEARER, JWT, SANDBOX_SECRETS, secrets_in
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
-JWT = re.compile(r"eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*")
-BEARER = re.compile(r"(?i)bearer\s+(?!\*\*\*)[A-Za-z0-9\-._~+/]{8,}")
+NOTEBOOKS = guides()
+CASSETTES = sorted(FOLDER.glob("**/cassettes/*.jsonl"))
 
 
 def _outputs(cell: dict) -> list[str]:
@@ -46,6 +47,11 @@ def test_no_secret_in_notebook_outputs_or_code(path: Path) -> None:
             hits += [(number, m.group(0)[:24]) for m in BEARER.finditer(text)]
             hits += [(number, s) for s in SANDBOX_SECRETS if s in text]
     assert hits == []
+
+
+@pytest.mark.parametrize("path", CASSETTES, ids=lambda p: p.name)
+def test_no_secret_in_a_stored_cassette(path: Path) -> None:
+    assert secrets_in(path) == []
 
 
 def test_the_notebook_scan_finds_a_token_in_an_output() -> None:

@@ -9,9 +9,16 @@ import httpx
 import pytest
 
 from graph_magic.knowledge.limits import Budget
-from graph_magic.sandbox import TENANT_ID, FaultMiddleware, SandboxOptions, TokenService
+from graph_magic.sandbox import (
+    TENANT_ID,
+    FaultMiddleware,
+    SandboxOptions,
+    TokenService,
+    create_app,
+)
 from graph_magic.sandbox.inprocess import asgi_transport
 from graph_magic.sandbox.throttle import sandbox_limits
+from tests.sandbox.sandbox_kit import bearer
 from tests.support.fakes import START, Clock
 from tests.support.graph import GRAPH_HOST
 
@@ -105,3 +112,27 @@ def test_the_sandbox_limits_come_from_its_options() -> None:
 def test_bad_throttle_options_are_named(faults: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         SandboxOptions.from_dict({"faults": faults})
+
+
+async def test_batch_items_are_charged_one_by_one_with_direct_requests() -> None:
+    app = create_app(SandboxOptions.from_dict({"faults": {"throttle": True}}))
+    transport = asgi_transport(None, app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url=GRAPH_HOST, headers=bearer(app)
+    ) as client:
+        direct = [await client.get(SIGN_INS + "?$top=1") for _ in range(3)]
+        items = [
+            {"id": str(i), "method": "GET", "url": "/auditLogs/signIns?$top=1"} for i in range(3)
+        ]
+        envelope = await client.post("/v1.0/$batch", json={"requests": items})
+    assert [r.status_code for r in direct] == [200] * 3
+    assert envelope.status_code == 200  # the envelope itself is not charged
+    answers = {a["id"]: a for a in envelope.json()["responses"]}
+    assert [answers[str(i)]["status"] for i in range(3)] == [200, 200, 429]
+    throttled = answers["2"]
+    assert throttled["headers"]["Retry-After"] == "2"
+    assert throttled["headers"]["x-ms-throttle-scope"] == (
+        f"Tenant_Application/ReadWrite/sandbox-app/{TENANT_ID}"
+    )
+    assert throttled["body"]["error"]["code"] == "TooManyRequests"
+    assert app.counters.faults == {"throttle": 1}

@@ -26,6 +26,7 @@ from graph_magic.connector.auth._base import (
     BearerTokenProvider,
     Clock,
     CredentialProvider,
+    ReplayTokenProvider,
 )
 from graph_magic.connector.auth._interactive import InteractiveProvider
 from graph_magic.connector.auth._managed_identity import ManagedIdentityProvider
@@ -50,6 +51,7 @@ __all__ = [
     "InteractiveProvider",
     "ManagedIdentityProvider",
     "MsalHttpClient",
+    "ReplayTokenProvider",
     "TokenProvider",
     "WorkloadIdentityProvider",
     "make_token_provider",
@@ -86,6 +88,8 @@ def make_token_provider(
     device-code polls) are for tests. By default msal talks through httpx (so proxies and respx
     behave as for Graph calls), or to the in-process sandbox when ``transport`` is "sandbox".
     """
+    if system.replay:
+        return ReplayTokenProvider(system, clock=clock)
     if system.auth_type == "bearer":
         return BearerTokenProvider(system, clock=clock)
     if system.auth_type == "azure":

@@ -270,3 +270,19 @@ class CredentialProvider(_Provider):
 
     def _identity(self) -> dict[str, Any]:
         return {"credential": type(self.system.credential).__name__, **_token_identity(self._token)}
+
+
+# --------------------------------------------------------------------------- replay
+
+
+class ReplayTokenProvider(_Provider):
+    """A system with ``replay:``: its answers come from a cassette, so no token is ever asked.
+
+    The Authorization it lets the connector send stops at the replay transport; the placeholder
+    is no credential, so there is nothing to refresh, cache or hide.
+    """
+
+    auth_type = "replay"
+
+    async def _acquire(self, *, force: bool) -> tuple[str, float | None]:
+        return "replayed-session", None

@@ -1,4 +1,4 @@
-"""``%graph`` commands: connect, systems, status, logout, history, describe, permissions, help.
+"""The ``%graph`` commands: connect, systems, status, logout, history, record and the rest.
 
 A ``%graph`` line whose first word is not an HTTP method, a ``/`` path or a URL is a command.
 Each command is a plain function taking what it uses, with its own parser
@@ -20,6 +20,7 @@ from graph_magic.notebook.commands import (
     history,
     logout,
     permissions,
+    record,
     status,
     systems,
 )
@@ -39,6 +40,7 @@ COMMANDS: dict[str, Command] = {
         history.COMMAND,
         describe.COMMAND,
         permissions.COMMAND,
+        record.COMMAND,
         help.COMMAND,
     )
 }

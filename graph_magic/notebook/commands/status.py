@@ -32,6 +32,12 @@ def status_panel(info: dict[str, Any], title: str, base_url: str) -> Panel:
     rows = [("base_url", base_url)]
     if info.get("cloud") not in (None, "global"):  # the global cloud goes without saying
         rows.append(("cloud", f"{info['cloud']} (sign-in at {info.get('authority')})"))
+    if info.get("replay"):
+        shown_cassette = shown_path(Path(info["replay"]))
+        rows.append(("replay", f"{shown_cassette} (offline: no network, no credential)"))
+        return Panel(title, tuple(rows), note=_defined_in(info.get("source")))
+    if info.get("recording"):
+        rows.append(("recording", f"into {shown_path(Path(info['recording']))}"))
     rows.append(("auth", str(info.get("auth_type"))))
     if info.get("credential"):
         rows.append(("credential", str(info["credential"])))
@@ -45,9 +51,12 @@ def status_panel(info: dict[str, Any], title: str, base_url: str) -> Panel:
         rows.append(("tenant", str(info["tenant"])))
     signed_in = info.get("signed_in", False)
     rows.append(("token", _expiry_text(info.get("expires_on")) if signed_in else "none yet"))
-    source = info.get("source")
+    return Panel(title, tuple(rows), note=_defined_in(info.get("source")))
+
+
+def _defined_in(source: str | None) -> str:
     shown = shown_path(Path(source)) if source and Path(source).is_file() else source or "?"
-    return Panel(title, tuple(rows), note=f"defined in {shown}")
+    return f"defined in {shown}"
 
 
 def _expiry_text(expires_on: Any) -> str:

@@ -22,7 +22,7 @@ from graph_magic.sandbox.http import ODATA_JSON, GraphRequest, GraphResponse, co
 MAX_REQUESTS = 20
 
 RunOne = Callable[[GraphRequest], GraphResponse]
-ItemFault = Callable[[], dict[str, Any] | None]
+ItemFault = Callable[[GraphRequest], dict[str, Any] | None]
 
 
 def _invalid() -> GraphError:
@@ -140,7 +140,8 @@ def run_batch(
     """Answer a $batch: 200 with one response per item, in the order given; 400 if malformed.
 
     ``run_one`` runs a sub-request through the routes (errors already rendered), ``failed``
-    builds the 424 answer for a dependent of a failure, ``fault`` may throttle one item.
+    builds the 424 answer for a dependent of a failure, ``fault`` may throttle one item (it
+    is handed the sub-request, to charge its service).
     """
     payload = envelope.json_body()
     items = _validate(payload)
@@ -159,11 +160,12 @@ def run_batch(
         if any(status >= 400 for status, _ in deps):
             answer = _item(item["id"], failed(item["id"]))
         else:
-            injected = fault()
+            sub = _sub_request(envelope, item)
+            injected = fault(sub)
             if injected is not None:
                 answer = injected["status"], compact_json({"id": item["id"], **injected})
             else:
-                answer = _item(item["id"], run_one(_sub_request(envelope, item)))
+                answer = _item(item["id"], run_one(sub))
         answers[key] = answer
         return answer
 

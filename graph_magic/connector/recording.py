@@ -1,0 +1,160 @@
+"""Recording: every Graph exchange of a system, as it happens, into a cassette.
+
+The recorder sits in the connector's httpx client as its transport and hands each request to an
+inner client built as the connector's own would be (the sandbox's transport, or the network with
+the environment's proxies), so recording changes nothing the session sees. Each exchange is
+reduced to what :mod:`.cassette` allows (no credential of any kind), pseudonymised when asked, and
+appended as one line, flushed, so a kernel that dies keeps what it had recorded.
+
+Only the connector's Graph calls pass here: token requests go through msal's own client and
+never reach a cassette. One :class:`Recording` per file is shared by every connector that
+records into it (a system's v1.0 and beta connectors), so they append to one cassette.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Collection
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+from graph_magic.connector.cassette import (
+    Exchange,
+    canonical_request,
+    encode_body,
+    header,
+    kept_request_headers,
+    kept_response_headers,
+)
+from graph_magic.connector.masking import mask_text
+from graph_magic.connector.pseudonyms import Pseudonymiser
+
+__all__ = ["Recording", "RecordingTransport", "open_recording", "stop_recording"]
+
+# The recordings open in this process, by absolute path: connectors of one system share one.
+_OPEN: dict[Path, Recording] = {}
+_OPEN_LOCK = threading.Lock()
+# Headers the recorder drops from the answer it hands on: it has decoded the body itself.
+_ENCODING_HEADERS = ("content-encoding", "content-length", "transfer-encoding")
+
+
+class Recording:
+    """An open cassette: its file, the origin it records, and the pseudonyms so far."""
+
+    def __init__(self, path: Path, origin: str, pseudonymise: Collection[str]) -> None:
+        self.path = path
+        self.origin = origin
+        self.pseudonyms = Pseudonymiser(pseudonymise)
+        self.exchanges = 0
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file: IO[str] | None = path.open("w", encoding="utf-8")
+        self._write(header(origin, pseudonymise))
+
+    @property
+    def closed(self) -> bool:
+        """True once :func:`stop_recording` has closed the file."""
+        return self._file is None
+
+    def add(self, exchange: Exchange) -> None:
+        """Append one exchange (a no-op once the recording is stopped)."""
+        if self._file is not None:
+            self._write(exchange.to_json())
+            self.exchanges += 1
+
+    def close(self) -> None:
+        """Close the file; what was recorded stays."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def _write(self, line: dict[str, object]) -> None:
+        assert self._file is not None
+        self._file.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
+        self._file.flush()
+
+
+def open_recording(path: str | Path, origin: str, pseudonymise: Collection[str] = ()) -> Recording:
+    """The recording into ``path``: the one already open, or a new cassette (the file restarts)."""
+    resolved = Path(path).expanduser().resolve()
+    with _OPEN_LOCK:
+        recording = _OPEN.get(resolved)
+        if recording is None or recording.closed:
+            recording = _OPEN[resolved] = Recording(resolved, origin, pseudonymise)
+        return recording
+
+
+def stop_recording(path: str | Path) -> Recording | None:
+    """Close the recording into ``path``; returns it (None when none was open)."""
+    resolved = Path(path).expanduser().resolve()
+    with _OPEN_LOCK:
+        recording = _OPEN.pop(resolved, None)
+    if recording is not None:
+        recording.close()
+    return recording
+
+
+class RecordingTransport(httpx.AsyncBaseTransport):
+    """Sends through ``inner`` and records each exchange into ``recording``."""
+
+    def __init__(self, inner: httpx.AsyncClient, recording: Recording) -> None:
+        self._inner = inner
+        self.recording = recording
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        try:
+            response = await self._inner.send(request, stream=True)
+            try:
+                content = await response.aread()
+            finally:
+                await response.aclose()
+        except httpx.HTTPError as exc:
+            self._record(request, body, None, error=exc)
+            raise
+        self._record(request, body, response)
+        headers = [(k, v) for k, v in response.headers.items() if k not in _ENCODING_HEADERS]
+        return httpx.Response(
+            response.status_code,
+            headers=headers,
+            content=content,
+            request=request,
+            extensions={"http_version": response.extensions.get("http_version", b"HTTP/1.1")},
+        )
+
+    def _record(
+        self,
+        request: httpx.Request,
+        body: bytes,
+        response: httpx.Response | None,
+        *,
+        error: Exception | None = None,
+    ) -> None:
+        pseudonyms = self.recording.pseudonyms
+        canonical = pseudonyms.request(
+            canonical_request(
+                request.method, str(request.url), body, request.headers.get("content-type", "")
+            )
+        )
+        sent_headers = kept_request_headers(request.headers)
+        if response is None:
+            failure = {"type": type(error).__name__, "message": mask_text(str(error))}
+            self.recording.add(Exchange(canonical, sent_headers, None, {}, None, failure))
+            return
+        answer = encode_body(response.content, response.headers.get("content-type", ""))
+        if "json" in answer and pseudonyms:
+            answer = {"json": pseudonyms.answer(answer["json"])}
+        self.recording.add(
+            Exchange(
+                request=canonical,
+                request_headers=sent_headers,
+                status=response.status_code,
+                headers=kept_response_headers(response.headers),
+                body=answer if response.content else None,
+            )
+        )
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
