@@ -26,7 +26,10 @@ from graph_magic.connector.time_bounds import balanced, time_bounds
 from graph_magic.connector.urls import join_url, parse_query
 from graph_magic.knowledge.time_ordered import TIME_ORDERED, TimeOrdered, time_ordered
 
-__all__ = ["Window", "plan_windows", "window_filter"]
+__all__ = ["MAX_WINDOWS", "Window", "plan_windows", "window_filter"]
+
+MAX_WINDOWS = 64
+"""The most windows a scan is cut into: each costs a task and at least one request."""
 
 
 @dataclass(frozen=True)
@@ -58,8 +61,11 @@ def plan_windows(
     ``$count`` (each window would count only itself).
     """
     entry = _entry(request)
-    if parallel < 1:
-        raise ValueError(f"--parallel needs at least 1 window, not {parallel}")
+    if not 1 <= parallel <= MAX_WINDOWS:
+        raise ValueError(
+            f"--parallel takes 1 to {MAX_WINDOWS} windows, not {parallel} (more would only add "
+            "requests: Graph's reports budget lets a few run at once)"
+        )
     full, _, raw_query = request.url.partition("?")
     query = parse_query(raw_query)
     ascending = _ascending(query, entry)

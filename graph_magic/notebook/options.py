@@ -133,8 +133,6 @@ def _check_parallel(args: argparse.Namespace, no_paginate: bool) -> None:
     """``--parallel N`` scans a whole range: the options that stop a scan early do not fit."""
     if args.parallel is None:
         return
-    if args.parallel < 1:
-        raise GraphUsageError("--parallel needs a number of windows, at least 1")
     for given, flag in (
         (args.max_items is not None, "--max-items"),
         (no_paginate, "--no-paginate"),

@@ -70,7 +70,7 @@ def run_cell(
     session.last = []
     if fans_out(options.system):
         for given, flag in ((options.delta, "--delta"), (options.parallel, "--parallel")):
-            if given:
+            if given is not None:
                 raise GraphUsageError(f"{flag} works on one system's scan; name one system")
         return _fan_out(session, text, namespace, options, settings, line_form)
     name = session.system_name(options.system, settings.default_system)

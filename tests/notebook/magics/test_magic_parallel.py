@@ -102,7 +102,8 @@ def test_a_dry_run_at_a_paced_system_adds_the_limit_and_the_windows_requests(
             "%%graph --parallel 4 --max-items 10\nGET /auditLogs/signIns",
             "--parallel scans every window to its end, so --max-items does not fit it",
         ),
-        ("%%graph --parallel 0\nGET /auditLogs/signIns", "--parallel needs a number of windows"),
+        ("%%graph --parallel 0\nGET /auditLogs/signIns", "--parallel takes 1 to 64 windows, not 0"),
+        ("%%graph --parallel 65 --dry-run\nGET /auditLogs/signIns", "not 65 (more would only"),
         (
             "%%graph --parallel 2\nGET /auditLogs/signIns\n###\nGET /auditLogs/directoryAudits",
             "--parallel cuts one log scan into time windows; this cell has 2 requests",
