@@ -14,11 +14,13 @@ from typing import Any
 import pytest
 
 from graph_magic.connector.client import GraphConnector
+from graph_magic.connector.pacing import SLACK_SECONDS, Pacer
 from graph_magic.connector.paging import Page
 from graph_magic.connector.time_bounds import time_bounds
 from graph_magic.connector.window_plan import plan_windows
 from graph_magic.connector.windows import scan_windows
 from graph_magic.errors import GraphAPIError
+from tests.support.fakes import RecordingSleep
 from tests.support.log_sandbox import log_connector, log_tenant
 
 SIGN_INS = "/auditLogs/signIns"
@@ -209,6 +211,22 @@ async def test_a_failed_window_fails_the_scan_after_the_others_items() -> None:
         "window 2 of 3 (createdDateTime ge 2025-05-12T00:00:00Z and lt 2025-05-22T00:00:00Z) "
         "failed; the other windows' items were kept"
     )
+
+
+async def test_every_windows_request_waits_its_turn_in_the_services_budget() -> None:
+    """The windows go through the connector's send: the pacer spaces every one of them."""
+    sleeper = RecordingSleep()
+    connector, sent = log_connector(
+        log_tenant(),
+        limits={"pacing": True, "reports_table": "current"},  # 5 requests per 10 s
+        connector_options={"sleep": sleeper, "pacer": Pacer(clock=lambda: 0.0)},
+    )
+    async with connector:
+        items = await _windowed(connector, SIGN_INS, {"$top": "100"}, 4, now=DATA_END)
+    assert len(items) == 2000 and len(sent.sent) >= 20
+    # On a clock that stands still, the first 4 go at once, then one per 2 s (plus the slack).
+    expected = [SLACK_SECONDS + 2.0 * n for n in range(len(sent.sent) - 4)]
+    assert sorted(sleeper.waits) == pytest.approx(expected)
 
 
 async def test_closing_the_scan_early_cancels_the_windows_still_running() -> None:

@@ -73,9 +73,17 @@ def log_tenant(**options: Any) -> Any:
 
 
 def log_connector(
-    app: Any, fail: Callable[[httpx.URL], bool] | None = None, **system: Any
+    app: Any,
+    fail: Callable[[httpx.URL], bool] | None = None,
+    *,
+    connector_options: dict[str, Any] | None = None,
+    **system: Any,
 ) -> tuple[GraphConnector, RecordingTransport]:
-    """A connector to ``app`` (its own rate-limit key) and the transport recording its requests."""
+    """A connector to ``app`` (its own rate-limit key) and the transport recording its requests.
+
+    ``system`` adds or replaces system keys; ``connector_options`` go to GraphConnector
+    (``sleep``, ``pacer``).
+    """
     transport = RecordingTransport(httpx.ASGITransport(app), fail)
     config = load_system(
         {
@@ -89,4 +97,7 @@ def log_connector(
         },
         environ={},
     )
-    return GraphConnector(config, token_provider=SandboxToken(app), transport=transport), transport
+    connector = GraphConnector(
+        config, token_provider=SandboxToken(app), transport=transport, **(connector_options or {})
+    )
+    return connector, transport
