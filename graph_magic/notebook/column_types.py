@@ -125,13 +125,23 @@ class TypedColumns:
 
     def __init__(self) -> None:
         self._rows = 0
+        self._sources: dict[str, Sequence[Any]] = {}
         self._firsts: dict[str, Any] = {}
         self._pieces: dict[str, list[pa.Array] | None] = {}
 
     def convert(self, columns: Mapping[str, Sequence[Any]], rows: int) -> None:
-        """Convert the rows the columns (each ``rows`` long) gained since the last call."""
-        start = self._rows
+        """Convert the rows the columns (each ``rows`` long) gained since the last call.
+
+        A name whose column was replaced (a key ``a.b`` beside an object ``a`` holding ``b``:
+        the later one keeps the name) starts again from the first row.
+        """
         for name, values in columns.items():
+            start = self._rows
+            if self._sources.setdefault(name, values) is not values:
+                self._sources[name] = values
+                self._firsts.pop(name, None)
+                self._pieces.pop(name, None)
+                start = 0
             pieces = self._pieces.get(name, _UNSEEN)
             if pieces is None:
                 continue  # lists, objects, mixed values: kept as they are

@@ -137,7 +137,7 @@ class _Flattener:
         that misses the cache.)
         """
         top, named, total, nested = self._top, self.named, self._total, self._fill
-        get, deep = top.cols.get, top.depth > 0
+        cols, deep = top.cols, top.depth > 0
         row = self.rows - 1
         for row, item in enumerate(items, self.rows):
             try:
@@ -150,10 +150,10 @@ class _Flattener:
                     if path is not _SKIPPED:
                         nested(path, row, value)
                     continue
-                col = get(key)
-                if col is None:
-                    col = top.column(key, named, total)
-                col[row] = value
+                try:
+                    cols[key][row] = value
+                except KeyError:
+                    top.column(key, named, total)[row] = value
         self.rows = row + 1
 
     def _fill(self, path: _Path, row: int, obj: dict[str, Any]) -> None:
@@ -165,10 +165,10 @@ class _Flattener:
                 if child is not _SKIPPED:
                     self._fill(child, row, value)
                 continue
-            col = cols.get(key)
-            if col is None:
-                col = path.column(key, self.named, self._total)
-            col[row] = value
+            try:
+                cols[key][row] = value
+            except KeyError:
+                path.column(key, self.named, self._total)[row] = value
 
 
 def flatten_columns(items: Sequence[Any], depth: int) -> dict[str, list[Any]]:
