@@ -66,7 +66,6 @@ _EDM_KINDS = {
 _ISO_INSTANT = r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$"
 _ISO_MATCH = re.compile(_ISO_INSTANT).match
 _SAMPLE = 2_048
-_BLOCK = 2_048
 _SCALARS = (str, bool, int, float)
 _UNSEEN: Any = object()
 _TIMESTAMP = pa.timestamp("us", tz="UTC")
@@ -118,7 +117,7 @@ class TypedColumns:
     Arrow reads every value's Python object. One item's values were allocated together, but one
     column's values lie spread over the whole heap: converting a large frame column after column
     misses the cache at nearly every value. Converting each block of rows just after it was
-    flattened reads values still in the cache (a third of the time for 100,000 users). Blocks
+    flattened reads values still in the cache (about half the time for 100,000 users). Blocks
     that disagree (integers in one, floats in another) or fail are converted again whole, so a
     column is always what converting it whole gives.
     """
