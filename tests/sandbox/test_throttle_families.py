@@ -8,6 +8,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from graph_magic.__main__ import parse_faults
 from graph_magic.knowledge.limits import Budget
 from graph_magic.sandbox import (
     TENANT_ID,
@@ -136,3 +137,18 @@ async def test_batch_items_are_charged_one_by_one_with_direct_requests() -> None
     )
     assert throttled["body"]["error"]["code"] == "TooManyRequests"
     assert app.counters.faults == {"throttle": 1}
+
+
+def test_the_throttle_options_on_the_command_line() -> None:
+    faults = parse_faults(
+        ["throttle=true,throttle_reports_table=legacy,throttle_scale=0.5,throttle_units_per_10s=40"]
+    )
+    options = SandboxOptions.from_dict({"faults": faults})
+    assert faults == {
+        "throttle": True,
+        "throttle_reports_table": "legacy",
+        "throttle_scale": 0.5,
+        "throttle_units_per_10s": 40,
+    }
+    assert sandbox_limits(options).first("identity") == Budget(20, 10.0, "resource-units")
+    assert sandbox_limits(options).first("reports") == Budget(500, 20.0)
