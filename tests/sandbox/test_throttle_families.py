@@ -152,3 +152,21 @@ def test_the_throttle_options_on_the_command_line() -> None:
     }
     assert sandbox_limits(options).first("identity") == Budget(20, 10.0, "resource-units")
     assert sandbox_limits(options).first("reports") == Budget(500, 20.0)
+
+
+@pytest.mark.parametrize(
+    ("path", "units"),
+    [
+        ("/v1.0/users", "2"),
+        ("/v1.0/users?$select=id", "1"),
+        ("/v1.0/users?$top=5", "1"),
+        ("/v1.0/subscribedSkus", "3"),
+        ("/v1.0/auditLogs/signIns?$top=1", "1"),
+    ],
+)
+async def test_every_answer_names_the_resource_units_it_was_charged(
+    client: httpx.AsyncClient, path: str, units: str
+) -> None:
+    answer = await client.get(path)
+    assert answer.status_code == 200
+    assert answer.headers["x-ms-resource-unit"] == units  # Graph's cost, $select and $top too
