@@ -216,7 +216,8 @@ class RequestPacing:
         costs = _costs(request)
         wait = self._pacer.reserve(self.limits, self.owner, costs)
         family = costs[0].family
-        telemetry.record_pacing_wait(wait, family=family)
+        # azure.pacing.wait.duration, beside telemetry's own azure.semaphore.wait.duration
+        telemetry.instruments().pacing_wait_duration.record(wait, {"graph.service_family": family})
         if wait > 0:
             telemetry.logger.info("pacing: %.2fs for the %s budget", wait, family)
             await self._sleep(wait)

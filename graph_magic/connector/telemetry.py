@@ -4,22 +4,28 @@ Logging is off by default and, when on, never shows a secret: every record passe
 applies :mod:`graph_magic.connector.masking`, and the detailed lines mask headers and bodies
 before they are written. Tracing and metrics use opentelemetry-api only,
 which is a no-op until the application installs an SDK; the instruments are created once, from the
-global (proxy) providers, so an SDK installed later still receives every measurement.
+global (proxy) providers, so an SDK installed later still receives every measurement. While
+nothing could record (no provider given, no OpenTelemetry module loaded, no provider named in
+the environment) the API is not even imported, which keeps 10 ms off a kernel's first cell; the
+check is made again at every call, so an SDK installed later is used from its next request.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import sys
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import IO, Any
-
-from opentelemetry import metrics, trace
+from typing import IO, TYPE_CHECKING, Any
 
 from graph_magic.connector.config import LoggingSettings
 from graph_magic.connector.masking import mask_headers, mask_sent_secrets, mask_text, mask_url
+
+if TYPE_CHECKING:
+    from opentelemetry import metrics, trace
 
 __all__ = [
     "Instruments",
@@ -34,7 +40,6 @@ __all__ = [
     "perform_action_span",
     "record_action_duration",
     "record_http_429",
-    "record_pacing_wait",
     "record_retry",
     "record_semaphore_wait",
     "tracer",
@@ -260,10 +265,50 @@ def use_providers(*, meter_provider: Any = None, tracer_provider: Any = None) ->
         _STATE.update(meter_provider=meter_provider, tracer_provider=tracer_provider)
 
 
+# The API's variables naming a provider it loads by itself on first use.
+_PROVIDER_VARIABLES = ("OTEL_PYTHON_TRACER_PROVIDER", "OTEL_PYTHON_METER_PROVIDER")
+
+
+def _could_record() -> bool:
+    """Whether a span or a measurement could reach anyone: a provider was given, some code
+    loaded OpenTelemetry (an SDK, an instrumentation), or the environment names a provider."""
+    return (
+        _STATE["tracer_provider"] is not None
+        or _STATE["meter_provider"] is not None
+        or "opentelemetry" in sys.modules
+        or any(name in os.environ for name in _PROVIDER_VARIABLES)
+    )
+
+
+class _Unrecorded:
+    """The span, tracer and instruments used while nothing could record: each call is a no-op."""
+
+    @contextlib.contextmanager
+    def start_as_current_span(self, name: str, **_: Any) -> Iterator[_Unrecorded]:
+        yield self
+
+    def set_attribute(self, key: str, value: Any) -> None:
+        pass
+
+    def record(self, amount: float, attributes: Any = None) -> None:
+        pass
+
+    def add(self, amount: float, attributes: Any = None) -> None:
+        pass
+
+
+_UNRECORDED = _Unrecorded()
+_UNRECORDED_INSTRUMENTS = Instruments(*[_UNRECORDED] * len(_INSTRUMENT_SPECS))  # type: ignore[arg-type]
+
+
 def tracer() -> trace.Tracer:
     """The ``graph_magic`` tracer (a proxy that starts recording once an SDK is installed)."""
     with _TELEMETRY_LOCK:
         if "tracer" not in _STATE:
+            if not _could_record():
+                return _UNRECORDED  # type: ignore[return-value]
+            from opentelemetry import trace
+
             provider = _STATE["tracer_provider"]
             _STATE["tracer"] = (
                 provider.get_tracer("graph_magic") if provider else trace.get_tracer("graph_magic")
@@ -275,6 +320,10 @@ def instruments() -> Instruments:
     """The metric instruments, created on first use and reused afterwards."""
     with _TELEMETRY_LOCK:
         if "instruments" not in _STATE:
+            if not _could_record():
+                return _UNRECORDED_INSTRUMENTS
+            from opentelemetry import metrics
+
             provider = _STATE["meter_provider"]
             meter = (
                 provider.get_meter("graph_magic") if provider else metrics.get_meter("graph_magic")
@@ -325,11 +374,6 @@ def record_semaphore_wait(seconds: float, *, rate_limit_key: str | None = None) 
     """Record ``azure.semaphore.wait.duration``."""
     attrs = {"graph.rate_limit_key": rate_limit_key} if rate_limit_key else {}
     instruments().semaphore_wait_duration.record(seconds, attrs)
-
-
-def record_pacing_wait(seconds: float, *, family: str) -> None:
-    """Record ``azure.pacing.wait.duration`` for a request of service ``family``."""
-    instruments().pacing_wait_duration.record(seconds, {"graph.service_family": family})
 
 
 def record_retry(delay: float, attempt: int, status: int | str | None) -> None:

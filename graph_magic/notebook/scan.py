@@ -13,7 +13,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 from graph_magic.connector.client import GraphConnector
 from graph_magic.connector.paging import Page, PageSet
@@ -33,8 +33,10 @@ from graph_magic.notebook.dry_run import command_config
 from graph_magic.notebook.errors import GraphUsageError
 from graph_magic.notebook.frames import items_to_frame
 from graph_magic.notebook.options import RunOptions, Settings
-from graph_magic.notebook.parquet_export import ParquetExporter
 from graph_magic.notebook.session import GraphSession
+
+if TYPE_CHECKING:
+    from graph_magic.notebook.parquet_export import ParquetExporter
 
 __all__ = [
     "Job",
@@ -125,7 +127,7 @@ def spec_pages(connector: GraphConnector, spec: RequestSpec, job: Job) -> AsyncI
     )
 
 
-Exporter = CsvExporter | ParquetExporter
+Exporter: TypeAlias = "CsvExporter | ParquetExporter"
 """Where a scan's pages stream besides the result: ``write_items``, ``close``, ``abort``."""
 
 
@@ -137,6 +139,8 @@ def exporters_for(
     if options.csv:
         exporters.append(csv_exporter(options.csv, select, settings))
     if options.parquet:
+        from graph_magic.notebook.parquet_export import ParquetExporter  # pyarrow.parquet: 11 ms
+
         exporters.append(
             ParquetExporter(
                 options.parquet, select=select, flatten_depth=settings.flatten_depth, kinds=kinds
@@ -153,10 +157,10 @@ def finish_exports(exporters: list[Exporter], result: GraphResult) -> None:
             exporter = pending[0]
             result.rows_written = exporter.close()  # a failed close removes its own parts
             pending.pop(0)
-            if isinstance(exporter, ParquetExporter):
-                result.parquet_path = str(exporter.path)
-            else:
+            if isinstance(exporter, CsvExporter):
                 result.csv_path = str(exporter.path)
+            else:
+                result.parquet_path = str(exporter.path)
     except BaseException:
         for exporter in pending[1:]:
             exporter.abort()

@@ -26,6 +26,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 import graph_magic.sandbox.graph_errors as ge
+from graph_magic.knowledge.costs import resource_units
 from graph_magic.sandbox._clock import at_tick, http_date, iso_seconds
 from graph_magic.sandbox.entra.endpoints import routes as identity_routes
 from graph_magic.sandbox.entra.tokens import TokenRejected, TokenService
@@ -268,14 +269,15 @@ class GraphService:
             origin=origin,
             principal=principal,
         )
-        return self._to_http(self.run(req))
+        units = resource_units(req.method, req.path, request.url.query)  # Graph's cost
+        return self._to_http(self.run(req), units)
 
-    def _to_http(self, response: GraphResponse) -> Response:
+    def _to_http(self, response: GraphResponse, units: int = 1) -> Response:
         headers = {
             "Cache-Control": "no-cache",
             "Strict-Transport-Security": "max-age=31536000",
             "x-ms-ags-diagnostic": _DIAGNOSTIC,
-            "x-ms-resource-unit": str(response.resource_units),
+            "x-ms-resource-unit": str(units),
         }
         if response.content_type and "odata" in response.content_type:
             headers["OData-Version"] = "4.0"

@@ -109,13 +109,12 @@ class GraphResponse:
     body: bytes = b""
     content_type: str | None = ODATA_JSON
     headers: dict[str, str] = field(default_factory=dict)
-    resource_units: int = 1
 
 
-def json_response(obj: Any, status: int = 200, *, units: int = 1) -> GraphResponse:
+def json_response(obj: Any, status: int = 200) -> GraphResponse:
     """A JSON answer with Graph's OData content type, compact like Graph's own."""
     body = compact_json(obj).encode()
-    return GraphResponse(status, body, ODATA_JSON, resource_units=units)
+    return GraphResponse(status, body, ODATA_JSON)
 
 
 Handler = Callable[..., GraphResponse]

@@ -228,3 +228,52 @@ def test_instruments_created_before_the_sdk_still_report_through_the_global_prox
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["1", "2.0"]
+
+
+def test_opentelemetry_loads_only_once_something_could_record_and_then_records() -> None:
+    # A fresh process: until the application loads OpenTelemetry (here its SDK), spans and
+    # measurements go nowhere without importing it; the next ones after reach the SDK.
+    script = textwrap.dedent(
+        """
+        import sys
+        from graph_magic.connector import telemetry
+
+        telemetry.record_http_429(method="GET")
+        with telemetry.perform_action_span(None, None, "GET", "https://h/x") as span:
+            span.set_attribute("http.response.status_code", 200)
+        print("opentelemetry" in sys.modules)
+        from opentelemetry import metrics, trace
+        from opentelemetry.sdk.metrics import MeterProvider
+        from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+        reader, exporter, tracing = InMemoryMetricReader(), InMemorySpanExporter(), TracerProvider()
+        tracing.add_span_processor(SimpleSpanProcessor(exporter))
+        metrics.set_meter_provider(MeterProvider(metric_readers=[reader]))
+        trace.set_tracer_provider(tracing)
+        telemetry.record_http_429(method="GET")
+        with telemetry.perform_action_span(None, None, "GET", "https://h/x") as span:
+            span.set_attribute("http.response.status_code", 200)
+        counted = [
+            sum(p.value for p in m.data.data_points)
+            for rm in reader.get_metrics_data().resource_metrics
+            for sm in rm.scope_metrics
+            for m in sm.metrics
+            if m.name == "azure.http_429"
+        ]
+        print(counted, [s.name for s in exporter.get_finished_spans()])
+        """
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PYTHONPATH": str(root), "PATH": ""},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["False", "[1] ['azure.perform_action']"]

@@ -137,6 +137,39 @@ def test_same_columns_and_values_as_json_normalize():
     assert str(ours["signInActivity.lastSignInDateTime"].dtype) == "datetime64[us, UTC]"
 
 
+ROWS = 10_000  # several of the blocks the frame is typed in
+
+
+def test_a_large_frame_types_each_column_by_all_its_rows_not_by_its_first_ones():
+    items = [
+        {"n": 1, "f": 1.5, "s": "a", "mixed": "a", "ts": "2026-01-01T00:00:00Z", "ok": True}
+        for _ in range(ROWS)
+    ]
+    items[-1] = {"n": 2.5, "f": 2, "s": None, "mixed": 7, "ts": "soon", "ok": None, "late": "x"}
+    frame = items_to_frame(items)
+    assert {name: str(dtype) for name, dtype in frame.dtypes.items()} == {
+        "n": "float64",  # an int column with one float is floats, as a whole
+        "f": "float64",
+        "s": "category",
+        "mixed": "object",  # strings and a number: the values Graph sent
+        "ts": "category",  # one value not an instant: strings
+        "ok": "boolean",
+        "late": "str",  # first seen in the last row: missing before it
+    }
+    assert frame["n"].iloc[[0, -1]].tolist() == [1.0, 2.5]
+    assert frame["mixed"].iloc[[0, -1]].tolist() == ["a", 7]
+    assert frame["ts"].iloc[-1] == "soon" and frame["s"].isna().sum() == 1
+    assert frame["late"].isna().sum() == ROWS - 1 and frame["late"].iloc[-1] == "x"
+
+
+def test_a_dotted_key_and_the_object_path_of_the_same_name_give_the_later_ones_values():
+    items = [{"id": str(i), "a.b": f"key {i}"} for i in range(ROWS)]
+    items.append({"id": "last", "a": {"b": "from the object"}})
+    frame = items_to_frame(items)
+    assert list(frame.columns) == ["id", "a.b"]
+    assert frame["a.b"].isna().sum() == ROWS and frame["a.b"].iloc[-1] == "from the object"
+
+
 def test_flatten_item_and_entity_to_frame_give_a_property_value_table():
     user = _user(0)
     assert flatten_item(user)["manager.officeLocation.city"] == "Oslo"

@@ -41,6 +41,7 @@ result = shell.run_cell(
 users = shell.user_ns.get("users")
 print(json.dumps({
     "after_load": after_load,
+    "after_cell": sorted(sys.modules),
     "cell_ok": result.success,
     "rows": None if users is None else len(users),
     "columns": None if users is None else list(users.columns),
@@ -112,3 +113,11 @@ def test_the_first_tab_and_a_dry_run_never_start_the_sandbox() -> None:
     after_dry_run = report["after_dry_run"]
     assert "graph_magic.connector.client" in after_dry_run  # type: ignore[operator]
     assert _loaded(after_dry_run, NOT_FOR_A_DRY_RUN) == []
+
+
+def test_the_first_cell_loads_neither_the_parquet_writer_nor_opentelemetry() -> None:
+    """A plain cell writes no Parquet file, and no span or measurement could reach anyone
+    (nothing loaded OpenTelemetry): neither pyarrow's writer nor the API is imported."""
+    report = _run_child()
+    assert report["cell_ok"] is True
+    assert _loaded(report["after_cell"], ("opentelemetry", "pyarrow.parquet")) == []

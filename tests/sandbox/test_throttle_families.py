@@ -8,6 +8,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from graph_magic.__main__ import parse_faults
 from graph_magic.knowledge.limits import Budget
 from graph_magic.sandbox import (
     TENANT_ID,
@@ -136,3 +137,36 @@ async def test_batch_items_are_charged_one_by_one_with_direct_requests() -> None
     )
     assert throttled["body"]["error"]["code"] == "TooManyRequests"
     assert app.counters.faults == {"throttle": 1}
+
+
+def test_the_throttle_options_on_the_command_line() -> None:
+    faults = parse_faults(
+        ["throttle=true,throttle_reports_table=legacy,throttle_scale=0.5,throttle_units_per_10s=40"]
+    )
+    options = SandboxOptions.from_dict({"faults": faults})
+    assert faults == {
+        "throttle": True,
+        "throttle_reports_table": "legacy",
+        "throttle_scale": 0.5,
+        "throttle_units_per_10s": 40,
+    }
+    assert sandbox_limits(options).first("identity") == Budget(20, 10.0, "resource-units")
+    assert sandbox_limits(options).first("reports") == Budget(500, 20.0)
+
+
+@pytest.mark.parametrize(
+    ("path", "units"),
+    [
+        ("/v1.0/users", "2"),
+        ("/v1.0/users?$select=id", "1"),
+        ("/v1.0/users?$top=5", "1"),
+        ("/v1.0/subscribedSkus", "3"),
+        ("/v1.0/auditLogs/signIns?$top=1", "1"),
+    ],
+)
+async def test_every_answer_names_the_resource_units_it_was_charged(
+    client: httpx.AsyncClient, path: str, units: str
+) -> None:
+    answer = await client.get(path)
+    assert answer.status_code == 200
+    assert answer.headers["x-ms-resource-unit"] == units  # Graph's cost, $select and $top too

@@ -269,7 +269,6 @@ class Engine:
         *,
         context: str | None = None,
         typed: bool = False,
-        units: int = 1,
     ) -> GraphResponse:
         """The JSON page for a collection read, Graph's envelope around cached fragments."""
         result = self.run_collection(spec, req, items)
@@ -294,7 +293,7 @@ class Engine:
         else:
             fragments = self.projector.fragments(spec, result.page, result.select, False)
         body = compact_json(head)[:-1] + ',"value":[' + ",".join(fragments) + "]}"
-        return GraphResponse(200, body.encode(), ODATA_JSON, resource_units=units)
+        return GraphResponse(200, body.encode(), ODATA_JSON)
 
     def expanded(
         self,

@@ -295,13 +295,13 @@ def _cast_items(
 
 
 def cast_list(
-    engine: Engine, req: GraphRequest, items: list[dict[str, Any]], cast: str, *, units: int
+    engine: Engine, req: GraphRequest, items: list[dict[str, Any]], cast: str
 ) -> GraphResponse:
     """A cast page: Graph names the cast type's collection in @odata.context and, every
     item being of that type, leaves out @odata.type, as /groups or /users list them."""
     require_cast_advanced(req)
     spec, items = _cast_items(engine, items, cast)
-    return engine.collection_response(spec, req, items, units=units)
+    return engine.collection_response(spec, req, items)
 
 
 def cast_count(

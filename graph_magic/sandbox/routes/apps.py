@@ -31,7 +31,7 @@ class AppRoutes(TenantRoutes):
         """GET /applications."""
         require(req, "applications")
         return self.engine.collection_response(
-            self.engine.specs["applications"], req, self.tenant.applications, units=2
+            self.engine.specs["applications"], req, self.tenant.applications
         )
 
     def get_application(self, req: GraphRequest, id: str) -> GraphResponse:
@@ -57,5 +57,5 @@ class AppRoutes(TenantRoutes):
         """GET /subscribedSkus (only $select is allowed)."""
         require(req, "subscribedSkus")
         return self.engine.collection_response(
-            self.engine.specs["subscribedSkus"], req, self.tenant.subscribed_skus, units=3
+            self.engine.specs["subscribedSkus"], req, self.tenant.subscribed_skus
         )

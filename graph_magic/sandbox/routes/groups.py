@@ -109,7 +109,7 @@ class GroupRoutes(WritingRoutes):
         group = directory_object(self.tenant, self.engine, "groups", id)
         items = self.engine.related(group["id"], "members")
         return self.engine.collection_response(
-            self.engine.specs["users"], req, items, context="directoryObjects", typed=True, units=3
+            self.engine.specs["users"], req, items, context="directoryObjects", typed=True
         )
 
     def count_members(self, req: GraphRequest, id: str) -> GraphResponse:
@@ -124,7 +124,7 @@ class GroupRoutes(WritingRoutes):
         require(req, "groups.members.read")
         group = directory_object(self.tenant, self.engine, "groups", id)
         items = self.engine.related(group["id"], "members")
-        return cast_list(self.engine, req, items, cast, units=3)
+        return cast_list(self.engine, req, items, cast)
 
     def count_members_cast(self, req: GraphRequest, id: str, cast: str) -> GraphResponse:
         """GET /groups/{id}/members/microsoft.graph.user/$count (or .group)."""

@@ -87,7 +87,7 @@ class MembershipRoutes(TenantRoutes):
         groups included, each once (Graph's throttling cost: 5)."""
         items = self._transitive_members(req, id)
         return self.engine.collection_response(
-            self.engine.specs["users"], req, items, context="directoryObjects", typed=True, units=5
+            self.engine.specs["users"], req, items, context="directoryObjects", typed=True
         )
 
     def count_transitive_members(self, req: GraphRequest, id: str) -> GraphResponse:
@@ -97,7 +97,7 @@ class MembershipRoutes(TenantRoutes):
 
     def transitive_members_cast(self, req: GraphRequest, id: str, cast: str) -> GraphResponse:
         """GET /groups/{id}/transitiveMembers/microsoft.graph.user (or .group)."""
-        return cast_list(self.engine, req, self._transitive_members(req, id), cast, units=5)
+        return cast_list(self.engine, req, self._transitive_members(req, id), cast)
 
     def count_transitive_cast(self, req: GraphRequest, id: str, cast: str) -> GraphResponse:
         """GET /groups/{id}/transitiveMembers/microsoft.graph.user/$count (or .group)."""
@@ -122,7 +122,7 @@ class MembershipRoutes(TenantRoutes):
         user = find_user(self.tenant, id)
         require_user_read(req, user["id"], "users.transitiveMemberOf")
         items = self._objects(self.groups_of(user["id"]))
-        return cast_list(self.engine, req, items, cast, units=1)
+        return cast_list(self.engine, req, items, cast)
 
     def my_transitive_member_of(self, req: GraphRequest) -> GraphResponse:
         """GET /me/transitiveMemberOf."""

@@ -70,9 +70,7 @@ class UserRoutes(WritingRoutes):
     def list_users(self, req: GraphRequest) -> GraphResponse:
         """GET /users."""
         require_user_read(req)
-        return self.engine.collection_response(
-            self.engine.specs["users"], req, self.tenant.users, units=2
-        )
+        return self.engine.collection_response(self.engine.specs["users"], req, self.tenant.users)
 
     def count_users(self, req: GraphRequest) -> GraphResponse:
         """GET /users/$count (text/plain; needs ConsistencyLevel)."""
@@ -105,7 +103,7 @@ class UserRoutes(WritingRoutes):
         items = self.engine.related(user["id"], "memberOf")
         spec = self.engine.specs["groups"]
         return self.engine.collection_response(
-            spec, req, items, context="directoryObjects", typed=True, units=2
+            spec, req, items, context="directoryObjects", typed=True
         )
 
     def count_member_of(self, req: GraphRequest, id: str) -> GraphResponse:
@@ -120,7 +118,7 @@ class UserRoutes(WritingRoutes):
         user = find_user(self.tenant, id)
         require_user_read(req, user["id"], "users.memberOf")
         items = self.engine.related(user["id"], "memberOf")
-        return cast_list(self.engine, req, items, cast, units=2)
+        return cast_list(self.engine, req, items, cast)
 
     def count_member_of_cast(self, req: GraphRequest, id: str, cast: str) -> GraphResponse:
         """GET /users/{id}/memberOf/microsoft.graph.group/$count."""
