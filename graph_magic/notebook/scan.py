@@ -30,7 +30,6 @@ from graph_magic.notebook.display import (
     make_result,
 )
 from graph_magic.notebook.dry_run import command_config
-from graph_magic.notebook.errors import GraphUsageError
 from graph_magic.notebook.frames import items_to_frame
 from graph_magic.notebook.options import RunOptions, Settings
 from graph_magic.notebook.session import GraphSession
@@ -111,14 +110,12 @@ def run_get(
 def spec_pages(connector: GraphConnector, spec: RequestSpec, job: Job) -> AsyncIterator[Page]:
     """The connector's pages for a GET written in a cell: its path, headers and query.
 
-    With ``--parallel N``, the pages of the connector's window scan, merged in order.
+    With ``--parallel N``, the pages of the connector's window scan, merged in order (the
+    run checked that the request can be cut, before anything was sent).
     """
     if job.options.parallel is not None:
         request = connector.build_request(command_config(spec))
-        try:
-            return scan_windows(connector, request, job.options.parallel, timeout=job.timeout)
-        except ValueError as exc:  # checked before the run too: here only as a safety net
-            raise GraphUsageError(str(exc)) from None
+        return scan_windows(connector, request, job.options.parallel, timeout=job.timeout)
     return connector.iter_pages(
         spec.path,
         headers=dict(spec.headers) or None,
