@@ -7,11 +7,14 @@ the wire, advanced-query additions included, and cannot drift from it. Left out:
 default Content-Type; the token is shown as ``Authorization: ***``. Framing headers the cell
 wrote (``Content-Length``, say) are not sent, and a line above the footer says so. A scan
 (a GET) to a system that paces by Graph's limits gets an estimate line: its service family's
-limit, and with ``--max-items`` the requests and the least time that limit allows.
+limit, and with ``--max-items`` the requests and the least time that limit allows. A scan that
+asks ``$count=true`` is the one exception to "nothing sent": the count is asked for first (the
+same request with ``$top=1``), and the estimate counts its pages from Graph's answer.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -23,6 +26,7 @@ from graph_magic.connector.pacing import system_limits
 from graph_magic.connector.prepare import PreparedRequest, framing_dropped
 from graph_magic.connector.urls import parse_query
 from graph_magic.connector.window_plan import Window, plan_windows
+from graph_magic.errors import GraphMagicError
 from graph_magic.knowledge.costs import classify
 from graph_magic.knowledge.estimate import default_page_size, estimate_scan, pages_for
 from graph_magic.knowledge.time_ordered import TimeOrdered
@@ -30,8 +34,10 @@ from graph_magic.notebook.cell import RequestSpec
 from graph_magic.notebook.errors import GraphUsageError
 
 __all__ = [
+    "asks_count",
     "batch_request",
     "command_config",
+    "count_items",
     "describe_requests",
     "request_url",
     "scan_estimate",
@@ -93,6 +99,28 @@ def windows_of(
         raise GraphUsageError(str(exc)) from None
 
 
+def asks_count(specs: list[RequestSpec]) -> bool:
+    """True when a dry run's one scan asks ``$count=true``: its count is worth one request."""
+    if len(specs) != 1 or specs[0].method != "GET":
+        return False
+    return str(specs[0].params.get("$count", "")).lower() == "true"
+
+
+async def count_items(connector: GraphConnector, spec: RequestSpec) -> int | str:
+    """Graph's ``@odata.count`` for a scan (one page of one item), or why there is none."""
+    params = {**spec.params, "$top": "1", "$count": "true"}
+    pages = connector.iter_pages(spec.path, spec.headers, params=params, max_items=1)
+    try:
+        async with contextlib.aclosing(pages):
+            first = await anext(pages)
+    except GraphMagicError as exc:
+        return f"Graph did not count: {getattr(exc, 'message', None) or exc}"
+    count = first.get("@odata.count")
+    if isinstance(count, int) and not isinstance(count, bool):
+        return count
+    return "Graph's answer held no @odata.count"
+
+
 def describe_requests(
     specs: list[RequestSpec],
     connector: GraphConnector,
@@ -100,11 +128,13 @@ def describe_requests(
     max_items: int | None = None,
     *,
     parallel: int | None = None,
+    counted: int | str | None = None,
 ) -> str:
     """The requests as HTTP text; several go out as one $batch through ``connector``.
 
-    ``max_items`` (``--max-items``) bounds a scan's pages in its estimate line. With
-    ``parallel``, the first request of each time window, in the order they are merged.
+    ``max_items`` (``--max-items``) bounds a scan's pages in its estimate line, as does
+    ``counted``, Graph's count of its items (or why there is none: see :func:`count_items`).
+    With ``parallel``, the first request of each time window, in the order they are merged.
     """
     masked = {name.lower() for name in masked_headers}
     if parallel is not None:
@@ -115,7 +145,9 @@ def describe_requests(
         body = None if request.content is None else _body_text(request.content)
         blocks = [_block(request.method, request.url, shown, body, masked)]
         dropped = request.dropped
-        estimate = scan_estimate(connector, request, max_items)
+        items = counted if isinstance(counted, int) else None
+        known = [n for n in (max_items, items) if n is not None]
+        estimate = scan_estimate(connector, request, min(known) if known else None)
     else:
         items = connector.build_batch([batch_request(spec) for spec in specs])
         blocks = [
@@ -135,6 +167,12 @@ def describe_requests(
     batch = " as one $batch" if len(specs) > 1 else ""
     system = connector.system.name
     footer = f"(dry run: {count}{batch} to system '{system}'; nothing was sent)"
+    if counted is not None:
+        said = f"Graph counts {counted:,} items" if isinstance(counted, int) else counted
+        footer = (
+            f"(count: {said}; one request with $top=1 was sent to ask)\n"
+            f"(dry run: {count}{batch} to system '{system}'; nothing else was sent)"
+        )
     if dropped:
         names = ", ".join(dict.fromkeys(dropped))
         footer = f"(not sent: {names}; the HTTP client sets framing headers itself)\n{footer}"
@@ -182,7 +220,7 @@ def scan_estimate(
     cost = classify("GET", request.path, request.url.partition("?")[2])
     top = query.get("$top", "")
     size = int(top) if top.isdigit() and int(top) > 0 else default_page_size(request.path)
-    pages = pages_for(max_items, size) if max_items and size else None
+    pages = pages_for(max_items, size) if max_items is not None and size else None
     return estimate_scan(cost.family, pages, limits, units=cost.units).describe()
 
 

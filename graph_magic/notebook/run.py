@@ -25,8 +25,10 @@ from graph_magic.notebook.cell import RequestSpec, parse_cell
 from graph_magic.notebook.column_types import KindLookup, metadata_kinds
 from graph_magic.notebook.display import DryRun, GraphBatchResult, GraphResult, Note, make_result
 from graph_magic.notebook.dry_run import (
+    asks_count,
     batch_request,
     command_config,
+    count_items,
     describe_requests,
     request_url,
     windows_of,
@@ -163,8 +165,16 @@ class _CellRunner:
     def dry_run(self, specs: list[RequestSpec], options: RunOptions, settings: Settings) -> None:
         """Show what the connector would send; history says it was a dry run."""
         connector = self.connector_for(specs, options.beta)
+        counted = None
+        if asks_count(specs) and options.parallel is None:
+            counted = self.session.run_sync(count_items(connector, specs[0]))
         described = describe_requests(
-            specs, connector, settings.masked_headers, options.max_items, parallel=options.parallel
+            specs,
+            connector,
+            settings.masked_headers,
+            options.max_items,
+            parallel=options.parallel,
+            counted=counted,
         )
         self.session.show(DryRun(described))
         for spec in specs:
