@@ -49,7 +49,7 @@ def test_the_defaults(tmp_path: Path) -> None:
         ("throttle_priority: urgent\n", "throttle_priority", "one of low, normal, high"),
         ("limits: 5\n", "limits", "expected a mapping"),
         ("limits:\n  pace: true\n", "limits.pace", "unknown"),
-        ("limits:\n  pacing: maybe\n", "limits.pacing", ""),
+        ("limits:\n  pacing: maybe\n", "limits.pacing", "expected true or false"),
         ("limits:\n  reports_table: newest\n", "limits.reports_table", "current, legacy"),
         ("limits:\n  tenant_size: XL\n", "limits.tenant_size", "S, M, L"),
         ("limits:\n  scale: 0\n", "limits.scale", "more than 0"),
