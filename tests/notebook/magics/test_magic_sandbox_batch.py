@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 
 from graph_magic.errors import GraphBatchError, GraphSyntaxError
+from tests.support.systems import systems_folder
 
 CELL = """%%graph -o out
 ### people
@@ -71,9 +74,20 @@ def test_expect_turns_the_failure_into_a_result(sandbox: Any, shell: Any) -> Non
     assert shell.user_ns["out"]["2"]["error"]["code"] == "Request_ResourceNotFound"
 
 
+@pytest.fixture
+def graph_magic_systems(tmp_path: Path) -> Path:
+    """A sandbox of its own for the write below, so the shared tenant keeps its 250 users."""
+    writable = (
+        "auth_type: azure\ntransport: sandbox\ntoken_cache: false\n"
+        "credentials:\n  tenant_id: contoso.onmicrosoft.com\n  client_id: sandbox-app\n"
+        "  client_secret: sandbox-secret\nsandbox:\n  seed: 43\n"
+    )
+    return systems_folder(tmp_path, {"writable": writable})
+
+
 def test_depends_on_orders_writes(sandbox: Any, shell: Any) -> None:
     ran = sandbox(
-        "%%graph -o out\n"
+        "%%graph -o out --system writable\n"
         "### make\n"
         'POST /users\n\n{"accountEnabled": true, "displayName": "Batch User",'
         ' "mailNickname": "batchuser", "userPrincipalName": "batchuser@contoso.com",'
