@@ -181,6 +181,21 @@ def counter_delta(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[s
     }
 
 
+def counting_429s(sandbox: ServedSandbox, side: Side) -> Side:
+    """``side`` plus the requests and the 429s the server sent during it (read from its
+    counters before and after: a pipe round trip, not timed apart)."""
+
+    def run() -> dict[str, Any]:
+        before = sandbox.counters()
+        extra = dict(side() or {})
+        delta = counter_delta(before, sandbox.counters())
+        extra["429s"] = delta["faults"].get("throttle", 0)
+        extra["requests"] = delta["requests"]
+        return extra
+
+    return run
+
+
 # ---------------------------------------------------------------------------- running sides
 
 

@@ -34,7 +34,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _harness as h
-from bench_throttled import _counting, _refiller, httpx_retry_loop
+from bench_throttled import _refiller, httpx_retry_loop
 
 from graph_magic.knowledge.estimate import estimate_scan
 from graph_magic.knowledge.limits import graph_limits
@@ -128,7 +128,7 @@ def run(
                 sdk_sign_ins(sdk, adapter, top)
             ),
         }
-        counted = {name: _counting(sandbox, side) for name, side in sides.items()}
+        counted = {name: h.counting_429s(sandbox, side) for name, side in sides.items()}
         refill = _refiller()
         refill()  # marks it used: the budget refills before the first timed run too
         loop.run(_sdk_imports(sdk))  # the SDK's model imports, outside the timing

@@ -66,20 +66,6 @@ async def httpx_retry_loop(
     return {"rows": len(frame), "pages": pages}
 
 
-def _counting(sandbox: h.ServedSandbox, side: h.Side) -> h.Side:
-    """``side`` plus the 429s the server sent during it (a pipe round trip, not timed apart)."""
-
-    def run() -> dict[str, Any]:
-        before = sandbox.counters()
-        extra = dict(side() or {})
-        delta = h.counter_delta(before, sandbox.counters())
-        extra["429s"] = delta["faults"].get("throttle", 0)
-        extra["requests"] = delta["requests"]
-        return extra
-
-    return run
-
-
 def _refiller() -> Callable[[], None]:
     """Before each run, wait a full window so the bucket is full again (not before the first)."""
     used = [False]
@@ -123,10 +109,10 @@ def run(
         connector = GraphConnector(h.graph_magic_system(sandbox.base_url, token))
         first = f"{sandbox.base_url}/users?$top={top}"
         sides = {
-            "graph-magic perform_action+frame": _counting(
+            "graph-magic perform_action+frame": h.counting_429s(
                 sandbox, lambda: loop.run(connector_scan(connector, top))
             ),
-            "httpx loop sleeping Retry-After": _counting(
+            "httpx loop sleeping Retry-After": h.counting_429s(
                 sandbox, lambda: loop.run(httpx_retry_loop(client, first))
             ),
         }
@@ -138,10 +124,10 @@ def run(
         sdk, adapter, sdk_http = h.msgraph_client(sandbox.base_url, token)
         loop.run(sdk_scan(sdk, adapter, 1, 1))  # the SDK's model imports, outside the timing
         subset_sides = {
-            "graph-magic perform_action+frame": _counting(
+            "graph-magic perform_action+frame": h.counting_429s(
                 sandbox, lambda: loop.run(connector_scan(connector, sdk_top, limit))
             ),
-            "(b) msgraph-sdk PageIterator+models": _counting(
+            "(b) msgraph-sdk PageIterator+models": h.counting_429s(
                 sandbox, lambda: loop.run(sdk_scan(sdk, adapter, sdk_top, limit))
             ),
         }

@@ -65,18 +65,6 @@ async def _windowed(connector: Any, parallel: int) -> dict[str, Any]:
     return {"rows": items, "pages": pages}
 
 
-def _counting(sandbox: h.ServedSandbox, side: h.Side) -> h.Side:
-    def run() -> dict[str, Any]:
-        before = sandbox.counters()
-        extra = dict(side() or {})
-        delta = h.counter_delta(before, sandbox.counters())
-        extra["429s"] = delta["faults"].get("throttle", 0)
-        extra["requests"] = delta["requests"]
-        return extra
-
-    return run
-
-
 def _refill(seconds: float) -> Callable[[], None]:
     """Before each run but the first, let the table's bucket fill up again."""
     used = [False]
@@ -145,10 +133,10 @@ def run_table(
         )
         connector = GraphConnector(system)
         sides = {
-            "sequential nextLink scan": _counting(
+            "sequential nextLink scan": h.counting_429s(
                 sandbox, lambda: loop.run(_sequential(connector))
             ),
-            f"--parallel {parallel} windows": _counting(
+            f"--parallel {parallel} windows": h.counting_429s(
                 sandbox, lambda: loop.run(_windowed(connector, parallel))
             ),
         }
