@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import io
 import logging
-import subprocess
-import sys
 import textwrap
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +23,7 @@ from graph_magic.connector.telemetry import (
     log_response,
 )
 from tests.connector.auth.identity_platform import FakeIdentityPlatform, make_jwt
+from tests.support.child import run_child
 
 SECRET = "Zx8~client-secret-value"
 JWT = make_jwt({"aud": "https://graph.microsoft.com", "upn": "adele@contoso.com"})
@@ -197,6 +195,7 @@ def test_instruments_created_before_the_sdk_still_report_through_the_global_prox
     # instruments are created (proxies) first, the application installs its SDK afterwards.
     script = textwrap.dedent(
         """
+        import json
         from opentelemetry import metrics
         from opentelemetry.sdk.metrics import MeterProvider
         from opentelemetry.sdk.metrics.export import InMemoryMetricReader
@@ -214,20 +213,10 @@ def test_instruments_created_before_the_sdk_still_report_through_the_global_prox
             for m in sm.metrics
         }
         delay = names["azure.request.retry.delay"][0].sum
-        print(sum(p.value for p in names["azure.http_429"]), delay)
+        print(json.dumps([sum(p.value for p in names["azure.http_429"]), delay]))
         """
     )
-    root = Path(__file__).resolve().parents[2]
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={"PYTHONPATH": str(root), "PATH": ""},
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["1", "2.0"]
+    assert run_child(script, bare_environment=True) == [1, 2.0]
 
 
 def test_opentelemetry_loads_only_once_something_could_record_and_then_records() -> None:
@@ -235,13 +224,14 @@ def test_opentelemetry_loads_only_once_something_could_record_and_then_records()
     # measurements go nowhere without importing it; the next ones after reach the SDK.
     script = textwrap.dedent(
         """
+        import json
         import sys
         from graph_magic.connector import telemetry
 
         telemetry.record_http_429(method="GET")
         with telemetry.perform_action_span(None, None, "GET", "https://h/x") as span:
             span.set_attribute("http.response.status_code", 200)
-        print("opentelemetry" in sys.modules)
+        loaded_before = "opentelemetry" in sys.modules
         from opentelemetry import metrics, trace
         from opentelemetry.sdk.metrics import MeterProvider
         from opentelemetry.sdk.metrics.export import InMemoryMetricReader
@@ -263,17 +253,8 @@ def test_opentelemetry_loads_only_once_something_could_record_and_then_records()
             for m in sm.metrics
             if m.name == "azure.http_429"
         ]
-        print(counted, [s.name for s in exporter.get_finished_spans()])
+        spans = [s.name for s in exporter.get_finished_spans()]
+        print(json.dumps([loaded_before, counted, spans]))
         """
     )
-    root = Path(__file__).resolve().parents[2]
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={"PYTHONPATH": str(root), "PATH": ""},
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["False", "[1] ['azure.perform_action']"]
+    assert run_child(script, bare_environment=True) == [False, [1], ["azure.perform_action"]]

@@ -16,12 +16,15 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 
 
-def run_child(code: str) -> Any:
+def run_child(code: str, *, bare_environment: bool = False) -> Any:
     """Run ``code`` in a fresh interpreter at the repository root; its last stdout line, as JSON.
 
     The packaged systems are the ones seen (a test's ``GRAPH_MAGIC_SYSTEMS`` is not passed on).
+    ``bare_environment`` passes on nothing of this process's environment (no OpenTelemetry
+    variable, say), only ``PYTHONPATH``.
     """
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {"PATH": ""} if bare_environment else dict(os.environ)
+    env["PYTHONPATH"] = str(REPO)
     env.pop("GRAPH_MAGIC_SYSTEMS", None)
     done = subprocess.run(
         [sys.executable, "-c", code],
