@@ -32,7 +32,7 @@ from graph_magic.connector.prepare import PreparedRequest
 from graph_magic.connector.retry import parse_retry_after
 from graph_magic.knowledge.clouds import CLOUD_HOSTS
 from graph_magic.knowledge.costs import RequestCost, classify, request_costs
-from graph_magic.knowledge.limits import Budget, Limits
+from graph_magic.knowledge.limits import Budget, Limits, owner_key
 
 __all__ = [
     "PACER",
@@ -53,13 +53,9 @@ class Owner:
     tenant: str
     app: str
 
-    def key(self, budget: Budget) -> str:
+    def key(self, budget: Budget, mailbox: str | None = None) -> str:
         """The part of the bucket's key the budget's scope keeps."""
-        if budget.scope == "tenant":
-            return f"tenant:{self.tenant}"
-        if budget.scope == "app":
-            return f"app:{self.app}"
-        return f"{self.tenant}/{self.app}"
+        return owner_key(budget, app=self.app, tenant=self.tenant, mailbox=mailbox)
 
 
 _ROUNDING = 1e-9  # units: a level short of the margin by float rounding alone is not short
@@ -151,7 +147,7 @@ class Pacer:
                 units = cost.charge(budget.counts)
                 if not units:
                     continue
-                key = (cost.family, budget, owner.key(budget))
+                key = (cost.family, budget, owner.key(budget, cost.mailbox))
                 bucket = self._buckets.get(key)
                 if bucket is None:
                     bucket = self._buckets[key] = TokenBucket(budget, now)

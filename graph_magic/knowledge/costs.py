@@ -116,6 +116,32 @@ _NOT_DIRECTORY = frozenset(
         "todo",
     }
 )
+# What Outlook serves below a user, ``me`` or a group: a mailbox's resources, charged to it.
+_OUTLOOK = frozenset(
+    {
+        "calendar",
+        "calendargroups",
+        "calendars",
+        "calendarview",
+        "contactfolders",
+        "contacts",
+        "conversations",
+        "events",
+        "inferenceclassification",
+        "mailboxsettings",
+        "mailfolders",
+        "messages",
+        "outlook",
+        "people",
+        "photo",
+        "photos",
+        "sendmail",
+        "threads",
+        "todo",
+    }
+)
+_TEAMS_ROOTS = frozenset({"teams", "chats", "teamwork", "appcatalogs"})
+_TEAMS_OWNED = frozenset({"chats", "joinedteams", "team", "teamwork"})
 # The identity and access reports that live under /reports (the rest there are usage reports).
 _ENTRA_REPORTS = frozenset(
     {
@@ -138,12 +164,14 @@ _ENTRA_REPORTS = frozenset(
 
 @dataclass(frozen=True)
 class RequestCost:
-    """One request as Graph's throttling sees it: its family, resource units, and whether it
-    writes (anything but a read)."""
+    """One request as Graph's throttling sees it: its family, resource units, whether it
+    writes (anything but a read), and the mailbox an Outlook request works on."""
 
     family: str
     units: int
     write: bool
+    mailbox: str | None = None
+    """For Outlook, whose mailbox: ``me``, or a user's or group's id or address."""
 
     def charge(self, counts: Counts) -> float:
         """What this request takes from a budget counting ``counts``."""
@@ -166,6 +194,13 @@ def path_segments(path: str) -> list[str]:
 def _family(segments: list[str]) -> str:
     root = segments[0] if segments else ""
     rest = segments[1:]
+    owned = rest[1:2] if root in {"users", "groups"} else rest[:1] if root == "me" else []
+    if owned and owned[0] in _OUTLOOK:
+        return "outlook"
+    if root in _TEAMS_ROOTS or (owned and owned[0] in _TEAMS_OWNED):
+        return "teams"
+    if root in {"devicemanagement", "deviceappmanagement"}:
+        return "intune"
     if root == "auditlogs":
         return "reports"
     if root == "reports":
@@ -223,11 +258,19 @@ def resource_units(method: str, path: str, query: str = "") -> int:
 def classify(method: str, path: str, query: str = "") -> RequestCost:
     """The service family of ``method path?query`` and what it costs there."""
     method = method.upper()
+    segments = path_segments(path)
+    family = _family(segments)
     return RequestCost(
-        family=_family(path_segments(path)),
+        family=family,
         units=resource_units(method, path, query),
         write=method not in _READS,
+        mailbox=_mailbox(segments) if family == "outlook" else None,
     )
+
+
+def _mailbox(segments: list[str]) -> str:
+    """Whose mailbox an Outlook path works on: ``me``, or the user's or group's key."""
+    return "me" if segments[0] == "me" else f"{segments[0]}/{segments[1]}"
 
 
 def request_costs(

@@ -76,5 +76,10 @@ def pages_for(items: int, page_size: int) -> int:
 
 def _budget_text(budget: Budget) -> str:
     what = "resource units" if budget.counts == "resource-units" else "requests"
-    owner = {"app+tenant": "per app and tenant", "tenant": "per tenant", "app": "per app"}
+    owner = {
+        "app+tenant": "per app and tenant",
+        "tenant": "per tenant",
+        "app": "per app",
+        "app+mailbox": "per app and mailbox",
+    }
     return f"{budget.amount:,g} {what} per {budget.window:g} s {owner[budget.scope]}"

@@ -4,7 +4,8 @@ Graph throttles each service on its own terms (Microsoft's "service-specific thr
 limits" page, as ``shared/reference/graph-semantics.md`` and ``graph-clients.md`` record it):
 identity and access counts resource units per app and tenant per 10 s (S/M/L by the tenant's
 size) and writes per 150 s; the identity and access reports (``/auditLogs/...``) count
-requests, under one of two published tables; invitations 150 per 5 s per tenant; and so on.
+requests, under one of two published tables; invitations 150 per 5 s per tenant; Outlook 10,000
+requests per 10 minutes per app and mailbox; Intune and Teams per app and tenant; and so on.
 The client's pacer and the sandbox's throttle both read this one table, so they agree; a
 system (``limits:``) or the sandbox (``throttle_*``) only picks and scales from it.
 
@@ -27,13 +28,14 @@ __all__ = [
     "Limits",
     "Scope",
     "graph_limits",
+    "owner_key",
     "tenant_size_of",
 ]
 
-Scope = Literal["app+tenant", "tenant", "app"]
-"""Whose requests share a budget: one app in one tenant, every app in a tenant, or one app
-across every tenant (Graph's three scopes, ``x-ms-throttle-scope``'s Tenant_Application,
-Tenant and Application)."""
+Scope = Literal["app+tenant", "tenant", "app", "app+mailbox"]
+"""Whose requests share a budget: one app in one tenant, every app in a tenant, one app across
+every tenant (Graph's three scopes, ``x-ms-throttle-scope``'s Tenant_Application, Tenant and
+Application), or one app on one mailbox (Outlook's: a user's or a group's)."""
 
 Counts = Literal["requests", "resource-units", "writes"]
 """What a budget counts: each request as 1, identity's resource units, or writes only."""
@@ -88,6 +90,17 @@ _OTHER_FAMILIES: dict[str, tuple[Budget, ...]] = {
     "identity-protection": (Budget(1, 1.0, scope="tenant"),),
     "usage-reports": (Budget(14, 600.0), Budget(40, 600.0, scope="tenant")),
     "service-communications": (Budget(240, 60.0), Budget(800, 3600.0)),
+    # Outlook (mail, calendar, contacts, photos, people, to-do): per app and mailbox.
+    "outlook": (Budget(10_000, 600.0, scope="app+mailbox"),),
+    # Intune (/deviceManagement, /deviceAppManagement): the table most of its areas publish.
+    "intune": (
+        Budget(2000, 20.0),
+        Budget(4000, 20.0, scope="tenant"),
+        Budget(200, 20.0, counts="writes"),
+        Budget(400, 20.0, counts="writes", scope="tenant"),
+    ),
+    # Teams: the "other API calls" rows, 30 per second per app and tenant, 300 across tenants.
+    "teams": (Budget(30, 1.0), Budget(300, 1.0, scope="app")),
     "global": (Budget(130_000, 10.0, scope="app"),),
 }
 
@@ -145,6 +158,18 @@ def graph_limits(
     if scale != 1.0:
         families = {f: tuple(b.scaled(scale) for b in bs) for f, bs in families.items()}
     return Limits(families, reports_table=reports_table, tenant_size=tenant_size)
+
+
+def owner_key(budget: Budget, *, app: str, tenant: str, mailbox: str | None = None) -> str:
+    """Whose bucket a request of ``app`` in ``tenant`` (on ``mailbox``, for Outlook) is
+    charged to under ``budget``: the part of the bucket's key its scope keeps."""
+    if budget.scope == "tenant":
+        return f"tenant:{tenant}"
+    if budget.scope == "app":
+        return f"app:{app}"
+    if budget.scope == "app+mailbox":
+        return f"{tenant}/{app}/mailbox:{(mailbox or '').lower()}"
+    return f"{tenant}/{app}"
 
 
 def tenant_size_of(users: int) -> str:

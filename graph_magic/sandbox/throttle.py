@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from graph_magic.knowledge.costs import RequestCost, resource_units
-from graph_magic.knowledge.limits import Budget, Limits, graph_limits, tenant_size_of
+from graph_magic.knowledge.limits import Budget, Limits, graph_limits, owner_key, tenant_size_of
 from graph_magic.sandbox._clock import http_date_at
 
 if TYPE_CHECKING:
@@ -31,7 +31,12 @@ __all__ = [
 
 # x-ms-throttle-scope's first part for each budget scope, and x-ms-throttle-information's
 # reason for what the budget counts (Graph documents the first two; the third is inferred).
-_SCOPE_NAMES = {"app+tenant": "Tenant_Application", "tenant": "Tenant", "app": "Application"}
+_SCOPE_NAMES = {
+    "app+tenant": "Tenant_Application",
+    "tenant": "Tenant",
+    "app": "Application",
+    "app+mailbox": "Tenant_Application",  # Outlook sends no scope header; the closest name
+}
 _REASONS = {
     "resource-units": "ResourceUnitLimitExceeded",
     "writes": "WriteLimitExceeded",
@@ -106,7 +111,6 @@ class Throttle:
         An identity answer carries ``x-ms-resource-unit``, and ``x-ms-throttle-limit-percentage``
         once more than 80% of the app's resource units are used, as Graph's does.
         """
-        owners = {"app+tenant": f"{app_id}/{tenant}", "tenant": tenant, "app": app_id}
         shown: dict[str, str] = {}
         if cost.family == "identity":
             shown["x-ms-resource-unit"] = str(cost.units)
@@ -114,7 +118,11 @@ class Throttle:
             charge = cost.charge(budget.counts)
             if not charge:
                 continue
-            key = (cost.family, index, owners[budget.scope])
+            key = (
+                cost.family,
+                index,
+                owner_key(budget, app=app_id, tenant=tenant, mailbox=cost.mailbox),
+            )
             bucket = self._buckets.get(key)
             if bucket is None:
                 bucket = self._buckets[key] = full_bucket(budget.amount, budget.window, now)

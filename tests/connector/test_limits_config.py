@@ -54,8 +54,8 @@ def test_the_defaults(tmp_path: Path) -> None:
         ("limits:\n  tenant_size: XL\n", "limits.tenant_size", "S, M, L"),
         ("limits:\n  scale: 0\n", "limits.scale", "more than 0"),
         (
-            "limits:\n  budgets:\n    outlook: {amount: 1, window: 1}\n",
-            "limits.budgets.outlook",
+            "limits:\n  budgets:\n    onenote: {amount: 1, window: 1}\n",
+            "limits.budgets.onenote",
             "unknown service family",
         ),
         (

@@ -61,6 +61,16 @@ def test_a_tenant_budget_is_shared_by_every_app_of_the_tenant() -> None:
     assert waits == [0.0, pytest.approx(S), pytest.approx(2.5 + S)]
 
 
+def test_each_mailbox_has_its_own_outlook_budget() -> None:
+    pacer = Pacer(clock=lambda: 0.0)
+    limits = graph_limits(overrides={"outlook": Budget(2, 10.0, scope="app+mailbox")})
+    adele = [classify("GET", "/users/adele@contoso.com/messages")]
+    alex = [classify("GET", "/users/alex@contoso.com/events")]
+    assert [pacer.reserve(limits, ONE, adele) for _ in range(3)] == [0.0, S, 5.0 + S]
+    assert pacer.reserve(limits, ONE, alex) == 0.0  # another mailbox: a full budget
+    assert pacer.reserve(limits, Owner("contoso", "app-2"), adele) == 0.0  # another app
+
+
 def test_a_429_drains_the_bucket_until_its_retry_after() -> None:
     clock = Clock(0.0)
     pacer, limits = Pacer(clock=clock), graph_limits()

@@ -12,6 +12,7 @@ from graph_magic.knowledge.limits import (
     REPORTS_TABLES,
     Budget,
     graph_limits,
+    owner_key,
     tenant_size_of,
 )
 
@@ -37,7 +38,15 @@ from graph_magic.knowledge.limits import (
         ("GET", "/identityProtection/riskyUsers", "", "identity-protection", 1),
         ("GET", "/identity/conditionalAccess/policies", "", "identity-protection", 1),
         ("GET", "/admin/serviceAnnouncement/issues", "", "service-communications", 1),
-        ("GET", "/users/u1/messages", "", "global", 1),  # Outlook hangs off a user
+        ("GET", "/users/u1/messages", "", "outlook", 1),  # Outlook hangs off a user
+        ("POST", "/me/sendMail", "", "outlook", 1),
+        ("GET", "/groups/g1/conversations", "", "outlook", 1),
+        ("GET", "/users/u1/calendarView", "$top=5", "outlook", 1),
+        ("GET", "/deviceManagement/managedDevices", "", "intune", 1),
+        ("POST", "/deviceAppManagement/mobileApps", "", "intune", 1),
+        ("GET", "/teams/t1/channels", "", "teams", 1),
+        ("GET", "/users/u1/joinedTeams", "", "teams", 1),
+        ("GET", "/chats/c1/messages", "", "teams", 1),
         ("GET", "/groups/g1/drive", "", "global", 1),
         ("GET", "/sites/root", "", "global", 1),
     ],
@@ -125,7 +134,7 @@ def test_unknown_families_fall_back_to_the_global_limit() -> None:
     [
         ({"reports_table": "newest"}, "unknown reports table 'newest': one of current, legacy"),
         ({"tenant_size": "XL"}, "unknown tenant size 'XL': one of S, M, L"),
-        ({"overrides": {"outlook": Budget(1, 1.0)}}, "unknown service family 'outlook'"),
+        ({"overrides": {"onenote": Budget(1, 1.0)}}, "unknown service family 'onenote'"),
     ],
 )
 def test_bad_choices_are_named(kwargs: dict, message: str) -> None:
@@ -167,3 +176,27 @@ def test_documented_page_sizes(path: str, size: int | None) -> None:
 
 def test_pages_for_items() -> None:
     assert [pages_for(n, 100) for n in (0, 1, 100, 101)] == [1, 1, 1, 2]
+
+
+@pytest.mark.parametrize(
+    ("path", "mailbox"),
+    [
+        ("/me/messages", "me"),
+        ("/v1.0/users/adele@contoso.com/events", "users/adele@contoso.com"),
+        ("/users/U1/mailFolders/inbox/messages", "users/u1"),
+        ("/groups/g1/threads", "groups/g1"),
+        ("/users/u1", None),  # the directory, not the mailbox
+    ],
+)
+def test_an_outlook_request_names_its_mailbox(path: str, mailbox: str | None) -> None:
+    assert classify("GET", path).mailbox == mailbox
+
+
+def test_outlook_budgets_are_per_app_and_mailbox() -> None:
+    (budget,) = graph_limits().budgets("outlook")
+    assert (budget.amount, budget.window) == (10_000, 600.0)
+    keys = {
+        owner_key(budget, app="a", tenant="t", mailbox=classify("GET", path).mailbox)
+        for path in ("/users/u1/messages", "/users/u1/events", "/users/u2/messages", "/me/todo")
+    }
+    assert len(keys) == 3  # u1 twice, u2, me
