@@ -65,9 +65,11 @@ _STEPS = (
     ("import", "EntryImport", "Received the object from the source system."),
     ("scoping", "EntrySynchronizationScoping", "Determined that the object is in scope."),
     ("matching", "EntryExportMatching", "Matched the object with one in the target system."),
-    ("processing", "EntrySynchronizationAdd", "Determined the action to take in the target."),
-    ("export", "EntryExportUpdate", "Exported the change to the target system."),
+    ("processing", "EntrySynchronization{verb}", "Determined the action to take in the target."),
+    ("export", "EntryExport{verb}", "Exported the change to the target system."),
 )
+_VERBS = {"create": "Add", "update": "Update", "disable": "Update", "delete": "Delete"}
+"""The verb in the names of the processing and export steps, by action (``other``: Skip)."""
 
 
 def make_provisioning(
@@ -107,7 +109,7 @@ def _event(
         "modifiedProperties": _modified(action, status, user),
         "provisioningAction": action,
         "provisioningStatusInfo": _status_info(rng, status),
-        "provisioningSteps": _steps(status),
+        "provisioningSteps": _steps(action, status),
         "servicePrincipal": dict(app),
         "sourceIdentity": _identity(rng, job, user, source=True),
         "sourceSystem": {**source_system, "details": {}},
@@ -189,7 +191,7 @@ def _status_info(rng: random.Random, status: str) -> Obj:
     return {"errorInformation": information, "status": status}
 
 
-def _steps(status: str) -> list[Obj]:
+def _steps(action: str, status: str) -> list[Obj]:
     """The steps the service took: all of them, up to scoping for a skipped event, the last
     one failed for a failure."""
     shown = _STEPS[:2] if status == "skipped" else _STEPS
@@ -201,7 +203,7 @@ def _steps(status: str) -> list[Obj]:
             {
                 "description": description,
                 "details": {},
-                "name": name,
+                "name": name.format(verb=_VERBS.get(action, "Skip")),
                 "provisioningStepType": kind,
                 "status": step_status,
             }
