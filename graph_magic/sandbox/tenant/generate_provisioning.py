@@ -31,14 +31,15 @@ _SCIM_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 
 @dataclass(frozen=True)
 class _Job:
-    """One provisioning job: its app, its template and which way users flow."""
+    """One provisioning job: its app (by the end of its name: another tenant's data names
+    the HR app after itself), its template and which way users flow."""
 
     app_name: str
     template: str
     inbound: bool
 
 
-_JOBS = (_Job("Contoso HR Portal", "Workday2AAD", True), _Job("Ticketing", "scim", False))
+_JOBS = (_Job("HR Portal", "Workday2AAD", True), _Job("Ticketing", "scim", False))
 
 _ACTIONS = (("update", 0.55), ("create", 0.2), ("other", 0.12), ("disable", 0.1), ("delete", 0.03))
 _FAILURES = (
@@ -78,7 +79,12 @@ def make_provisioning(
     """``count`` provisioning events over the 30 days before DATA_END, newest first."""
     rng = random.Random(f"{seed}:provisioning")
     moments = sorted((rng.randrange(_SPAN_MS) for _ in range(count)), reverse=True)
-    sps = {sp["displayName"]: sp for sp in service_principals}
+    sps = {
+        job.app_name: next(
+            (sp for sp in service_principals if sp["displayName"].endswith(job.app_name)), None
+        )
+        for job in _JOBS
+    }
     events: list[Obj] = []
     for offset_ms in moments:
         job = _JOBS[below(rng, len(_JOBS))]

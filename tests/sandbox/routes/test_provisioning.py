@@ -184,6 +184,12 @@ def test_making_the_provisioning_logs_first_changes_no_other_collection(collecti
 
 def test_another_tenant_names_itself_in_its_provisioning_logs():
     options = SandboxOptions(tenant="fabrikam")
-    events = create_app(options).state.tenant.provisioning
+    tenant = create_app(options).state.tenant
+    events = tenant.provisioning
     assert {e["tenantId"] for e in events} == {options.identity.tenant_id}
+    sps = {sp["id"]: sp["displayName"] for sp in tenant.service_principals}
+    assert {sps[e["servicePrincipal"]["id"]] for e in events} == {
+        "Fabrikam HR Portal",
+        "Ticketing",
+    }
     assert "Contoso" not in json.dumps(events)
