@@ -68,7 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve the sandbox tenant (Graph and its token endpoints) on 127.0.0.1 only.",
     )
     serve.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765)")
-    for name in ("users", "groups", "devices", "sign-ins", "directory-audits"):
+    for name in (
+        "users",
+        "groups",
+        "devices",
+        "sign-ins",
+        "directory-audits",
+        "provisioning-events",
+    ):
         serve.add_argument(f"--{name}", type=int, metavar="N", help=f"number of {name}")
     serve.add_argument("--seed", type=int, help="seed of the tenant's data and faults")
     serve.add_argument(
@@ -134,6 +141,7 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
         "devices": "devices",
         "sign_ins": "sign_ins",
         "directory_audits": "directory_audits",
+        "provisioning_events": "provisioning_events",
         "seed": "seed",
         "tenant": "tenant",
         "latency_ms": "latency_ms",

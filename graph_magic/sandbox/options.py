@@ -74,6 +74,7 @@ class SandboxOptions:
     devices: int = 300
     sign_ins: int = 2000
     directory_audits: int = 500
+    provisioning_events: int = 300
     latency_ms: float = 0.0
     latency_jitter_ms: float = 0.0
     token_lifetime_seconds: int = 3600

@@ -25,6 +25,7 @@ from tests.support.log_sandbox import log_connector, log_tenant
 
 SIGN_INS = "/auditLogs/signIns"
 AUDITS = "/auditLogs/directoryAudits"
+PROVISIONING = "/auditLogs/provisioning"
 
 
 async def _items(pages: AsyncIterator[Page]) -> list[dict[str, Any]]:
@@ -59,6 +60,9 @@ DATA_END = datetime(2025, 6, 1, tzinfo=UTC)  # the sandbox's logs end here
         (SIGN_INS, {"$orderby": "createdDateTime asc", "$top": "200"}, 3),
         (AUDITS, {"$top": "40"}, 6),
         (AUDITS, {"$orderby": "activityDateTime asc", "$top": "25"}, 3),
+        (PROVISIONING, {"$top": "20"}, 4),
+        (PROVISIONING, {"$filter": "provisioningStatusInfo/status eq 'success'"}, 4),
+        (PROVISIONING, {"$orderby": "activityDateTime asc", "$top": "30"}, 4),
     ],
 )
 async def test_windows_give_every_item_once_in_the_sequential_order(

@@ -46,6 +46,13 @@ def test_sizes_seed_latency_and_faults() -> None:
     )
 
 
+def test_log_sizes() -> None:
+    options = _options(
+        "--sign-ins", "50", "--directory-audits", "60", "--provisioning-events", "70"
+    )
+    assert (options.sign_ins, options.directory_audits, options.provisioning_events) == (50, 60, 70)
+
+
 @pytest.mark.parametrize(
     ("item", "message"),
     [

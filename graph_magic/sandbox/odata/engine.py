@@ -83,6 +83,10 @@ SPEC_MAKERS: dict[str, Callable[[Tenant], EntitySpec]] = {
         "auditLogs/directoryAudits", "directoryAudit", _first(t.directory_audits),
         directory=False, default_top=100, max_top=999,
     ),
+    "auditLogs/provisioning": lambda t: spec_from(
+        "auditLogs/provisioning", "provisioningObjectSummary", _first(t.provisioning),
+        directory=False, default_top=1000, max_top=1000,
+    ),
 }  # fmt: skip
 """How each collection's spec is made (non-user shapes are read from the first object made).
 A new collection registers its spec here; routes read it as ``engine.specs[NAME]``."""

@@ -21,7 +21,9 @@ __all__ = ["Selections", "select_items"]
 
 Items = list[dict[str, Any]]
 
-_NEVER_WRITTEN = frozenset({"auditLogs/signIns", "auditLogs/directoryAudits"})
+_NEVER_WRITTEN = frozenset(
+    {"auditLogs/signIns", "auditLogs/directoryAudits", "auditLogs/provisioning"}
+)
 
 
 def select_items(

@@ -85,6 +85,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         {"Organization.Read.All", "LicenseAssignment.Read.All"} | _DIR_READ
     ),
     "auditLogs": frozenset({"AuditLog.Read.All"}),
+    # Graph's page asks Directory.Read.All beside AuditLog.Read.All, never instead of it.
+    "auditLogs.provisioning": frozenset({"AuditLog.Read.All", "ProvisioningLog.Read.All"}),
     "reports": frozenset({"Reports.Read.All"}),
     "invitations": frozenset({"User.Invite.All"}),
     "groups.create": frozenset({"Group.Create", "Group.ReadWrite.All", "Directory.ReadWrite.All"}),

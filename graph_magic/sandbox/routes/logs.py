@@ -1,4 +1,5 @@
-"""Graph's audit log reads: /auditLogs/signIns and /auditLogs/directoryAudits."""
+"""Graph's audit log reads: /auditLogs/signIns, /auditLogs/directoryAudits and
+/auditLogs/provisioning."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ class LogRoutes(TenantRoutes):
         add("GET", rf"/auditLogs/signIns/{ID}", self.get_sign_in)
         add("GET", r"/auditLogs/directoryAudits", self.list_audits)
         add("GET", rf"/auditLogs/directoryAudits/{ID}", self.get_audit)
+        add("GET", r"/auditLogs/provisioning", self.list_provisioning)
+        add("GET", rf"/auditLogs/provisioning/{ID}", self.get_provisioning)
 
     def list_sign_ins(self, req: GraphRequest) -> GraphResponse:
         """GET /auditLogs/signIns (newest first; page 1000)."""
@@ -46,4 +49,20 @@ class LogRoutes(TenantRoutes):
         if found is None:
             raise not_found(id)
         spec = self.engine.specs["auditLogs/directoryAudits"]
+        return self.engine.entity_response(spec, req, found)
+
+    def list_provisioning(self, req: GraphRequest) -> GraphResponse:
+        """GET /auditLogs/provisioning (newest first; Graph documents no page size, so the
+        sign-ins' 1000 is both default and maximum)."""
+        require(req, "auditLogs.provisioning")
+        spec = self.engine.specs["auditLogs/provisioning"]
+        return self.engine.collection_response(spec, req, self.tenant.provisioning)
+
+    def get_provisioning(self, req: GraphRequest, id: str) -> GraphResponse:
+        """GET /auditLogs/provisioning/{id}."""
+        require(req, "auditLogs.provisioning")
+        found = next((s for s in self.tenant.provisioning if s["id"] == id), None)
+        if found is None:
+            raise not_found(id)
+        spec = self.engine.specs["auditLogs/provisioning"]
         return self.engine.entity_response(spec, req, found)

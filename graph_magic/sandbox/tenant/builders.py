@@ -26,6 +26,7 @@ from graph_magic.sandbox.tenant.generate import make_groups, make_users
 from graph_magic.sandbox.tenant.generate_assets import make_apps, make_devices, make_skus
 from graph_magic.sandbox.tenant.generate_directory import make_directory_core
 from graph_magic.sandbox.tenant.generate_logs import make_audits, make_sign_ins
+from graph_magic.sandbox.tenant.generate_provisioning import make_provisioning
 from graph_magic.sandbox.tenant.generate_security import (
     add_credentials,
     add_guest_state,
@@ -111,6 +112,14 @@ BUILDERS: tuple[Builder, ...] = (
         lambda o, get: (
             make_audits(
                 o.seed, o.directory_audits, get("users"), get("groups"), get("applications")
+            ),
+        ),
+    ),
+    Builder(
+        ("provisioning",),
+        lambda o, get: (
+            make_provisioning(
+                o.seed, o.provisioning_events, get("users"), get("service_principals")
             ),
         ),
     ),

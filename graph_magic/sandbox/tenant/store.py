@@ -54,6 +54,7 @@ class Tenant:
     subscribed_skus: list[dict[str, Any]]
     sign_ins: list[dict[str, Any]]
     directory_audits: list[dict[str, Any]]
+    provisioning: list[dict[str, Any]]
     security: Security
     organization: list[dict[str, Any]]
     directory_roles: list[dict[str, Any]]

@@ -28,6 +28,23 @@ def test_the_windowed_frame_is_the_sequential_frame(sandbox: Any, shell: Any) ->
     assert frame.equals(expected)
 
 
+def test_provisioning_logs_in_four_windows_are_the_sequential_frame(
+    sandbox: Any, shell: Any
+) -> None:
+    days = "activityDateTime ge 2025-05-02T00:00:00Z and activityDateTime lt 2025-06-01T00:00:00Z"
+    cell = (
+        f"GET /auditLogs/provisioning\n$filter: {days}\n"
+        "$select: id,activityDateTime,provisioningAction\n$top: 25"
+    )
+    windowed = sandbox(f"%%graph --parallel 4 -o windowed --quiet\n{cell}")
+    sequential = sandbox(f"%%graph -o sequential --quiet\n{cell}")
+    assert not windowed.failed and not sequential.failed, windowed.everything
+    frame, expected = shell.user_ns["windowed"], shell.user_ns["sequential"]
+    assert len(expected) == 300  # the sandbox's every provisioning event, once
+    assert frame["id"].is_unique
+    assert frame.equals(expected)
+
+
 def test_ascending_order_merges_oldest_first_and_the_csv_matches(
     sandbox: Any, shell: Any, tmp_path: Path
 ) -> None:
