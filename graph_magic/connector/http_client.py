@@ -54,7 +54,8 @@ def http_client(
     if isinstance(transport, ReplayTransport):
         return _client(system, transport, trust_env=False)
     if recording is not None and not recording.closed:
-        recorder = RecordingTransport(_client(system, transport), recording)
+        inner = _client(system, transport)
+        recorder = RecordingTransport(inner, recording, system.max_response_bytes)
         return _client(system, recorder, trust_env=False)
     return _client(system, transport)
 

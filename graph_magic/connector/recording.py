@@ -13,11 +13,12 @@ records into it (a system's v1.0 and beta connectors), so they append to one cas
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
-from collections.abc import Collection
+from collections.abc import AsyncIterator, Collection
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import httpx
 
@@ -32,13 +33,13 @@ from graph_magic.connector.cassette import (
 from graph_magic.connector.masking import mask_text
 from graph_magic.connector.pseudonyms import Pseudonymiser
 
-__all__ = ["Recording", "RecordingTransport", "open_recording", "stop_recording"]
+__all__ = ["Pieces", "Recording", "RecordingTransport", "open_recording", "stop_recording"]
 
 # The recordings open in this process, by absolute path: connectors of one system share one.
 _OPEN: dict[Path, Recording] = {}
 _OPEN_LOCK = threading.Lock()
-# Headers the recorder drops from the answer it hands on: it has decoded the body itself.
-_ENCODING_HEADERS = ("content-encoding", "content-length", "transfer-encoding")
+# Framing the recorder drops from the answer it hands on: httpx frames the body it was given.
+_FRAMING_HEADERS = ("content-length", "transfer-encoding")
 
 
 class Recording:
@@ -97,32 +98,68 @@ def stop_recording(path: str | Path) -> Recording | None:
 
 
 class RecordingTransport(httpx.AsyncBaseTransport):
-    """Sends through ``inner`` and records each exchange into ``recording``."""
+    """Sends through ``inner`` and records each exchange into ``recording``.
 
-    def __init__(self, inner: httpx.AsyncClient, recording: Recording) -> None:
+    The answer is read as it came (still compressed) and handed on as it came, so the
+    connector's own checks see it unchanged: a body past ``max_bytes`` or a Content-Encoding
+    that does not decode fails there exactly as it would without the recorder. The recorder
+    reads at most ``max_bytes`` and one byte more, so a huge answer cannot fill memory here; the
+    cassette notes it as oversized (or undecodable), and a replay fails the same way.
+    """
+
+    def __init__(self, inner: httpx.AsyncClient, recording: Recording, max_bytes: int) -> None:
         self._inner = inner
         self.recording = recording
+        self.max_bytes = max_bytes
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
         try:
             response = await self._inner.send(request, stream=True)
             try:
-                content = await response.aread()
+                if response.is_stream_consumed:  # read by its transport: already decoded
+                    raw, dropped = response.content, (*_FRAMING_HEADERS, "content-encoding")
+                else:
+                    raw, dropped = await _read_raw(response, self.max_bytes + 1), _FRAMING_HEADERS
             finally:
                 await response.aclose()
         except httpx.HTTPError as exc:
             self._record(request, body, None, error=exc)
             raise
-        self._record(request, body, response)
-        headers = [(k, v) for k, v in response.headers.items() if k not in _ENCODING_HEADERS]
-        return httpx.Response(
+        headers = [(k, v) for k, v in response.headers.items() if k not in dropped]
+        handed = httpx.Response(
             response.status_code,
             headers=headers,
-            content=content,
+            stream=Pieces(raw),
             request=request,
             extensions={"http_version": response.extensions.get("http_version", b"HTTP/1.1")},
         )
+        stored = await self._stored_body(handed, raw)
+        self._record(request, body, handed, stored=stored)
+        return handed
+
+    async def _stored_body(self, handed: httpx.Response, raw: bytes) -> dict[str, Any] | None:
+        """The answer's body as the cassette keeps it: decoded and masked, or why not."""
+        probe = httpx.Response(200, headers=handed.headers, stream=Pieces(raw))
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in probe.aiter_bytes():
+                size += len(chunk)
+                if size > self.max_bytes:
+                    return {"oversized": size}
+                chunks.append(chunk)
+        except httpx.DecodingError:
+            encoding = handed.headers.get("content-encoding", "")
+            return {"undecodable": base64.b64encode(raw).decode("ascii"), "encoding": encoding}
+        content = b"".join(chunks)
+        if not content:
+            return None
+        encoded = encode_body(content, handed.headers.get("content-type", ""))
+        pseudonyms = self.recording.pseudonyms
+        if "json" in encoded and pseudonyms:
+            return {"json": pseudonyms.answer(encoded["json"])}
+        return encoded
 
     def _record(
         self,
@@ -130,6 +167,7 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         body: bytes,
         response: httpx.Response | None,
         *,
+        stored: dict[str, Any] | None = None,
         error: Exception | None = None,
     ) -> None:
         pseudonyms = self.recording.pseudonyms
@@ -143,18 +181,40 @@ class RecordingTransport(httpx.AsyncBaseTransport):
             failure = {"type": type(error).__name__, "message": mask_text(str(error))}
             self.recording.add(Exchange(canonical, sent_headers, None, {}, None, failure))
             return
-        answer = encode_body(response.content, response.headers.get("content-type", ""))
-        if "json" in answer and pseudonyms:
-            answer = {"json": pseudonyms.answer(answer["json"])}
         self.recording.add(
             Exchange(
                 request=canonical,
                 request_headers=sent_headers,
                 status=response.status_code,
                 headers=kept_response_headers(response.headers),
-                body=answer if response.content else None,
+                body=stored,
             )
         )
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+class Pieces(httpx.AsyncByteStream):
+    """``data`` as a stream of 64 KiB pieces, so whoever decodes it counts as it inflates (a
+    small gzip that inflates to gigabytes is stopped near the cap, never allocated whole)."""
+
+    def __init__(self, data: bytes, size: int = 64 * 1024) -> None:
+        self.data = data
+        self.size = size
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for start in range(0, len(self.data), self.size):
+            yield self.data[start : start + self.size]
+
+
+async def _read_raw(response: httpx.Response, limit: int) -> bytes:
+    """The body as it came over the wire, compressed or not, at most ``limit`` bytes of it."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_raw():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= limit:
+            break
+    return b"".join(chunks)[:limit]

@@ -13,9 +13,10 @@ origin replaced by the replaying system's, so nextLinks and deltaLinks lead back
 
 from __future__ import annotations
 
+import base64
 import difflib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from pathlib import Path
 
 import httpx
@@ -29,6 +30,7 @@ from graph_magic.connector.cassette import (
     read_cassette,
     shown_path,
 )
+from graph_magic.connector.recording import Pieces
 from graph_magic.errors import GraphReplayError
 
 __all__ = ["ReplayTransport"]
@@ -67,11 +69,17 @@ class ReplayTransport(httpx.AsyncBaseTransport):
         exchange = answers[min(turn, len(answers) - 1)]
         if exchange.error is not None:
             raise _transport_error(exchange.error, request)
+        headers = [(name, self._here(value)) for name, value in exchange.headers.items()]
+        body = exchange.body or {}
+        if "oversized" in body:  # as many bytes as were seen: the connector's cap refuses it
+            stream = Filler(int(body["oversized"]))
+        elif "undecodable" in body:  # the bytes as sent, with the encoding they failed
+            headers.append(("content-encoding", str(body.get("encoding", ""))))
+            stream = Pieces(base64.b64decode(str(body["undecodable"])))
+        else:
+            stream = Pieces(self._here_bytes(decode_body(exchange.body)))
         return httpx.Response(
-            exchange.status or 500,
-            headers=[(name, self._here(value)) for name, value in exchange.headers.items()],
-            content=self._here_bytes(decode_body(exchange.body)),
-            request=request,
+            exchange.status or 500, headers=headers, stream=stream, request=request
         )
 
     def _here(self, text: str) -> str:
@@ -97,6 +105,20 @@ class ReplayTransport(httpx.AsyncBaseTransport):
             "Send the request as it was recorded, or record this cell again against the tenant"
         )
         return GraphReplayError(message, request=asked.describe(), closest=closest.describe())
+
+
+class Filler(httpx.AsyncByteStream):
+    """``size`` spaces in 64 KiB pieces, made as they are read: an oversized answer's stand-in."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        left = self.size
+        while left > 0:
+            piece = min(left, 64 * 1024)
+            left -= piece
+            yield b" " * piece
 
 
 def _closest(
