@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 
 def systems_folder(tmp_path: Path, systems: Mapping[str, str]) -> Path:
@@ -17,3 +20,24 @@ def systems_folder(tmp_path: Path, systems: Mapping[str, str]) -> Path:
     for name, text in systems.items():
         (folder / f"{name}.yaml").write_text(text)
     return folder
+
+
+def sandbox_system(**sandbox: Any) -> str:
+    """A system file's text for a sandbox tenant of its own (``sandbox`` its options: ``seed``,
+    ``users``, ``faults``...), signed in as the sandbox's app through real msal.
+
+    Options other than the shared tenant's give a tenant of its own, so a test's writes change
+    no other test's tenant.
+    """
+    system = {
+        "auth_type": "azure",
+        "transport": "sandbox",
+        "token_cache": False,
+        "credentials": {
+            "tenant_id": "contoso.onmicrosoft.com",
+            "client_id": "sandbox-app",
+            "client_secret": "sandbox-secret",
+        },
+        "sandbox": sandbox,
+    }
+    return yaml.safe_dump(system, sort_keys=False)

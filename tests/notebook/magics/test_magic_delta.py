@@ -12,7 +12,7 @@ import pytest
 
 from graph_magic.notebook import runtime
 from graph_magic.notebook.delta_state import load_state
-from tests.support.systems import systems_folder
+from tests.support.systems import sandbox_system, systems_folder
 
 CELL = (
     "%%graph --system deltabox --delta people -o people\n"
@@ -23,12 +23,7 @@ CELL = (
 @pytest.fixture
 def graph_magic_systems(tmp_path: Path) -> Path:
     """A sandbox of its own, so the writes here change no other test's tenant."""
-    deltabox = (
-        "auth_type: azure\ntransport: sandbox\ntoken_cache: false\n"
-        "credentials:\n  tenant_id: contoso.onmicrosoft.com\n  client_id: sandbox-app\n"
-        "  client_secret: sandbox-secret\nsandbox:\n  seed: 77\n  users: 60\n"
-    )
-    return systems_folder(tmp_path, {"deltabox": deltabox})
+    return systems_folder(tmp_path, {"deltabox": sandbox_system(seed=77, users=60)})
 
 
 def _write(magic: Any, method: str, path: str, body: dict | None = None) -> None:

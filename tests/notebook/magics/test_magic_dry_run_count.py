@@ -12,13 +12,9 @@ from typing import Any
 
 import pytest
 
-from tests.support.systems import systems_folder
+from tests.support.systems import sandbox_system, systems_folder
 
-PACED = (
-    "auth_type: azure\ntransport: sandbox\ntoken_cache: false\n"
-    "credentials:\n  tenant_id: contoso.onmicrosoft.com\n  client_id: sandbox-app\n"
-    "  client_secret: sandbox-secret\nsandbox:\n  seed: 42\n  faults:\n    throttle: true\n"
-)
+PACED = sandbox_system(seed=42, faults={"throttle": True})
 
 
 @pytest.fixture

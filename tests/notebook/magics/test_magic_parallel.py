@@ -14,6 +14,7 @@ import pytest
 
 from graph_magic.notebook.session import GraphSession
 from tests.support.log_sandbox import log_connector, log_tenant
+from tests.support.systems import sandbox_system, systems_folder
 
 BOUNDS = "createdDateTime ge 2025-05-20T00:00:00Z and createdDateTime lt 2025-05-26T00:00:00Z"
 CELL = f"GET /auditLogs/signIns\n$filter: {BOUNDS}\n$select: id,createdDateTime,appDisplayName"
@@ -76,16 +77,8 @@ def test_a_dry_run_shows_each_windows_first_request(sandbox: Any) -> None:
 @pytest.fixture
 def graph_magic_systems(tmp_path: Path) -> Path:
     """A sandbox that holds the reports to Graph's strict table (so cells are paced by it)."""
-    folder = tmp_path / "systems"
-    folder.mkdir()
-    (folder / "strict-reports.yaml").write_text(
-        "base_url: https://graph.microsoft.com/v1.0\nauth_type: azure\ntransport: sandbox\n"
-        "token_cache: false\ncredentials:\n  tenant_id: contoso.onmicrosoft.com\n"
-        "  client_id: sandbox-app\n  client_secret: sandbox-secret\n"
-        "sandbox:\n  faults:\n    throttle: true\n    throttle_reports_table: current\n",
-        encoding="utf-8",
-    )
-    return folder
+    faults = {"throttle": True, "throttle_reports_table": "current"}
+    return systems_folder(tmp_path, {"strict-reports": sandbox_system(faults=faults)})
 
 
 def test_a_dry_run_at_a_paced_system_adds_the_limit_and_the_windows_requests(

@@ -13,13 +13,9 @@ import pytest
 
 from graph_magic.notebook import runtime
 from tests.support.cassettes import secrets_in
-from tests.support.systems import systems_folder
+from tests.support.systems import sandbox_system, systems_folder
 
-RECORDED = (
-    "auth_type: azure\ntransport: sandbox\ntoken_cache: false\n"
-    "credentials:\n  tenant_id: contoso.onmicrosoft.com\n  client_id: sandbox-app\n"
-    "  client_secret: sandbox-secret\nsandbox:\n  seed: 61\n  users: 40\n"
-)
+RECORDED = sandbox_system(seed=61, users=40)
 CELLS = [
     "%%graph -o people\nGET /users?$top=15&$select=id,displayName,mail",
     "%%graph -o sizes\nGET /groups?$count=true&$top=5\nConsistencyLevel: eventual",

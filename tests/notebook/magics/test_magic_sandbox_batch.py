@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from graph_magic.errors import GraphBatchError, GraphSyntaxError
-from tests.support.systems import systems_folder
+from tests.support.systems import sandbox_system, systems_folder
 
 CELL = """%%graph -o out
 ### people
@@ -77,12 +77,7 @@ def test_expect_turns_the_failure_into_a_result(sandbox: Any, shell: Any) -> Non
 @pytest.fixture
 def graph_magic_systems(tmp_path: Path) -> Path:
     """A sandbox of its own for the write below, so the shared tenant keeps its 250 users."""
-    writable = (
-        "auth_type: azure\ntransport: sandbox\ntoken_cache: false\n"
-        "credentials:\n  tenant_id: contoso.onmicrosoft.com\n  client_id: sandbox-app\n"
-        "  client_secret: sandbox-secret\nsandbox:\n  seed: 43\n"
-    )
-    return systems_folder(tmp_path, {"writable": writable})
+    return systems_folder(tmp_path, {"writable": sandbox_system(seed=43)})
 
 
 def test_depends_on_orders_writes(sandbox: Any, shell: Any) -> None:
