@@ -32,6 +32,8 @@ from graph_magic.connector.cassette import (
 )
 from graph_magic.connector.masking import mask_text
 from graph_magic.connector.pseudonyms import Pseudonymiser
+from graph_magic.connector.send import read_capped
+from graph_magic.errors import GraphResponseError
 
 __all__ = ["Pieces", "Recording", "RecordingTransport", "open_recording", "stop_recording"]
 
@@ -139,23 +141,21 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         return handed
 
     async def _stored_body(self, handed: httpx.Response, raw: bytes) -> dict[str, Any] | None:
-        """The answer's body as the cassette keeps it: decoded and masked, or why not."""
+        """The answer's body as the cassette keeps it: decoded and masked, or why not.
+
+        Decoded by the connector's own capped reader, so what it would refuse is noted here.
+        """
         probe = httpx.Response(200, headers=handed.headers, stream=Pieces(raw))
-        chunks: list[bytes] = []
-        size = 0
         try:
-            async for chunk in probe.aiter_bytes():
-                size += len(chunk)
-                if size > self.max_bytes:
-                    return {"oversized": size}
-                chunks.append(chunk)
-        except httpx.DecodingError:
+            await read_capped(probe, self.max_bytes, str(handed.request.url))
+        except GraphResponseError as exc:
+            if exc.setting == "max_response_bytes":
+                return {"oversized": self.max_bytes + 1}
             encoding = handed.headers.get("content-encoding", "")
             return {"undecodable": base64.b64encode(raw).decode("ascii"), "encoding": encoding}
-        content = b"".join(chunks)
-        if not content:
+        if not probe.content:
             return None
-        encoded = encode_body(content, handed.headers.get("content-type", ""))
+        encoded = encode_body(probe.content, handed.headers.get("content-type", ""))
         pseudonyms = self.recording.pseudonyms
         if "json" in encoded and pseudonyms:
             return {"json": pseudonyms.answer(encoded["json"])}

@@ -70,12 +70,12 @@ class ReplayTransport(httpx.AsyncBaseTransport):
         if exchange.error is not None:
             raise _transport_error(exchange.error, request)
         headers = [(name, self._here(value)) for name, value in exchange.headers.items()]
-        body = exchange.body or {}
-        if "oversized" in body:  # as many bytes as were seen: the connector's cap refuses it
-            stream = Filler(int(body["oversized"]))
-        elif "undecodable" in body:  # the bytes as sent, with the encoding they failed
-            headers.append(("content-encoding", str(body.get("encoding", ""))))
-            stream = Pieces(base64.b64decode(str(body["undecodable"])))
+        stored = exchange.body or {}
+        if "oversized" in stored:  # one byte past the cap it was recorded under: refused again
+            stream = Filler(int(stored["oversized"]))
+        elif "undecodable" in stored:  # the bytes as sent, with the encoding they failed
+            headers.append(("content-encoding", str(stored.get("encoding", ""))))
+            stream = Pieces(base64.b64decode(str(stored["undecodable"])))
         else:
             stream = Pieces(self._here_bytes(decode_body(exchange.body)))
         return httpx.Response(

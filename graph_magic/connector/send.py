@@ -45,6 +45,7 @@ __all__ = [
     "Sender",
     "check_absolute_url",
     "check_no_user_info",
+    "read_capped",
 ]
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -251,7 +252,7 @@ class Sender:
                 url=mask_url(url),
             ) from None
         try:
-            await _read_capped(response, self.system.max_response_bytes, url)
+            await read_capped(response, self.system.max_response_bytes, url)
         finally:
             await response.aclose()
         if log.enabled:
@@ -268,7 +269,7 @@ class Sender:
         return response
 
 
-async def _read_capped(response: httpx.Response, cap: int, url: str) -> None:
+async def read_capped(response: httpx.Response, cap: int, url: str) -> None:
     """Read the body, decompressed, refusing it once it grows past ``cap`` bytes.
 
     Counting as it streams means a small gzip that inflates to gigabytes is stopped near the
