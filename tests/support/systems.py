@@ -22,12 +22,13 @@ def systems_folder(tmp_path: Path, systems: Mapping[str, str]) -> Path:
     return folder
 
 
-def sandbox_system(**sandbox: Any) -> str:
+def sandbox_system(*, client_secret: str = "sandbox-secret", **sandbox: Any) -> str:
     """A system file's text for a sandbox tenant of its own (``sandbox`` its options: ``seed``,
     ``users``, ``faults``...), signed in as the sandbox's app through real msal.
 
     Options other than the shared tenant's give a tenant of its own, so a test's writes change
-    no other test's tenant.
+    no other test's tenant; none at all is the shared tenant. ``client_secret`` is the secret
+    the app signs in with (a wrong one, to see the sign-in refused).
     """
     system = {
         "auth_type": "azure",
@@ -36,8 +37,9 @@ def sandbox_system(**sandbox: Any) -> str:
         "credentials": {
             "tenant_id": "contoso.onmicrosoft.com",
             "client_id": "sandbox-app",
-            "client_secret": "sandbox-secret",
+            "client_secret": client_secret,
         },
-        "sandbox": sandbox,
     }
+    if sandbox:
+        system["sandbox"] = sandbox
     return yaml.safe_dump(system, sort_keys=False)

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from graph_magic.errors import GraphAuthError
+from tests.support.systems import sandbox_system
 
 
 def test_progress_shows_while_paging_and_is_gone_after(sandbox: Any) -> None:
@@ -47,20 +47,7 @@ def test_a_bad_secret_fails_connect_short_without_the_secret(
 ) -> None:
     systems = tmp_path / "bad-systems"
     systems.mkdir()
-    (systems / "wrong.yaml").write_text(
-        yaml.safe_dump(
-            {
-                "auth_type": "azure",
-                "transport": "sandbox",
-                "token_cache": False,
-                "credentials": {
-                    "tenant_id": "contoso.onmicrosoft.com",
-                    "client_id": "sandbox-app",
-                    "client_secret": "not-the-secret-42",
-                },
-            }
-        )
-    )
+    (systems / "wrong.yaml").write_text(sandbox_system(client_secret="not-the-secret-42"))
     monkeypatch.setenv("GRAPH_MAGIC_SYSTEMS", str(systems))
     ran = run("%graph connect wrong")
     assert isinstance(ran.error, GraphAuthError)
