@@ -18,7 +18,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -34,11 +34,10 @@ from graph_magic.connector.batch import (
 )
 from graph_magic.connector.batch_envelope import read_envelope
 from graph_magic.connector.config import SystemConfig, load_system
-from graph_magic.connector.http_client import base_transport, http_client
+from graph_magic.connector.http_client import base_transport, http_client, system_recording
 from graph_magic.connector.pacing import Pacer, RequestPacing, owner_of, system_limits
 from graph_magic.connector.paging import Page, PageSet, scan
 from graph_magic.connector.prepare import PreparedRequest, prepare
-from graph_magic.connector.recording import Recording, open_recording
 from graph_magic.connector.responses import api_error, standard_response
 from graph_magic.connector.retry import NON_IDEMPOTENT
 from graph_magic.connector.send import RATE_LIMIT_SEMAPHORES, Bounds, Sender
@@ -48,6 +47,9 @@ from graph_magic.errors import (
     GraphSecurityError,
     GraphTransportError,
 )
+
+if TYPE_CHECKING:
+    from graph_magic.connector.recording import Recording
 
 __all__ = ["RATE_LIMIT_SEMAPHORES", "GraphConnector", "Page", "PageSet", "PreparedRequest"]
 
@@ -109,11 +111,8 @@ class GraphConnector:
 
     def _new_client(self) -> httpx.AsyncClient:
         self._transport = base_transport(self.system, self._transport)
-        if self._recording is None and self.system.record is not None:
-            settings = self.system.record
-            self._recording = open_recording(
-                settings.path, self.system.graph_origin, settings.pseudonymise
-            )
+        if self._recording is None:
+            self._recording = system_recording(self.system)
         return http_client(self.system, self._transport, self._recording)
 
     async def record(self, recording: Recording | None) -> None:

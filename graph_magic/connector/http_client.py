@@ -2,7 +2,8 @@
 
 Which transport answers a system is decided here, once: a ``replay:`` system is answered by its
 cassette and never reaches a network; a ``transport: sandbox`` system by the in-process sandbox;
-any other by httpx's own transport. A recording wraps whichever it is.
+any other by httpx's own transport. A recording wraps whichever it is. The replay and recording
+modules load only for a system that uses them, as the sandbox's does.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from graph_magic.connector.recording import Recording, RecordingTransport
-
 if TYPE_CHECKING:
     from graph_magic.connector.config import SystemConfig
+    from graph_magic.connector.recording import Recording
 
-__all__ = ["base_transport", "http_client"]
+__all__ = ["base_transport", "http_client", "system_recording"]
 
 
 def base_transport(
@@ -39,6 +39,16 @@ def base_transport(
     return given
 
 
+def system_recording(system: SystemConfig) -> Recording | None:
+    """The recording a system's ``record:`` key asks for (shared by its connectors), if any."""
+    if system.record is None:
+        return None
+    from graph_magic.connector.recording import open_recording
+
+    settings = system.record
+    return open_recording(settings.path, system.graph_origin, settings.pseudonymise)
+
+
 def http_client(
     system: SystemConfig,
     transport: httpx.AsyncBaseTransport | None,
@@ -46,14 +56,15 @@ def http_client(
 ) -> httpx.AsyncClient:
     """The client the connector sends through, recording into ``recording`` when it is open.
 
-    A replaying or recording client takes no proxy from the environment: a proxy mount would
-    route requests around the cassette (the recorder's inner client still uses them).
+    ``transport`` is :func:`base_transport`'s, a cassette's for a replaying system. A replaying
+    or recording client takes no proxy from the environment: a proxy mount would route requests
+    around the cassette (the recorder's inner client still uses them).
     """
-    from graph_magic.connector.replay import ReplayTransport
-
-    if isinstance(transport, ReplayTransport):
+    if system.replay:
         return _client(system, transport, trust_env=False)
     if recording is not None and not recording.closed:
+        from graph_magic.connector.recording import RecordingTransport
+
         inner = _client(system, transport)
         recorder = RecordingTransport(inner, recording, system.max_response_bytes)
         return _client(system, recorder, trust_env=False)

@@ -3,8 +3,9 @@
 A first ``%%graph`` cell pays for every import and every collection its request touches, at
 each kernel restart. A request without ``$filter`` must not load the filter grammar
 (odata-query, whose parser tables sly builds at import), one not retried must not load
-tenacity, and a ``/users`` page must not generate the sign-ins, devices or groups. Each check
-runs in a fresh interpreter: in this one, other tests have long imported everything.
+tenacity, one neither recorded nor replayed must load neither module, and a ``/users`` page
+must not generate the sign-ins, devices or groups. Each check runs in a fresh interpreter: in
+this one, other tests have long imported everything.
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ def test_a_first_request_loads_only_what_it_uses_and_a_filter_loads_the_grammar(
     assert len(report["first"]) == 5
     assert not _loaded(report["after_first"], "odata_query")
     assert not _loaded(report["after_first"], "tenacity")
+    # a system that neither records nor replays loads neither
+    assert not _loaded(report["after_first"], "graph_magic.connector.recording")
+    assert not _loaded(report["after_first"], "graph_magic.connector.replay")
     assert "users" in report["made"]
     assert {"sign_ins", "directory_audits", "devices", "groups"}.isdisjoint(report["made"])
     # the grammar still loads the moment a request needs it, and filters as before
